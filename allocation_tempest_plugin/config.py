@@ -1,0 +1,96 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""The plugin's options: one group, every destructive step off by default.
+
+This module is the single source of the options' help text: the plugin
+registers it, oslo-config-generator renders it into the sample and the docs
+render it into the configuration reference.
+"""
+
+from oslo_config import cfg
+
+GROUP_NAME = 'allocation'
+
+allocation_group = cfg.OptGroup(
+    name=GROUP_NAME,
+    title='Placement allocations after Nova local delete',
+    help='Options of allocation_tempest_plugin. The tests that disrupt a '
+         'compute service (disable it and force it down, optionally stop '
+         'its process) are skipped unless allow_compute_disruption is set.')
+
+AllocationGroup = [
+    cfg.BoolOpt('allow_compute_disruption',
+                default=False,
+                help='Allow tests to disable a nova-compute service, force it '
+                     'down (compute API 2.53) and, when '
+                     'compute_stop_command is set, stop it. While a test '
+                     'runs, no new server can be scheduled to that host. '
+                     'Leave this off in shared clouds unless '
+                     'disruptable_hosts names hosts nobody else uses. When '
+                     'off, every destructive test is skipped with a message '
+                     'naming this option.'),
+    cfg.ListOpt('disruptable_hosts',
+                default=[],
+                help='Compute hosts (service host names) the tests may '
+                     'disrupt. When empty, a host qualifies only if its '
+                     'nova-compute service is up and enabled and it runs no '
+                     'server of a project other than the test\'s own, '
+                     'checked with an admin all-tenants listing just before '
+                     'the host is disrupted.'),
+    cfg.IntOpt('max_disruption_seconds',
+               default=600,
+               min=30,
+               help='Longest time a test may keep a compute service '
+                    'disrupted. When it elapses the guard restores the '
+                    'service, even in the middle of a test, and fails the '
+                    'test. It is also written into the disabled_reason '
+                    'marker so that allocation-tempest-recover can restore '
+                    'services a killed run left behind.'),
+    cfg.StrOpt('compute_stop_command',
+               default=None,
+               help='Command that really stops the nova-compute service of '
+                    'a host, for example '
+                    '"sudo systemctl stop devstack@n-cpu". It is split '
+                    'like a shell would split it, "{host}" is replaced in '
+                    'each argument by the host name, and it runs without a '
+                    'shell. When unset, the tests that need a real restart '
+                    'of the compute are skipped.'),
+    cfg.StrOpt('compute_start_command',
+               default=None,
+               help='Command that starts the nova-compute service of a '
+                    'host again, rendered and run like '
+                    'compute_stop_command. Needed together with '
+                    'compute_stop_command.'),
+    cfg.IntOpt('command_timeout',
+               default=300,
+               min=1,
+               help='Seconds compute_stop_command or compute_start_command '
+                    'may run before the guard kills it and fails the test.'),
+    cfg.IntOpt('placement_timeout',
+               default=None,
+               min=1,
+               help='Seconds to wait for Placement to reflect what Nova did '
+                    '(allocations removed, usages back at the baseline) and '
+                    'for a restored compute service to report up. Defaults '
+                    'to [compute] build_timeout.'),
+    cfg.IntOpt('poll_interval',
+               default=None,
+               min=1,
+               help='Seconds between two polls of Placement or the compute '
+                    'services API. Defaults to [compute] build_interval.'),
+]
+
+
+def list_opts():
+    """The options for oslo-config-generator and the docs."""
+    return [(allocation_group, AllocationGroup)]

@@ -1,0 +1,35 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+from tempest.lib import exceptions as lib_exc
+
+
+class InvalidResponse(lib_exc.TempestException):
+    """A 2xx response whose body is empty, not JSON or breaks its schema.
+
+    The message names the client method, the request, the status and the
+    JSON path of the offending field so an operator can see at once which
+    API answered what.
+    """
+
+    message = ('%(method)s: %(http_method)s %(url)s answered %(status)s '
+               'with an invalid body at %(path)s: %(reason)s')
+
+
+class DisruptionError(lib_exc.TempestException):
+    message = 'Compute service disruption failed: %(reason)s'
+
+
+class DisruptionTimeout(DisruptionError):
+    message = ('The compute service on %(host)s was disrupted longer than '
+               '[allocation] max_disruption_seconds (%(seconds)s s); the '
+               'guard restored it and failed the test.')

@@ -1,0 +1,41 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+from oslo_serialization import jsonutils as json
+
+from allocation_tempest_plugin.services import base
+from allocation_tempest_plugin.services.schemas import compute_services
+
+
+class ComputeServicesClient(base.ValidatingClient):
+    """os-services at compute API 2.53+, where services have UUIDs and one
+    PUT changes status, disabled_reason and forced_down together.
+    """
+
+    version_header = 'OpenStack-API-Version'
+    version_format = 'compute %s'
+    default_microversion = '2.53'
+
+    def list_services(self, microversion=None, **filters):
+        """GET /os-services with filters such as binary= and host=."""
+        return self._request_validated(
+            'list_services', 'GET', '/os-services',
+            compute_services.list_services, microversion, params=filters)
+
+    def update_service(self, service_id, microversion=None, **fields):
+        """PUT /os-services/{service_id} with status, disabled_reason,
+        forced_down.
+        """
+        return self._request_validated(
+            'update_service', 'PUT', '/os-services/%s' % service_id,
+            compute_services.update_service, microversion,
+            body=json.dumps(fields))

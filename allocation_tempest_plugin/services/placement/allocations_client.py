@@ -1,0 +1,23 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+from allocation_tempest_plugin.services.placement import base
+from allocation_tempest_plugin.services.schemas import placement as schemas
+
+
+class AllocationsClient(base.PlacementClient):
+
+    def show_allocations(self, consumer_uuid, microversion=None):
+        """GET /allocations/{consumer_uuid}: {} for an unknown consumer."""
+        return self._request_validated(
+            'show_allocations', 'GET', '/allocations/%s' % consumer_uuid,
+            schemas.show_allocations, microversion)
