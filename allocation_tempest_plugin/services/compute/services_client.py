@@ -17,8 +17,10 @@ from allocation_tempest_plugin.services.schemas import compute_services
 
 
 class ComputeServicesClient(base.ValidatingClient):
-    """os-services at compute API 2.53+, where services have UUIDs and one
-    PUT changes status, disabled_reason and forced_down together.
+    """os-services at compute API 2.53+.
+
+    From 2.53 services have UUIDs and one PUT changes status,
+    disabled_reason and forced_down.
     """
 
     version_header = 'OpenStack-API-Version'
@@ -32,9 +34,7 @@ class ComputeServicesClient(base.ValidatingClient):
             compute_services.list_services, microversion, params=filters)
 
     def update_service(self, service_id, microversion=None, **fields):
-        """PUT /os-services/{service_id} with status, disabled_reason,
-        forced_down.
-        """
+        """PUT /os-services/{id}: status, disabled_reason, forced_down."""
         return self._request_validated(
             'update_service', 'PUT', '/os-services/%s' % service_id,
             compute_services.update_service, microversion,

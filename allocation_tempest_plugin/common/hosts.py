@@ -1,0 +1,57 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""Which compute host a destructive test may disrupt."""
+
+COMPUTE_BINARY = 'nova-compute'
+
+
+def is_available(service):
+    return (service['status'] == 'enabled' and service['state'] == 'up'
+            and not service['forced_down'])
+
+
+def foreign_servers(servers_on_host, own_project_ids):
+    """Servers on the host that belong to a project other than the test's."""
+    return [server for server in servers_on_host
+            if server['tenant_id'] not in own_project_ids]
+
+
+def choose_host(services, disruptable_hosts, servers_on, own_project_ids):
+    """(host, None) for the first host that qualifies, else (None, why).
+
+    services: the nova-compute services; servers_on(host): every server on
+    it across all projects, listed just before the choice.
+    """
+    candidates = sorted((s for s in services if is_available(s)),
+                        key=lambda s: s['host'])
+    if disruptable_hosts:
+        candidates = [s for s in candidates
+                      if s['host'] in disruptable_hosts]
+        if not candidates:
+            return None, ('none of [allocation] disruptable_hosts %s has an '
+                          'up and enabled nova-compute service' %
+                          sorted(disruptable_hosts))
+        return candidates[0]['host'], None
+    if not candidates:
+        return None, 'no nova-compute service is up and enabled'
+    refused = []
+    for service in candidates:
+        others = foreign_servers(servers_on(service['host']),
+                                 own_project_ids)
+        if not others:
+            return service['host'], None
+        refused.append('%s runs %d server(s) of other projects' % (
+            service['host'], len(others)))
+    return None, ('no compute host is free of other projects\' servers (%s); '
+                  'set [allocation] disruptable_hosts to hosts the tests '
+                  'may disrupt' % '; '.join(refused))
