@@ -51,8 +51,8 @@ class ComputeDisruption(object):
 
     def __init__(self, services_client, host, max_seconds, timeout,
                  interval, stop_command=None, start_command=None,
-                 command_timeout=300, run_id=None, runner=subprocess.run,
-                 timer_factory=threading.Timer):
+                 command_timeout=300, run_id=None, precheck=None,
+                 runner=subprocess.run, timer_factory=threading.Timer):
         self.services_client = services_client
         self.host = host
         self.max_seconds = max_seconds
@@ -62,6 +62,8 @@ class ComputeDisruption(object):
         self.start_command = start_command
         self.command_timeout = command_timeout
         self.run_id = run_id or uuid.uuid4().hex[:12]
+        # Called just before anything changes; raises to refuse the host.
+        self.precheck = precheck
         self.runner = runner
         self.timer_factory = timer_factory
         self.service_id = None
@@ -109,6 +111,8 @@ class ComputeDisruption(object):
         return self
 
     def _disrupt(self):
+        if self.precheck is not None:
+            self.precheck(self.host)
         service = self._service()
         self.service_id = service['id']
         self.original = {field: service[field] for field in RECORDED_FIELDS}

@@ -1,0 +1,77 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+from tempest.common import waiters as tempest_waiters
+from tempest import config
+from tempest.lib import decorators
+
+from allocation_tempest_plugin.api import base
+from allocation_tempest_plugin.common import placement
+
+CONF = config.CONF
+
+
+class AllocationsTest(base.AllocationTestBase):
+    """Placement follows a server's life when its compute is healthy.
+
+    Non-destructive: nothing here changes a compute service, so these run
+    in shared clouds too.
+    """
+
+    @decorators.idempotent_id('6b102062-d89b-4030-a94d-21f243d9d691')
+    def test_boot_and_delete_releases_allocations(self):
+        """Boot claims the flavor on the host's provider; delete frees it.
+
+        The baseline is the provider's usage before the boot. After the
+        boot the server's allocations are exactly the flavor's resources
+        on that provider; after a normal delete (the compute does the
+        cleanup) the consumer is empty, the provider back at its baseline
+        and the test project uses nothing.
+        """
+        host = self.any_available_host()
+        baseline = self.take_baseline(host)
+        server = self.boot_server(host=host)
+
+        allocations = self.allocations_client.show_allocations(
+            server['id'], self.placement_request_microversion)
+        self.assertEqual(
+            {baseline.rp_uuid: placement.flavor_resources(self.flavor)},
+            {rp: alloc['resources']
+             for rp, alloc in allocations['allocations'].items()})
+        self.assertEqual(server['tenant_id'], allocations['project_id'])
+
+        self.delete_server_and_wait(server['id'])
+        self.assert_released({server['id']: 'server'}, [baseline],
+                             server['tenant_id'], 'normal delete')
+
+    @decorators.idempotent_id('f42dc23e-20ff-44a6-8db7-144e22add38f')
+    def test_delete_never_scheduled_server(self):
+        """A server that never got a host holds nothing in Placement.
+
+        A flavor with more disk than any compute has makes the scheduler
+        answer NoValidHost; the server goes to ERROR without a host and
+        nova-api deletes it locally. Nothing may be left at any level.
+        """
+        flavor = self.create_flavor(ram=self.flavor['ram'],
+                                    vcpus=self.flavor['vcpus'],
+                                    disk=2 ** 31 - 1)
+        server = self.boot_server(flavor=flavor['id'], wait_until=None)
+        tempest_waiters.wait_for_server_status(
+            self.admin_servers_client, server['id'], 'ERROR',
+            raise_on_error=False)
+        allocations = self.allocations_client.show_allocations(
+            server['id'], self.placement_request_microversion)
+        self.assertEqual({}, allocations['allocations'])
+
+        self.delete_server_and_wait(server['id'])
+        self.assert_released({server['id']: 'server'}, [],
+                             server['tenant_id'], 'never scheduled')
