@@ -42,13 +42,8 @@ class ValidatingClient(rest_client.RestClient):
             url = '%s?%s' % (url, parse.urlencode(
                 sorted(params.items()), doseq=True))
         headers = self._version_headers(microversion)
-        if http_method == 'GET':
-            resp, raw_body = self.get(url, headers=headers,
-                                      extra_headers=True)
-        else:
-            resp, raw_body = self.request(
-                http_method, url, extra_headers=True, headers=headers,
-                body=body)
+        resp, raw_body = self.request(http_method, url, extra_headers=True,
+                                      headers=headers, body=body)
         self.expected_success(expected_status, resp.status)
         schema = validation.select_schema(versioned_schemas, microversion)
         describe = {'method': '%s.%s' % (type(self).__name__, method_name),

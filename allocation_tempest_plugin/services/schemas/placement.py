@@ -91,7 +91,8 @@ _inventory = types.body(
      'min_unit': types.positive_int,
      'max_unit': types.positive_int,
      'step_size': types.positive_int,
-     'allocation_ratio': {'type': 'number', 'exclusiveMinimum': 0,
+     'allocation_ratio': {'type': 'number', 'minimum': 0,
+                          'exclusiveMinimum': True,
                           'maximum': types.MAX_INT}},
     ['total', 'reserved', 'min_unit', 'max_unit', 'step_size',
      'allocation_ratio'])
