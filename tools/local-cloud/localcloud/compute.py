@@ -1,0 +1,119 @@
+"""nova-compute hosts: wait for heartbeats, discover, stop/start one host.
+
+stop-compute/start-compute run from inside Tempest (the plugin's
+compute_stop_command/compute_start_command): no TTY, quick, exit 0 on
+success, non-zero with a message otherwise, idempotent.
+"""
+import calendar
+import time
+
+from localcloud import api
+from localcloud import nova_conf
+from localcloud import procs
+from localcloud import services
+from localcloud import settings as s
+from localcloud import util
+
+
+def _epoch(ts):
+    if not ts:
+        return 0
+    ts = ts.split('.')[0].rstrip('Z')
+    return calendar.timegm(time.strptime(ts, '%Y-%m-%dT%H:%M:%S'))
+
+
+def service(host):
+    svcs = api.compute_services(host)
+    return svcs[0] if svcs else None
+
+
+def wait_up(host, timeout=120):
+    """Wait until the host's nova-compute runs and has heartbeated since it
+    was launched. Returns the service record."""
+    name = services.compute_name(host)
+    since = int(procs.load(name)['launched']) - 1 if procs.load(name) else 0
+
+    def beat():
+        services.check_alive(name)
+        svc = service(host)
+        if svc and _epoch(svc.get('updated_at')) >= since:
+            return svc
+        return None
+    try:
+        return util.wait_for(beat, timeout, interval=1,
+                             what='%s to heartbeat' % name)
+    except util.Failure as e:
+        raise util.Failure('%s\n%s' % (e, util.tail(procs.log_path(name))))
+
+
+def discover_hosts():
+    util.run([util.vbin('nova-manage'), '--config-file',
+              nova_conf.path('nova'), 'cell_v2', 'discover_hosts'],
+             log=procs.log_path('discover-hosts'))
+
+
+def provider(host):
+    status, data = api.call('placement', '/resource_providers?name=' + host,
+                            microversion='placement 1.14')
+    if status == 200 and data['resource_providers']:
+        return data['resource_providers'][0]
+    return None
+
+
+def inventories(rp_uuid):
+    status, data = api.call('placement', '/resource_providers/%s/inventories'
+                            % rp_uuid, microversion='placement 1.14')
+    return data['inventories'] if status == 200 else {}
+
+
+def wait_provider(host, timeout=120):
+    def ready():
+        rp = provider(host)
+        return rp if rp and inventories(rp['uuid']) else None
+    rp = util.wait_for(ready, timeout, interval=1,
+                       what='resource provider %s' % host)
+    inv = inventories(rp['uuid'])
+    util.say('    %s: provider %s %s' % (host, rp['uuid'], ', '.join(
+        '%s=%s' % (rc, inv[rc]['total']) for rc in sorted(inv))))
+    return rp
+
+
+def _check_host(host):
+    if host not in s.COMPUTE_HOSTS:
+        util.die('unknown compute host %r (hosts: %s)' % (
+            host, ', '.join(s.COMPUTE_HOSTS)), rc=2)
+
+
+def stop(host, timeout=60):
+    _check_host(host)
+    name = services.compute_name(host)
+    if not procs.running(name):
+        util.say('%s: nova-compute already stopped' % host)
+        return 0
+    t0 = time.monotonic()
+    procs.stop(name, timeout=timeout)
+    if procs.running(name):
+        util.die('%s: nova-compute did not stop' % host)
+    util.say('%s: nova-compute stopped (%.1fs)' % (host,
+                                                     time.monotonic() - t0))
+    return 0
+
+
+def start(host, timeout=120):
+    _check_host(host)
+    name = services.compute_name(host)
+    t0 = time.monotonic()
+    if procs.running(name):
+        util.say('%s: nova-compute already running (pid %d)' % (
+            host, procs.load(name)['pid']))
+        return 0
+    rec = services.start_compute(host)
+    try:
+        svc = wait_up(host, timeout=timeout)
+    except util.Failure as e:
+        util.die('%s: nova-compute did not come up: %s' % (host, e))
+    util.say('%s: nova-compute started (pid %d), heartbeat seen, state=%s '
+             'status=%s forced_down=%s (%.1fs)' % (
+                 host, rec['pid'], svc['state'], svc['status'],
+                 svc.get('forced_down'), time.monotonic() - t0))
+    return 0

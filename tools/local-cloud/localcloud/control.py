@@ -1,0 +1,90 @@
+"""`down`, `status` and `run`."""
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+from localcloud import procs
+from localcloud import services
+from localcloud import settings as s
+from localcloud import util
+
+# Stop order: computes and daemons first, then APIs, then the backends.
+def _stop_order():
+    recs = procs.records()
+    first = [r for r in recs if r['name'].startswith('nova-compute-')]
+    rest = [r for r in recs if r not in first]
+    backends = ['rabbitmq', 'epmd', 'mariadb']
+    mid = [r for r in rest if r['name'] not in backends]
+    last = sorted([r for r in rest if r['name'] in backends],
+                  key=lambda r: backends.index(r['name']))
+    return first + list(reversed(mid)) + last
+
+
+def down(wipe=False):
+    t0 = time.monotonic()
+    recs = [r for r in _stop_order()]
+    # Computes, daemons and APIs stop in parallel; backends after them.
+    front = [r for r in recs if r['name'] not in ('rabbitmq', 'epmd',
+                                                  'mariadb')]
+    back = [r for r in recs if r not in front]
+    for r in front:
+        if procs.alive(r):
+            procs._signal(r['pid'], 15)
+    for r in front + back:
+        if procs.stop(r['name'], timeout=60):
+            util.say('stopped %-24s pid %d' % (r['name'], r['pid']))
+    util.say('down in %.1fs' % (time.monotonic() - t0))
+    if wipe:
+        for d in (s.DATA, s.ETC, s.MARKERS, s.RUN, s.TEMPEST_DIR,
+                  os.path.join(s.STATE, 'home')):
+            shutil.rmtree(d, ignore_errors=True)
+        for f in ('objects.json', 'objects.json.identity', 'cloud.json'):
+            try:
+                os.unlink(os.path.join(s.STATE, f))
+            except OSError:
+                pass
+        util.say('wiped data (the venv is kept): %s' % s.STATE)
+
+
+def status():
+    kids = procs._children_map()
+    any_running = False
+    known = {r['name']: r for r in procs.records()}
+    names = services.all_names() + [n for n in known
+                                    if n not in services.all_names()]
+    for name in names:
+        rec = known.get(name)
+        if not procs.alive(rec):
+            util.say('%-24s %-8s %s' % (name, '-', 'stopped'))
+            continue
+        any_running = True
+        rss = procs.rss_kb(procs.tree(rec['pid'], kids)) / 1024.0
+        health = 'running'
+        if name in services.APIS:
+            health = 'healthy' if services.api_healthy(name) \
+                else 'NOT ANSWERING'
+            health += ' (%s)' % s.url(name)
+        util.say('%-24s %-8d %-40s rss %4.0f MiB' % (name, rec['pid'],
+                                                   health, rss))
+    if any_running:
+        util.say('tempest.conf: %s' % s.TEMPEST_CONF)
+    else:
+        util.say('nothing running')
+    return 0
+
+
+def run(args):
+    if not os.path.exists(s.TEMPEST_CONF):
+        util.die('no tempest.conf yet: run `%s up` first' % s.HARNESS)
+    regex = 'allocation_tempest_plugin'
+    if args and not args[0].startswith('-'):
+        regex, args = args[0], args[1:]
+    argv = [os.path.join(s.VBIN, 'tempest'), 'run', '--config-file',
+            s.TEMPEST_CONF, '--regex', regex] + list(args)
+    util.say('$ ' + ' '.join(argv))
+    env = dict(os.environ, HOME=os.path.join(s.STATE, 'home'),
+               PATH=s.VBIN + ':' + os.environ.get('PATH', ''))
+    sys.stdout.flush()
+    return subprocess.call(argv, cwd=s.TEMPEST_DIR, env=env)

@@ -1,0 +1,104 @@
+"""Debian packages, the venv, pinned PyPI packages, the plugin (editable)."""
+import os
+import shutil
+import subprocess
+
+from localcloud import procs
+from localcloud import settings as s
+from localcloud import util
+
+APT_BINARIES = ['/usr/sbin/mariadbd', '/usr/bin/mariadb',
+                '/usr/bin/mariadb-install-db',
+                '/usr/lib/rabbitmq/bin/rabbitmq-server']
+BINDALL_SRC = os.path.join(s.HARNESS_DIR, 'ml2-bindall')
+BINDALL_DIST = 'localcloud_ml2_bindall-1.0.0.dist-info'
+
+
+def apt():
+    missing = [b for b in APT_BINARIES if not os.path.exists(b)]
+    if not missing:
+        util.say('    present: ' + ', '.join(s.APT_PACKAGES))
+        return
+    log = procs.log_path('apt')
+    env = {'DEBIAN_FRONTEND': 'noninteractive'}
+    util.run(['apt-get', 'update', '-q'], log=log, env=env)
+    # policy-rc.d or no systemd: the packages' own services are not started;
+    # we never use them, the harness runs its own instances.
+    util.run(['apt-get', 'install', '-y', '-q', '--no-install-recommends']
+             + s.APT_PACKAGES, log=log, env=env)
+
+
+def site_packages():
+    out = util.run([util.vbin('python'), '-c',
+                    'import sysconfig; print(sysconfig.get_paths()["purelib"])'])
+    return out.strip()
+
+
+def venv():
+    key = util.digest(s.CONSTRAINTS, s.PIP_PACKAGES)
+    if os.path.exists(util.vbin('python')) and util.marker_ok('pip', key):
+        util.say('    venv up to date: ' + s.VENV)
+        return
+    log = procs.log_path('pip')
+    if not os.path.exists(util.vbin('python')):
+        util.run([_base_python(), '-m', 'venv', s.VENV], log=log)
+    util.run([util.vbin('pip'), 'install', '-q', '-c', s.CONSTRAINTS]
+             + s.PIP_PACKAGES, log=log)
+    util.marker_set('pip', key)
+
+
+def _base_python():
+    # A Python 3.11 (what constraints.txt was resolved for).
+    for cand in (os.environ.get('LOCAL_CLOUD_PYTHON'),
+                 shutil.which('python3.11'), '/usr/bin/python3.11'):
+        if cand and os.path.exists(cand):
+            return cand
+    raise util.Failure('no python3.11 found (set LOCAL_CLOUD_PYTHON)')
+
+
+def bindall():
+    """Register ml2-bindall's entry point in the venv (no build needed)."""
+    sp = site_packages()
+    util.write(os.path.join(sp, 'localcloud_ml2_bindall.pth'),
+               BINDALL_SRC + '\n')
+    dist = os.path.join(sp, BINDALL_DIST)
+    util.write(os.path.join(dist, 'METADATA'),
+               'Metadata-Version: 2.1\nName: localcloud-ml2-bindall\n'
+               'Version: 1.0.0\n')
+    util.write(os.path.join(dist, 'entry_points.txt'),
+               '[neutron.ml2.mechanism_drivers]\n'
+               'bindall = ml2_bindall.driver:BindAllMechanismDriver\n')
+    util.write(os.path.join(dist, 'RECORD'), '')
+
+
+def plugin():
+    """pip install -e the repository (skipped until setup.cfg exists)."""
+    setup_cfg = os.path.join(s.REPO_ROOT, 'setup.cfg')
+    if not os.path.exists(setup_cfg):
+        util.say('    %s missing: plugin not installed yet (next up will '
+                 'retry)' % setup_cfg)
+        return False
+    key = util.digest(setup_cfg, os.path.join(s.REPO_ROOT, 'setup.py'),
+                      os.path.join(s.REPO_ROOT, 'requirements.txt'))
+    if util.marker_ok('plugin', key) and _plugin_visible():
+        util.say('    plugin installed (editable): ' + s.REPO_ROOT)
+        return True
+    log = procs.log_path('pip-plugin')
+    rc = util.run([util.vbin('pip'), 'install', '-q', '-c', s.CONSTRAINTS,
+                   '-e', s.REPO_ROOT], log=log, check=False)
+    if rc != 0 or not _plugin_visible():
+        util.say('    WARNING: plugin install failed, tempest will not see '
+                 'it (see %s):\n%s' % (log, util.tail(log, 15)))
+        return False
+    util.marker_set('plugin', key)
+    util.say('    plugin installed (editable): ' + s.REPO_ROOT)
+    return True
+
+
+def _plugin_visible():
+    code = ('import importlib.metadata as m; '
+            'print([e.name for e in m.entry_points('
+            'group="tempest.test_plugins")])')
+    p = subprocess.run([util.vbin('python'), '-c', code],
+                       capture_output=True, text=True)
+    return p.returncode == 0 and p.stdout.strip() not in ('', '[]')

@@ -1,0 +1,93 @@
+"""nova.conf (api, conductor, scheduler) and one file per nova-compute.
+
+nova-compute files have NO [database]/[api_database] sections: nova checks
+`is not None`, so even an empty value makes compute try the DB (gotcha 3).
+"""
+import os
+import shutil
+
+from localcloud import configs
+from localcloud import inifile
+from localcloud import settings as s
+from localcloud import util
+
+
+def _common(state_path):
+    return {
+        'DEFAULT': {
+            'debug': False,
+            'transport_url': s.RABBIT_URL,
+            'my_ip': s.HOST,
+            'state_path': state_path,
+            # Heartbeat every 5 s, down after 30 s: tests see a stopped
+            # compute as down quickly without flapping.
+            'report_interval': s.REPORT_INTERVAL,
+            'service_down_time': s.SERVICE_DOWN_TIME,
+            'allow_resize_to_same_host': True,
+            'graceful_shutdown_timeout': 10,
+        },
+        'placement': configs.service_auth('placement'),
+        'neutron': configs.service_auth('neutron'),
+        'glance': {'region_name': s.REGION},
+        'oslo_concurrency': {'lock_path': os.path.join(state_path, 'locks')},
+        'oslo_messaging_notifications': {'driver': 'noop'},
+    }
+
+
+def controller():
+    conf = _common(configs.data('nova'))
+    conf['DEFAULT'].update({
+        'enabled_apis': 'osapi_compute',
+        'osapi_compute_workers': 1,
+    })
+    conf['placement']['username'] = 'nova'
+    conf['neutron']['username'] = 'nova'
+    conf.update({
+        'api': {'auth_strategy': 'keystone'},
+        'wsgi': {'api_paste_config': configs.etc('nova', 'api-paste.ini')},
+        'api_database': {'connection': s.db_url('nova_api')},
+        'database': {'connection': s.db_url('nova')},
+        'keystone_authtoken': configs.authtoken('nova'),
+        'conductor': {'workers': 1},
+        # Hosts are mapped by an explicit discover_hosts in `up`.
+        'scheduler': {'workers': 1,
+                      'discover_hosts_in_cells_interval': -1},
+    })
+    return conf
+
+
+def compute_state(host):
+    return configs.data('nova-' + host)
+
+
+def compute(host):
+    conf = _common(compute_state(host))
+    conf['DEFAULT'].update({
+        'host': host,
+        'compute_driver': 'fake.FakeDriverWithoutFakeNodes',
+        'instances_path': os.path.join(compute_state(host), 'instances'),
+        # Resource tracker period: usage in Placement converges in ~20 s
+        # after a compute comes back instead of the default 60 s.
+        'update_resources_interval': s.UPDATE_RESOURCES_INTERVAL,
+        'vif_plugging_is_fatal': False,
+        'vif_plugging_timeout': 0,
+    })
+    conf['placement']['username'] = 'nova'
+    conf['neutron']['username'] = 'nova'
+    return conf
+
+
+def path(name):
+    return configs.etc('nova', name + '.conf')
+
+
+def write_all():
+    util.write(path('nova'), inifile.render(controller(), inifile.GENERATED))
+    shutil.copyfile(os.path.join(configs.VENV_ETC, 'nova', 'api-paste.ini'),
+                    configs.etc('nova', 'api-paste.ini'))
+    os.makedirs(os.path.join(configs.data('nova'), 'locks'), exist_ok=True)
+    for host in s.COMPUTE_HOSTS:
+        util.write(path(host), inifile.render(compute(host),
+                                              inifile.GENERATED))
+        os.makedirs(os.path.join(compute_state(host), 'locks'),
+                    exist_ok=True)

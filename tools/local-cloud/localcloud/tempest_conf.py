@@ -1,0 +1,126 @@
+"""The Tempest workspace ($STATE/tempest) and its generated tempest.conf."""
+import json
+import os
+
+from localcloud import api
+from localcloud import inifile
+from localcloud import procs
+from localcloud import settings as s
+from localcloud import util
+
+
+def _max_versions():
+    nova = api.versions('nova-api', '/')
+    v21 = [v for v in nova['versions'] if v['id'] == 'v2.1'][0]
+    placement = api.versions('placement', '/')['versions'][0]
+    return (v21['min_version'], v21['version'],
+            placement['min_version'], placement['max_version'])
+
+
+def _extensions():
+    status, data = api.call('neutron', '/extensions')
+    if status != 200:
+        raise util.Failure('GET /v2.0/extensions answered %s' % status)
+    return sorted(e['alias'] for e in data['extensions'])
+
+
+def render(objects):
+    cmin, cmax, pmin, pmax = _max_versions()
+    cmd = s.HARNESS
+    conf = {
+        'DEFAULT': {'log_dir': os.path.join(s.TEMPEST_DIR, 'logs'),
+                    'log_file': 'tempest.log'},
+        'oslo_concurrency': {'lock_path': os.path.join(s.TEMPEST_DIR,
+                                                       'lock')},
+        'auth': {
+            'use_dynamic_credentials': True,
+            # No routers (no L3 service plugin): tests use the shared
+            # network instead of per-project ones (gotcha 8).
+            'create_isolated_networks': False,
+            'admin_username': 'admin',
+            'admin_password': s.ADMIN_PASSWORD,
+            'admin_project_name': 'admin',
+            'admin_domain_name': 'Default',
+        },
+        'identity': {
+            'uri_v3': s.KEYSTONE_URL,
+            'auth_version': 'v3',
+            'region': s.REGION,
+            'disable_ssl_certificate_validation': True,
+        },
+        'identity-feature-enabled': {'api_v2': False},
+        'compute': {
+            'image_ref': objects['image'],
+            'image_ref_alt': objects['image'],
+            'flavor_ref': objects['flavors']['m1.nano'],
+            'flavor_ref_alt': objects['flavors']['m1.micro'],
+            'min_microversion': cmin,
+            'max_microversion': cmax,
+            'fixed_network_name': s.NETWORK_NAME,
+            'build_interval': 1,
+            'build_timeout': 300,
+            'min_compute_nodes': len(s.COMPUTE_HOSTS),
+            'region': s.REGION,
+        },
+        'compute-feature-enabled': {
+            'resize': True, 'pause': True, 'shelve': True,
+            'suspend': True, 'cold_migration': True,
+            'live_migration': False, 'snapshot': False,
+            'console_output': False, 'vnc_console': False,
+            'spice_console': False, 'serial_console': False,
+            'rescue': True, 'change_password': False,
+            'interface_attach': True, 'attach_encrypted_volume': False,
+            'config_drive': True, 'personality': False,
+        },
+        'placement': {'min_microversion': pmin, 'max_microversion': pmax,
+                      'region': s.REGION},
+        'image': {'region': s.REGION},
+        'image-feature-enabled': {'api_v2': True},
+        'network': {
+            'project_networks_reachable': False,
+            'shared_physical_network': True,
+            'floating_network_name': '',
+            'public_network_id': '',
+            'region': s.REGION,
+        },
+        'network-feature-enabled': {
+            'floating_ips': False,
+            'api_extensions': _extensions(),
+            'ipv6': False,
+            'port_security': True,
+        },
+        'validation': {'run_validation': False},
+        'volume-feature-enabled': {'backup': False},
+        'service_available': {
+            'nova': True, 'placement': True, 'glance': True,
+            'neutron': True, 'cinder': False, 'swift': False,
+            'heat': False, 'horizon': False,
+        },
+        'allocation': {
+            'allow_compute_disruption': True,
+            'compute_stop_command': '%s stop-compute {host}' % cmd,
+            'compute_start_command': '%s start-compute {host}' % cmd,
+        },
+    }
+    return conf, cmax
+
+
+def init_workspace():
+    """`tempest init` once; HOME points into the state dir (gotcha 9)."""
+    if os.path.exists(os.path.join(s.TEMPEST_DIR, '.stestr.conf')):
+        return
+    home = os.path.join(s.STATE, 'home')
+    os.makedirs(home, exist_ok=True)
+    util.run([util.vbin('tempest'), 'init', '--name', 'localcloud',
+              '--workspace-path', os.path.join(home, 'workspace.yaml'),
+              s.TEMPEST_DIR],
+             log=procs.log_path('tempest-init'), env={'HOME': home})
+
+
+def write(objects):
+    init_workspace()
+    conf, cmax = render(objects)
+    util.write(s.TEMPEST_CONF, inifile.render(conf, inifile.GENERATED))
+    with open(os.path.join(s.STATE, 'cloud.json'), 'w') as f:
+        json.dump({'compute_max_microversion': cmax}, f)
+    return cmax
