@@ -14,6 +14,7 @@
 
 import time
 
+from oslo_log import log as logging
 from tempest.api.compute import base
 from tempest.common import compute
 from tempest.common import waiters as tempest_waiters
@@ -23,9 +24,11 @@ from tempest.lib.common.utils import test_utils
 from allocation_tempest_plugin.common import disruption
 from allocation_tempest_plugin.common import hosts
 from allocation_tempest_plugin.common import placement
+from allocation_tempest_plugin.common import recovery
 from allocation_tempest_plugin import plugin
 
 CONF = config.CONF
+LOG = logging.getLogger(__name__)
 
 
 class AllocationTestBase(base.BaseV2ComputeAdminTest):
@@ -172,6 +175,18 @@ class DisruptiveTestBase(AllocationTestBase):
             raise cls.skipException(
                 'disrupts a nova-compute service; set [allocation] '
                 'allow_compute_disruption = true to run it')
+
+    @classmethod
+    def resource_setup(cls):
+        super(DisruptiveTestBase, cls).resource_setup()
+        # A run killed with SIGKILL could not restore its host; heal it
+        # before anything new is disrupted.
+        for action in recovery.recover(
+                cls.compute_services_client,
+                start_command=CONF.allocation.compute_start_command,
+                command_timeout=CONF.allocation.command_timeout):
+            LOG.warning('Recovery before %s: %s', cls.__name__,
+                        action.line())
 
     def _choose_host(self, services):
         own_projects = {self.os_admin.credentials.project_id,

@@ -1,0 +1,78 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""allocation-tempest-recover: restore computes a killed run left down."""
+
+import argparse
+import os
+import sys
+
+
+def _parse(argv):
+    parser = argparse.ArgumentParser(
+        prog='allocation-tempest-recover',
+        description='Find nova-compute services that allocation_tempest_'
+                    'plugin disabled (disabled_reason marker) and whose '
+                    'deadline has passed, and restore them.')
+    parser.add_argument('--config-file', required=True,
+                        help='tempest.conf with admin credentials')
+    parser.add_argument('--force', action='store_true',
+                        help='restore every marked service, even one whose '
+                             'run may still be going')
+    parser.add_argument('--dry-run', action='store_true',
+                        help='print what would be restored, change nothing')
+    return parser.parse_args(argv)
+
+
+def _services_client():
+    from tempest.common import credentials_factory
+    from tempest import config
+    from tempest.lib import auth
+
+    from allocation_tempest_plugin.services import compute
+
+    conf = config.CONF
+    credentials = credentials_factory.get_configured_admin_credentials()
+    auth_provider = auth.KeystoneV3AuthProvider(
+        credentials, conf.identity.uri_v3,
+        disable_ssl_certificate_validation=(
+            conf.identity.disable_ssl_certificate_validation),
+        ca_certs=conf.identity.ca_certificates_file)
+    params = config.service_client_config('compute')
+    return compute.ComputeServicesClient(auth_provider, **params)
+
+
+def main(argv=None):
+    args = _parse(sys.argv[1:] if argv is None else argv)
+    path = os.path.abspath(args.config_file)
+    # Tempest reads its configuration file from these on first use.
+    os.environ['TEMPEST_CONFIG_DIR'] = os.path.dirname(path)
+    os.environ['TEMPEST_CONFIG'] = os.path.basename(path)
+    from tempest import config
+
+    from allocation_tempest_plugin.common import recovery
+
+    conf = config.CONF
+    actions = recovery.recover(
+        _services_client(), force=args.force, dry_run=args.dry_run,
+        start_command=conf.allocation.compute_start_command,
+        command_timeout=conf.allocation.command_timeout)
+    for action in actions:
+        print(action.line())
+    if not actions:
+        print('no nova-compute service carries the '
+              'allocation_tempest_plugin marker')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
