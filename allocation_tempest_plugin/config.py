@@ -76,6 +76,15 @@ AllocationGroup = [
                min=1,
                help='Seconds compute_stop_command or compute_start_command '
                     'may run before the guard kills it and fails the test.'),
+    cfg.IntOpt('resource_tracker_interval',
+               default=60,
+               min=1,
+               help='The computes\' nova.conf [DEFAULT] '
+                    'update_resources_interval (Nova\'s default is 60 s). '
+                    'The scenario tests wait until a returning compute has '
+                    'heartbeated for this long, which proves its resource '
+                    'tracker ran at least once, before they compare usages '
+                    'with the baseline.'),
     cfg.IntOpt('placement_timeout',
                default=None,
                min=1,

@@ -12,6 +12,7 @@
 
 """Base classes: the vocabulary the plugin's tests are written in."""
 
+import datetime
 import time
 
 from oslo_log import log as logging
@@ -22,6 +23,7 @@ from tempest import config
 from tempest.lib.common.utils import test_utils
 
 from allocation_tempest_plugin.common import disruption
+from allocation_tempest_plugin.common import heartbeat
 from allocation_tempest_plugin.common import hosts
 from allocation_tempest_plugin.common import placement
 from allocation_tempest_plugin.common import recovery
@@ -187,6 +189,60 @@ class DisruptiveTestBase(AllocationTestBase):
                 command_timeout=CONF.allocation.command_timeout):
             LOG.warning('Recovery before %s: %s', cls.__name__,
                         action.line())
+
+    def wait_for_resource_tracker(self, host, since_service):
+        """Wait until host's periodic resource update ran after since.
+
+        since_service is the service record seen when the compute was
+        restored; heartbeats spanning a whole update_resources_interval
+        after it prove update_available_resource ran in between.
+        """
+        interval = CONF.allocation.resource_tracker_interval
+        since = heartbeat.parse_updated_at(since_service['updated_at'])
+        moment = since + datetime.timedelta(seconds=interval)
+        outcome = heartbeat.wait_for_heartbeat_after(
+            self.compute_services_client, host, moment,
+            self.wait_timeout + interval, self.wait_interval)
+        if not outcome.done:
+            self.fail('nova-compute on %s did not heartbeat past %s (restore '
+                      'at %s + resource_tracker_interval %s s); last seen: '
+                      '%s' % (host, moment, since, interval, outcome.value))
+
+    def boot_into_whole_free_capacity(self, host):
+        """Boot, on host, a server sized to all Placement says is free."""
+        rp_uuid = self.provider_for_host(host)
+        version = self.placement_request_microversion
+        free = placement.free_capacity(
+            self.providers_client.list_inventories(
+                rp_uuid, version)['inventories'],
+            self.providers_client.list_usages(rp_uuid, version)['usages'])
+        flavor = self.create_flavor(ram=free['MEMORY_MB'],
+                                    vcpus=free['VCPU'],
+                                    disk=free.get('DISK_GB', 0))
+        self.lift_compute_quotas()
+        server = self.boot_server(host=host, flavor=flavor['id'])
+        self.assertEqual(host, server['OS-EXT-SRV-ATTR:host'])
+        allocations = self.allocations_client.show_allocations(
+            server['id'], version)['allocations']
+        self.assertEqual(
+            {rp_uuid: placement.flavor_resources(flavor)},
+            {rp: a['resources'] for rp, a in allocations.items()})
+        return server
+
+    def lift_compute_quotas(self):
+        """No quota on the test's own project, for the capacity-sized boot.
+
+        The project is the test's own (dynamic credentials); its quotas
+        are put back at cleanup.
+        """
+        quotas_client = self.os_admin.quotas_client
+        project_id = self.os_admin.credentials.project_id
+        original = quotas_client.show_quota_set(project_id)['quota_set']
+        self.addCleanup(quotas_client.update_quota_set, project_id,
+                        cores=original['cores'], ram=original['ram'],
+                        instances=original['instances'])
+        quotas_client.update_quota_set(project_id, cores=-1, ram=-1,
+                                       instances=-1)
 
     def _choose_host(self, services):
         own_projects = {self.os_admin.credentials.project_id,

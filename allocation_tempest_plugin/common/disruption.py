@@ -27,6 +27,7 @@ import uuid
 from oslo_log import log as logging
 
 from allocation_tempest_plugin.common import commands
+from allocation_tempest_plugin.common import heartbeat
 from allocation_tempest_plugin.common import hosts
 from allocation_tempest_plugin.common import marker
 from allocation_tempest_plugin.common import waiters
@@ -71,6 +72,7 @@ class ComputeDisruption(object):
         self.stopped = False
         self.expired = False
         self.restored = False
+        self.restored_service = None
         self._lock = threading.Lock()
         self._timer = None
         self._previous_sigterm = None
@@ -178,18 +180,31 @@ class ComputeDisruption(object):
                 self._disarm()
                 return
             try:
+                # A restarted compute counts as back only once it heartbeats
+                # again: a heartbeat from before the stop can still be fresh
+                # enough for Nova to call the service up.
+                last_old_heartbeat = None
                 if self.stopped:
+                    last_old_heartbeat = heartbeat.parse_updated_at(
+                        self._service()['updated_at'])
                     commands.run(self.start_command, self.host,
                                  self.command_timeout, self.runner)
                     self.stopped = False
                 self.services_client.update_service(
                     self.service_id, **restore_fields(self.original))
                 want_up = self.original_state == 'up'
-                self._wait_for_service(
-                    lambda s: (matches_original(s, self.original)
-                               and (s['state'] == 'up' or not want_up)),
-                    'as recorded (%s%s)' % (self.original,
-                                            ', up' if want_up else ''))
+
+                def back(service):
+                    updated_at = heartbeat.parse_updated_at(
+                        service['updated_at'])
+                    return (matches_original(service, self.original) and
+                            (service['state'] == 'up' or not want_up) and
+                            (last_old_heartbeat is None or
+                             (updated_at or last_old_heartbeat) >
+                             last_old_heartbeat))
+                self.restored_service = self._wait_for_service(
+                    back, 'as recorded (%s%s)' % (
+                        self.original, ', up' if want_up else ''))
                 self.restored = True
                 LOG.info('Restored %s on %s to %s', hosts.COMPUTE_BINARY,
                          self.host, self.original)

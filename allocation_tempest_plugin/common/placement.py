@@ -75,6 +75,20 @@ def flavor_resources(flavor):
     return resources
 
 
+def free_capacity(inventories, usages):
+    """What one more allocation may take, per resource class.
+
+    (total - reserved) x allocation_ratio - used, bounded by max_unit;
+    a flavor of exactly this size fits only if nothing else holds a unit.
+    """
+    free = {}
+    for rc, inventory in inventories.items():
+        capacity = int((inventory['total'] - inventory['reserved']) *
+                       inventory['allocation_ratio'])
+        free[rc] = min(capacity - usages.get(rc, 0), inventory['max_unit'])
+    return free
+
+
 def consumer_finding(consumer_uuid, role, allocations_body, host_by_rp):
     allocations = allocations_body.get('allocations', {})
     if not allocations:

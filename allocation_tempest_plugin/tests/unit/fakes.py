@@ -13,6 +13,7 @@
 """Fakes for the unit tests: no cloud, no network."""
 
 import copy
+import datetime
 import json
 import uuid
 
@@ -56,11 +57,18 @@ class FakeServicesClient(object):
         self.services = {s['id']: s for s in services}
         self.updates = []
         self.process_up = True
+        self.heartbeats = 0
         # 0-based indices of update_service calls that answer 500.
         self.failing_updates = set()
         self.update_calls = 0
 
     def _refresh(self, record):
+        if self.process_up:
+            # A running compute heartbeats: every look sees a newer one.
+            self.heartbeats += 1
+            record['updated_at'] = (
+                datetime.datetime(2026, 11, 24, 12, 0) +
+                datetime.timedelta(seconds=self.heartbeats)).isoformat()
         record['state'] = ('up' if self.process_up and
                            not record['forced_down'] else 'down')
 
