@@ -18,6 +18,7 @@ its process; on the way out, in every case, it restores exactly what it
 recorded and waits until the service reports up again.
 """
 
+import contextlib
 import datetime
 import signal
 import subprocess
@@ -53,7 +54,8 @@ class ComputeDisruption(object):
     def __init__(self, services_client, host, max_seconds, timeout,
                  interval, stop_command=None, start_command=None,
                  command_timeout=300, run_id=None, precheck=None,
-                 runner=subprocess.run, timer_factory=threading.Timer):
+                 on_step=None, runner=subprocess.run,
+                 timer_factory=threading.Timer):
         self.services_client = services_client
         self.host = host
         self.max_seconds = max_seconds
@@ -65,6 +67,9 @@ class ComputeDisruption(object):
         self.run_id = run_id or uuid.uuid4().hex[:12]
         # Called just before anything changes; raises to refuse the host.
         self.precheck = precheck
+        # Called with the name of each step once it is done (logging, and
+        # the kill matrix in tools/ that signals the run at each step).
+        self.on_step = on_step or (lambda step: None)
         self.runner = runner
         self.timer_factory = timer_factory
         self.service_id = None
@@ -127,13 +132,16 @@ class ComputeDisruption(object):
         self.services_client.update_service(
             self.service_id, status='disabled',
             disabled_reason=marker.make(self.run_id, deadline))
+        self.on_step('disabled')
         self.services_client.update_service(self.service_id,
                                             forced_down=True)
+        self.on_step('forced_down')
         if self.stop_command:
             # Set first: a stop that half-worked must still be undone.
             self.stopped = True
             commands.run(self.stop_command, self.host, self.command_timeout,
                          self.runner)
+            self.on_step('stopped')
         self._wait_for_service(lambda s: s['state'] == 'down', 'down')
 
     def _arm_deadline(self):
@@ -174,42 +182,53 @@ class ComputeDisruption(object):
                           self.host)
 
     def restore(self):
-        """Put the service back exactly as it was found; idempotent."""
+        """Put the service back exactly as it was found; idempotent.
+
+        SIGINT and SIGTERM arriving meanwhile are held until the service
+        is back, then raised: an interrupted restore would leave it down.
+        """
         with self._lock:
             if self.restored or self.original is None:
                 self._disarm()
                 return
             try:
-                # A restarted compute counts as back only once it heartbeats
-                # again: a heartbeat from before the stop can still be fresh
-                # enough for Nova to call the service up.
-                last_old_heartbeat = None
-                if self.stopped:
-                    last_old_heartbeat = heartbeat.parse_updated_at(
-                        self._service()['updated_at'])
-                    commands.run(self.start_command, self.host,
-                                 self.command_timeout, self.runner)
-                    self.stopped = False
-                self.services_client.update_service(
-                    self.service_id, **restore_fields(self.original))
-                want_up = self.original_state == 'up'
-
-                def back(service):
-                    updated_at = heartbeat.parse_updated_at(
-                        service['updated_at'])
-                    return (matches_original(service, self.original) and
-                            (service['state'] == 'up' or not want_up) and
-                            (last_old_heartbeat is None or
-                             (updated_at or last_old_heartbeat) >
-                             last_old_heartbeat))
-                self.restored_service = self._wait_for_service(
-                    back, 'as recorded (%s%s)' % (
-                        self.original, ', up' if want_up else ''))
-                self.restored = True
-                LOG.info('Restored %s on %s to %s', hosts.COMPUTE_BINARY,
-                         self.host, self.original)
+                with _held_signals() as received:
+                    self._restore_steps()
             finally:
                 self._disarm()
+            if received:
+                raise _signal_exception(received[0])
+
+    def _restore_steps(self):
+        # A restarted compute counts as back only once it heartbeats again:
+        # a heartbeat from before the stop can still be fresh enough for
+        # Nova to call the service up.
+        last_old_heartbeat = None
+        if self.stopped:
+            last_old_heartbeat = heartbeat.parse_updated_at(
+                self._service()['updated_at'])
+            commands.run(self.start_command, self.host,
+                         self.command_timeout, self.runner)
+            self.stopped = False
+        self.on_step('restoring')
+        self.services_client.update_service(
+            self.service_id, **restore_fields(self.original))
+        want_up = self.original_state == 'up'
+
+        def back(service):
+            updated_at = heartbeat.parse_updated_at(service['updated_at'])
+            return (matches_original(service, self.original) and
+                    (service['state'] == 'up' or not want_up) and
+                    (last_old_heartbeat is None or
+                     (updated_at or last_old_heartbeat) >
+                     last_old_heartbeat))
+        self.restored_service = self._wait_for_service(
+            back, 'as recorded (%s%s)' % (self.original,
+                                          ', up' if want_up else ''))
+        self.restored = True
+        LOG.info('Restored %s on %s to %s', hosts.COMPUTE_BINARY,
+                 self.host, self.original)
+        self.on_step('restored')
 
     def _disarm(self):
         if self._timer is not None:
@@ -218,6 +237,32 @@ class ComputeDisruption(object):
                 threading.current_thread() is threading.main_thread()):
             signal.signal(signal.SIGTERM, self._previous_sigterm)
             self._previous_sigterm = None
+
+
+@contextlib.contextmanager
+def _held_signals():
+    """Record SIGINT/SIGTERM instead of acting on them, in the main thread.
+
+    Yields the list the received signal numbers are appended to.
+    """
+    received = []
+    if threading.current_thread() is not threading.main_thread():
+        yield received
+        return
+    previous = {signum: signal.signal(signum,
+                                      lambda n, frame: received.append(n))
+                for signum in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield received
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def _signal_exception(signum):
+    if signum == signal.SIGINT:
+        return KeyboardInterrupt()
+    return TerminatedBySignal('signal %d while restoring a compute' % signum)
 
 
 def restore_fields(original):

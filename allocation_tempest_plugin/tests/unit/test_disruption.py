@@ -205,3 +205,49 @@ class RestoreFieldsTest(testtools.TestCase):
             disruption.restore_fields({'status': 'disabled',
                                        'disabled_reason': 'ops',
                                        'forced_down': True}))
+
+
+class SignalsDuringRestoreTest(GuardTest):
+
+    def _signal_at(self, step, signum):
+        def on_step(name):
+            if name == step:
+                signal.raise_signal(signum)
+        return self._guard(on_step=on_step)
+
+    def test_sigterm_during_restore_waits_for_the_restore(self):
+        def run():
+            with self._signal_at('restoring', signal.SIGTERM):
+                pass
+        self.assertRaises(disruption.TerminatedBySignal, run)
+        self._assert_as_found()
+
+    def test_sigint_during_restore_waits_for_the_restore(self):
+        def run():
+            with self._signal_at('restoring', signal.SIGINT):
+                pass
+        self.assertRaises(KeyboardInterrupt, run)
+        self._assert_as_found()
+
+    def test_sigterm_after_each_disrupting_step(self):
+        for step in ('disabled', 'forced_down', 'stopped'):
+            guard = self._signal_at(step, signal.SIGTERM)
+            guard.stop_command = 'cloud stop-compute {host}'
+            guard.start_command = 'cloud start-compute {host}'
+
+            def run():
+                with guard:
+                    self.fail('the signal must interrupt the disruption')
+            self.assertRaises(disruption.TerminatedBySignal, run)
+            self._assert_as_found()
+            self.assertTrue(self.client.process_up, step)
+
+    def test_steps_are_reported_in_order(self):
+        steps = []
+        guard = self._guard(on_step=steps.append,
+                            stop_command='cloud stop-compute {host}',
+                            start_command='cloud start-compute {host}')
+        with guard:
+            pass
+        self.assertEqual(['disabled', 'forced_down', 'stopped', 'restoring',
+                          'restored'], steps)
