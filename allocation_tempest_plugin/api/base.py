@@ -13,6 +13,7 @@
 """Base classes: the vocabulary the plugin's tests are written in."""
 
 import datetime
+import json
 import time
 
 from oslo_log import log as logging
@@ -27,6 +28,7 @@ from allocation_tempest_plugin.common import heartbeat
 from allocation_tempest_plugin.common import hosts
 from allocation_tempest_plugin.common import placement
 from allocation_tempest_plugin.common import recovery
+from allocation_tempest_plugin.common import waiters
 from allocation_tempest_plugin import plugin
 
 CONF = config.CONF
@@ -70,6 +72,16 @@ class AllocationTestBase(base.BaseV2ComputeAdminTest):
         cls.flavor = cls.flavors_client.show_flavor(
             CONF.compute.flavor_ref)['flavor']
         cls.host_providers = {}
+
+    def setUp(self):
+        super(AllocationTestBase, self).setUp()
+        polls_before = waiters.STATS.as_dict()
+        # tools/bench reads this line from tempest.log: what the plugin's
+        # own waiting cost in this test.
+        self.addCleanup(lambda: LOG.info(
+            'allocation_tempest_plugin poll stats %s: %s', self.id(),
+            json.dumps({key: round(value - polls_before[key], 3)
+                        for key, value in waiters.STATS.as_dict().items()})))
 
     # -- compute hosts and their providers ---------------------------------
 
