@@ -29,6 +29,10 @@ def _common(state_path):
         'placement': configs.service_auth('placement'),
         'neutron': configs.service_auth('neutron'),
         'glance': {'region_name': s.REGION},
+        # Neutron's policy lets only a caller with a service token (role
+        # 'service') delete a compute port; nova sends one with this.
+        'service_user': dict(configs.service_auth('nova'),
+                             send_service_user_token=True),
         'oslo_concurrency': {'lock_path': os.path.join(state_path, 'locks')},
         'oslo_messaging_notifications': {'driver': 'noop'},
     }
