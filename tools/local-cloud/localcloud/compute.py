@@ -5,6 +5,7 @@ compute_stop_command/compute_start_command): no TTY, quick, exit 0 on
 success, non-zero with a message otherwise, idempotent.
 """
 import calendar
+import math
 import time
 
 from localcloud import api
@@ -31,12 +32,15 @@ def wait_up(host, timeout=120):
     """Wait until the host's nova-compute runs and has heartbeated since it
     was launched. Returns the service record."""
     name = services.compute_name(host)
-    since = int(procs.load(name)['launched']) - 1 if procs.load(name) else 0
+    rec = procs.load(name)
+    # updated_at has whole seconds: only a beat in a later second than the
+    # launch is surely from this process (not the last one of a stopped one).
+    since = math.ceil(rec['launched']) if rec else 0
 
     def beat():
         services.check_alive(name)
         svc = service(host)
-        if svc and _epoch(svc.get('updated_at')) >= since:
+        if svc and _epoch(svc.get('updated_at')) > since:
             return svc
         return None
     try:
