@@ -25,6 +25,34 @@ class InvalidResponse(lib_exc.TempestException):
                'with an invalid body at %(path)s: %(reason)s')
 
 
+class ApiTimeout(lib_exc.TempestException):
+    """No complete answer within the client's http_timeout."""
+
+    message = ('%(method)s: %(http_method)s %(url)s got no answer within '
+               'the %(timeout)s s http_timeout: %(reason)s')
+
+
+class ApiConnectionError(lib_exc.TempestException):
+    """The connection failed or broke before a complete answer arrived."""
+
+    message = ('%(method)s: %(http_method)s %(url)s failed before a '
+               'complete answer arrived: %(reason)s')
+
+
+def name_request(error, method, http_method, url):
+    """Prefix a Tempest REST error's message with the request it answers.
+
+    Tempest's Conflict, ServerFault, UnexpectedResponseCode... keep their
+    type (callers catch them) but say only the status and body; this puts
+    the client method and the URL in front.
+    """
+    status = getattr(getattr(error, 'resp', None), 'status', None)
+    error._error_string = '%s: %s %s answered%s: %s' % (
+        method, http_method, url, ' %s' % status if status else '',
+        str(error))
+    return error
+
+
 class DisruptionError(lib_exc.TempestException):
     message = 'Compute service disruption failed: %(reason)s'
 

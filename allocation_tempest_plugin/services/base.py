@@ -15,8 +15,36 @@
 from urllib import parse
 
 from tempest.lib.common import rest_client
+from tempest.lib import exceptions as lib_exc
+import urllib3
 
+from allocation_tempest_plugin import exceptions
 from allocation_tempest_plugin.services import validation
+
+
+def _without_read_retries(http_obj):
+    """Make http_obj give up on the first read error or read timeout.
+
+    Tempest's http objects let urllib3 retry an idempotent request after a
+    read timeout up to ten times, so one slow GET blocks for eleven
+    http_timeouts before failing; the plugin fails on the first one.
+    """
+    urlopen = http_obj.urlopen
+
+    def urlopen_once(method, url, redirect=True, **kw):
+        if isinstance(kw.get('retries'), urllib3.util.Retry):
+            kw['retries'] = kw['retries'].new(read=False)
+        return urlopen(method, url, redirect=redirect, **kw)
+    http_obj.urlopen = urlopen_once
+    return http_obj
+
+
+def _is_timeout(error):
+    if isinstance(error, urllib3.exceptions.MaxRetryError):
+        error = error.reason
+    # NewConnectionError is a ConnectTimeoutError only for compatibility.
+    return (isinstance(error, urllib3.exceptions.TimeoutError) and
+            not isinstance(error, urllib3.exceptions.NewConnectionError))
 
 
 class ValidatingClient(rest_client.RestClient):
@@ -31,6 +59,10 @@ class ValidatingClient(rest_client.RestClient):
     version_format = None
     default_microversion = None
 
+    def __init__(self, *args, **kwargs):
+        super(ValidatingClient, self).__init__(*args, **kwargs)
+        _without_read_retries(self.http_obj)
+
     def _version_headers(self, microversion):
         return {self.version_header: self.version_format % microversion}
 
@@ -42,13 +74,23 @@ class ValidatingClient(rest_client.RestClient):
             url = '%s?%s' % (url, parse.urlencode(
                 sorted(params.items()), doseq=True))
         headers = self._version_headers(microversion)
-        resp, raw_body = self.request(http_method, url, extra_headers=True,
-                                      headers=headers, body=body)
-        self.expected_success(expected_status, resp.status)
-        schema = validation.select_schema(versioned_schemas, microversion)
         describe = {'method': '%s.%s' % (type(self).__name__, method_name),
                     'http_method': http_method,
-                    'url': '%s %s' % (self.service, url),
-                    'status': resp.status}
+                    'url': '%s %s' % (self.service, url)}
+        try:
+            resp, raw_body = self.request(http_method, url,
+                                          extra_headers=True,
+                                          headers=headers, body=body)
+            self.expected_success(expected_status, resp.status)
+        except lib_exc.RestClientException as error:
+            raise exceptions.name_request(error, **describe)
+        except urllib3.exceptions.HTTPError as error:
+            if _is_timeout(error):
+                raise exceptions.ApiTimeout(
+                    timeout=self.http_obj.connection_pool_kw.get('timeout'),
+                    reason=error, **describe)
+            raise exceptions.ApiConnectionError(reason=error, **describe)
+        schema = validation.select_schema(versioned_schemas, microversion)
+        describe['status'] = resp.status
         data = validation.parse_and_validate(schema, raw_body, describe)
         return rest_client.ResponseBody(resp, data)
