@@ -24,16 +24,18 @@ def _stop_order():
 
 def down(wipe=False):
     t0 = time.monotonic()
-    recs = [r for r in _stop_order()]
+    recs = _stop_order()
     # Computes, daemons and APIs stop in parallel; backends after them.
     front = [r for r in recs if r['name'] not in ('rabbitmq', 'epmd',
                                                   'mariadb')]
     back = [r for r in recs if r not in front]
+    live = [r for r in front + back if procs.alive(r)]
     for r in front:
         if procs.alive(r):
             procs._signal(r['pid'], 15)
     for r in front + back:
-        if procs.stop(r['name'], timeout=60):
+        procs.stop(r['name'], timeout=60)
+        if r in live:
             util.say('stopped %-24s pid %d' % (r['name'], r['pid']))
     util.say('down in %.1fs' % (time.monotonic() - t0))
     if wipe:
