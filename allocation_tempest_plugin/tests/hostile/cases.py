@@ -142,7 +142,7 @@ def cases(slow_seconds, guard_timeout=5, guard_interval=0.05):
              SERVICES, INVALID + '$.services[0].state:'),
         case('extra nesting', 'update_service', _update,
              Rule(hp.extra_nesting('service'), method='PUT', path=PUT),
-             SERVICE, INVALID + '$.service.'),
+             SERVICE, INVALID + '$.service.', writes=True),
         # -- bodies that are not JSON at all ----------------------------
         case('non-JSON', 'show_allocations', _allocations,
              Rule(hp.non_json, path='/allocations/'),
