@@ -6,6 +6,7 @@ settings) lets a warm `up` skip them.
 import os
 
 from localcloud import configs
+from localcloud import mariadb
 from localcloud import nova_conf
 from localcloud import procs
 from localcloud import settings as s
@@ -50,7 +51,8 @@ def commands():
 
 
 def run_all():
-    key = util.digest(s.CONSTRAINTS, commands(), sorted(s.PORTS.items()))
+    key = util.digest(s.CONSTRAINTS, commands(), sorted(s.PORTS.items()),
+                      mariadb.identity())
     if util.marker_ok('dbsync', key):
         util.say('    schemas up to date (marker), skipped')
         return

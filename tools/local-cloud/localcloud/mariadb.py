@@ -1,5 +1,6 @@
 """MariaDB from the Debian package, with our own datadir, config and port."""
 import os
+import uuid
 
 from localcloud import procs
 from localcloud import settings as s
@@ -9,6 +10,17 @@ NAME = 'mariadb'
 DATADIR = os.path.join(s.DATA, 'mysql')
 SOCKET = os.path.join(s.RUN, 'mysqld.sock')
 CNF = os.path.join(s.ETC, 'mariadb', 'my.cnf')
+# A new id per data directory: markers of steps that filled the DB include
+# it, so a lost or replaced datadir reruns them.
+ID_FILE = os.path.join(DATADIR, 'localcloud-id')
+
+
+def identity():
+    try:
+        with open(ID_FILE) as f:
+            return f.read().strip()
+    except OSError:
+        return 'none'
 
 
 def write_config():
@@ -53,6 +65,7 @@ def start():
                   '--user=root', '--skip-test-db',
                   '--auth-root-authentication-method=socket'],
                  log=procs.log_path('mariadb-install'))
+        util.write(ID_FILE, uuid.uuid4().hex + '\n')
     rec = procs.launch(NAME, ['/usr/sbin/mariadbd', '--defaults-file=' + CNF])
     try:
         util.wait_for(lambda: not procs.alive(rec) or ping(), 60,

@@ -72,6 +72,16 @@ PIP_PACKAGES = [
 APT_PACKAGES = ['mariadb-server', 'mariadb-client', 'rabbitmq-server']
 
 
+def nondefault_env():
+    """The LOCAL_CLOUD_* settings that differ from the defaults."""
+    out = {}
+    if STATE != '/var/lib/allocation-local-cloud':
+        out['LOCAL_CLOUD_DIR'] = STATE
+    if COMPUTE_COUNT != 2:
+        out['LOCAL_CLOUD_COMPUTES'] = str(COMPUTE_COUNT)
+    return out
+
+
 def db_url(name):
     return 'mysql+pymysql://%s:%s@%s:%d/%s?charset=utf8' % (
         DB_USER, DB_PASSWORD, HOST, PORTS['mariadb'], name)

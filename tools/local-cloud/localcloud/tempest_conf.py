@@ -27,6 +27,10 @@ def _extensions():
 def render(objects):
     cmin, cmax, pmin, pmax = _max_versions()
     cmd = s.HARNESS
+    extra = s.nondefault_env()
+    if extra:  # run without a shell: /usr/bin/env passes the settings on
+        cmd = ' '.join(['/usr/bin/env'] + ['%s=%s' % kv for kv in
+                                           sorted(extra.items())] + [cmd])
     conf = {
         'DEFAULT': {'log_dir': os.path.join(s.TEMPEST_DIR, 'logs'),
                     'log_file': 'tempest.log'},

@@ -25,7 +25,8 @@ SCRIPT = os.path.join(s.HARNESS_DIR, 'venv_scripts', 'create_objects.py')
 
 
 def create_objects(phase):
-    key = util.digest(SCRIPT, phase, sorted(s.PORTS.items()), s.FLAVORS)
+    key = util.digest(SCRIPT, phase, sorted(s.PORTS.items()), s.FLAVORS,
+                      mariadb.identity())
     out = OBJECTS if phase == 'resources' else OBJECTS + '.identity'
     if util.marker_ok('objects-' + phase, key) and os.path.exists(out):
         util.say('    %s objects exist (marker), skipped' % phase)
