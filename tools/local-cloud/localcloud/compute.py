@@ -29,8 +29,10 @@ def service(host):
 
 
 def wait_up(host, timeout=120):
-    """Wait until the host's nova-compute runs and has heartbeated since it
-    was launched. Returns the service record."""
+    """Wait for a heartbeat of the host's nova-compute after its launch.
+
+    Returns the service record.
+    """
     name = services.compute_name(host)
     rec = procs.load(name)
     # updated_at has whole seconds: only a beat in a later second than the
@@ -98,8 +100,8 @@ def stop(host, timeout=60):
     procs.stop(name, timeout=timeout)
     if procs.running(name):
         util.die('%s: nova-compute did not stop' % host)
-    util.say('%s: nova-compute stopped (%.1fs)' % (host,
-                                                     time.monotonic() - t0))
+    util.say('%s: nova-compute stopped (%.1fs)' % (
+        host, time.monotonic() - t0))
     return 0
 
 

@@ -10,8 +10,9 @@ from localcloud import services
 from localcloud import settings as s
 from localcloud import util
 
-# Stop order: computes and daemons first, then APIs, then the backends.
+
 def _stop_order():
+    """Computes first, then daemons and APIs, then the backends."""
     recs = procs.records()
     first = [r for r in recs if r['name'].startswith('nova-compute-')]
     rest = [r for r in recs if r not in first]
@@ -68,8 +69,8 @@ def status():
             health = 'healthy' if services.api_healthy(name) \
                 else 'NOT ANSWERING'
             health += ' (%s)' % s.url(name)
-        util.say('%-24s %-8d %-40s rss %4.0f MiB' % (name, rec['pid'],
-                                                   health, rss))
+        util.say('%-24s %-8d %-40s rss %4.0f MiB' % (
+            name, rec['pid'], health, rss))
     if any_running:
         util.say('tempest.conf: %s' % s.TEMPEST_CONF)
     else:

@@ -7,30 +7,36 @@ from localcloud import procs
 from localcloud import settings as s
 from localcloud import util
 
-APT_BINARIES = ['/usr/sbin/mariadbd', '/usr/bin/mariadb',
-                '/usr/bin/mariadb-install-db',
-                '/usr/lib/rabbitmq/bin/rabbitmq-server']
 BINDALL_SRC = os.path.join(s.HARNESS_DIR, 'ml2-bindall')
 BINDALL_DIST = 'localcloud_ml2_bindall-1.0.0.dist-info'
 
 
+def _missing_packages():
+    p = subprocess.run(['dpkg-query', '-W', '-f', '${Package} ${Status}\n']
+                       + s.APT_PACKAGES, capture_output=True, text=True)
+    ok = {line.split()[0] for line in p.stdout.splitlines()
+          if line.endswith(' installed')}
+    return [pkg for pkg in s.APT_PACKAGES if pkg not in ok]
+
+
 def apt():
-    missing = [b for b in APT_BINARIES if not os.path.exists(b)]
+    missing = _missing_packages()
     if not missing:
         util.say('    present: ' + ', '.join(s.APT_PACKAGES))
         return
+    util.say('    installing: ' + ', '.join(missing))
     log = procs.log_path('apt')
     env = {'DEBIAN_FRONTEND': 'noninteractive'}
     util.run(['apt-get', 'update', '-q'], log=log, env=env)
     # policy-rc.d or no systemd: the packages' own services are not started;
     # we never use them, the harness runs its own instances.
     util.run(['apt-get', 'install', '-y', '-q', '--no-install-recommends']
-             + s.APT_PACKAGES, log=log, env=env)
+             + missing, log=log, env=env)
 
 
 def site_packages():
-    out = util.run([util.vbin('python'), '-c',
-                    'import sysconfig; print(sysconfig.get_paths()["purelib"])'])
+    code = 'import sysconfig; print(sysconfig.get_paths()["purelib"])'
+    out = util.run([util.vbin('python'), '-c', code])
     return out.strip()
 
 

@@ -149,8 +149,8 @@ def stop(name, timeout=60):
     while time.monotonic() < deadline and alive(rec):
         time.sleep(0.2)
     if alive(rec):
-        util.say('    %s did not exit in %ss, sending SIGKILL' % (name,
-                                                              timeout))
+        util.say('    %s did not exit in %ss, sending SIGKILL' % (
+            name, timeout))
     # Leftover descendants (same start time) get killed too.
     for p in pids:
         if start_time(p) is not None and start_time(p) == starts[p]:

@@ -121,4 +121,3 @@ def wait_api(name, timeout=120):
 def all_names():
     names = ['mariadb', 'epmd', 'rabbitmq'] + list(APIS) + DAEMONS
     return names + [compute_name(h) for h in s.COMPUTE_HOSTS]
-

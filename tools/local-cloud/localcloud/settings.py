@@ -69,7 +69,10 @@ PIP_PACKAGES = [
     # server still import it.
     'pyroute2',
 ]
-APT_PACKAGES = ['mariadb-server', 'mariadb-client', 'rabbitmq-server']
+# build-essential + python3-dev: uwsgi compiles; python3-venv: a venv from
+# Debian's python3.11 when no other 3.11 is there.
+APT_PACKAGES = ['mariadb-server', 'mariadb-client', 'rabbitmq-server',
+                'build-essential', 'python3-dev', 'python3-venv']
 
 
 def nondefault_env():
