@@ -45,12 +45,6 @@ class AllocationTestBase(base.BaseV2ComputeAdminTest):
     placement_min_microversion = '1.28'
 
     @classmethod
-    def skip_checks(cls):
-        super(AllocationTestBase, cls).skip_checks()
-        if not CONF.service_available.placement:
-            raise cls.skipException('Placement is not available')
-
-    @classmethod
     def setup_clients(cls):
         super(AllocationTestBase, cls).setup_clients()
         placement_clients = getattr(cls.os_admin, plugin.PLACEMENT_CLIENTS)

@@ -38,12 +38,6 @@ class MemberUsagesTest(base.BaseV2ComputeTest):
     placement_min_microversion = '1.9'
 
     @classmethod
-    def skip_checks(cls):
-        super(MemberUsagesTest, cls).skip_checks()
-        if not CONF.service_available.placement:
-            raise cls.skipException('Placement is not available')
-
-    @classmethod
     def setup_clients(cls):
         super(MemberUsagesTest, cls).setup_clients()
         cls.member_usages_client = getattr(
