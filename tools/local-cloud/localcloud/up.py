@@ -86,6 +86,8 @@ def up():
             services.start_compute(host)
         for host in s.COMPUTE_HOSTS:
             compute.wait_up(host, timeout=180)
+        for name in services.DAEMONS:
+            services.check_alive(name)
     with util.step('cell_v2 discover_hosts + resource providers'):
         compute.discover_hosts()
         for host in s.COMPUTE_HOSTS:
