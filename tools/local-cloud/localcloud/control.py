@@ -5,6 +5,7 @@ import subprocess
 import sys
 import time
 
+from localcloud import compute
 from localcloud import procs
 from localcloud import services
 from localcloud import settings as s
@@ -65,6 +66,8 @@ def status():
         any_running = True
         rss = procs.rss_kb(procs.tree(rec['pid'], kids)) / 1024.0
         health = 'running'
+        if name.startswith('nova-compute-'):
+            health = _compute_state(name[len('nova-compute-'):])
         if name in services.APIS:
             health = 'healthy' if services.api_healthy(name) \
                 else 'NOT ANSWERING'
@@ -76,6 +79,18 @@ def status():
     else:
         util.say('nothing running')
     return 0
+
+
+def _compute_state(host):
+    try:
+        svc = compute.service(host)
+    except Exception:
+        return 'running (API not answering)'
+    if not svc:
+        return 'running (not registered)'
+    return 'running, %s/%s%s' % (svc['state'], svc['status'],
+                                 ' forced_down' if svc.get('forced_down')
+                                 else '')
 
 
 def run(args):

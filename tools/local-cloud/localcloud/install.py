@@ -84,7 +84,9 @@ def plugin():
         util.say('    %s missing: plugin not installed yet (next up will '
                  'retry)' % setup_cfg)
         return False
-    key = util.digest(setup_cfg, os.path.join(s.REPO_ROOT, 'setup.py'),
+    # The repo path is part of the key: another clone (CI) reinstalls.
+    key = util.digest(s.REPO_ROOT, setup_cfg,
+                      os.path.join(s.REPO_ROOT, 'setup.py'),
                       os.path.join(s.REPO_ROOT, 'requirements.txt'))
     if util.marker_ok('plugin', key) and _plugin_visible():
         util.say('    plugin installed (editable): ' + s.REPO_ROOT)

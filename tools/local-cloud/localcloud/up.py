@@ -85,7 +85,12 @@ def up():
         for host in s.COMPUTE_HOSTS:
             services.start_compute(host)
         for host in s.COMPUTE_HOSTS:
-            compute.wait_up(host, timeout=180)
+            svc = compute.wait_up(host, timeout=180)
+            if svc.get('forced_down') or svc['status'] != 'enabled':
+                util.say('    WARNING: %s is %s, forced_down=%s, reason %r '
+                         '(left by an interrupted test?)' % (
+                             host, svc['status'], svc.get('forced_down'),
+                             svc.get('disabled_reason')))
         for name in services.DAEMONS:
             services.check_alive(name)
     with util.step('cell_v2 discover_hosts + resource providers'):
