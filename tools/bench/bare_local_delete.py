@@ -1,0 +1,196 @@
+"""The API calls of a local-delete test, bare, on keystoneauth.
+
+One function per server state, each making the same calls in the same
+order as the plugin's test (host choice, baseline, boot, state change,
+guard, delete, three-level check, restore), polling at the same interval
+Tempest uses. What it costs is the floor the plugin is measured against.
+"""
+
+import configparser
+import time
+import uuid
+
+from keystoneauth1 import identity
+from keystoneauth1 import session as ks_session
+
+COMPUTE = {'OpenStack-API-Version': 'compute 2.74'}
+SERVICES = {'OpenStack-API-Version': 'compute 2.53'}
+PLACEMENT = {'OpenStack-API-Version': 'placement 1.28'}
+
+
+class Cloud(object):
+    """Admin session and endpoints, from the local cloud's tempest.conf."""
+
+    def __init__(self, tempest_conf):
+        conf = configparser.ConfigParser()
+        conf.read(tempest_conf)
+        auth = identity.Password(
+            auth_url=conf['identity']['uri_v3'],
+            username=conf['auth']['admin_username'],
+            password=conf['auth']['admin_password'],
+            project_name=conf['auth']['admin_project_name'],
+            user_domain_name=conf['auth']['admin_domain_name'],
+            project_domain_name=conf['auth']['admin_domain_name'])
+        self.session = ks_session.Session(auth=auth)
+        self.project_id = self.session.get_project_id()
+        self.image = conf['compute']['image_ref']
+        self.flavor = conf['compute']['flavor_ref']
+        self.flavor_alt = conf['compute']['flavor_ref_alt']
+        self.interval = float(conf['compute'].get('build_interval', 1))
+        self.nova = self.session.get_endpoint(service_type='compute',
+                                              interface='public')
+        self.placement = self.session.get_endpoint(
+            service_type='placement', interface='public')
+        self.calls = 0
+
+    def call(self, method, base, path, headers, json=None, ok=(200,)):
+        self.calls += 1
+        response = self.session.request(
+            base + path, method, headers=headers, json=json,
+            raise_exc=False)
+        if response.status_code not in ok:
+            raise RuntimeError('%s %s: %s %s' % (method, path,
+                                                 response.status_code,
+                                                 response.text[:300]))
+        return response.json() if response.content else {}
+
+    def poll(self, probe, done, timeout=300):
+        # Tempest's pattern: look at once, then every build_interval.
+        deadline = time.monotonic() + timeout
+        while True:
+            value = probe()
+            if done(value):
+                return value
+            if time.monotonic() > deadline:
+                raise RuntimeError('timed out; last: %s' % (value,))
+            time.sleep(self.interval)
+
+
+def _service(cloud, host):
+    return cloud.call('GET', cloud.nova,
+                      '/os-services?binary=nova-compute&host=%s' % host,
+                      SERVICES)['services'][0]
+
+
+def _server(cloud, server_id):
+    return cloud.call('GET', cloud.nova, '/servers/%s' % server_id,
+                      COMPUTE)['server']
+
+
+def _wait_status(cloud, server_id, status):
+    cloud.poll(lambda: _server(cloud, server_id),
+               lambda s: s['status'] == status)
+
+
+def _choose_host(cloud):
+    services = cloud.call('GET', cloud.nova,
+                          '/os-services?binary=nova-compute',
+                          SERVICES)['services']
+    host = sorted(s['host'] for s in services
+                  if s['status'] == 'enabled' and s['state'] == 'up')[0]
+    cloud.call('GET', cloud.nova,
+               '/servers/detail?all_tenants=True&host=%s' % host, COMPUTE)
+    return host
+
+
+def _provider(cloud, host):
+    for hypervisor in cloud.call('GET', cloud.nova, '/os-hypervisors/detail',
+                                 COMPUTE)['hypervisors']:
+        if hypervisor['service']['host'] == host:
+            return hypervisor['id']
+
+
+def _baseline(cloud, rp):
+    cloud.call('GET', cloud.placement,
+               '/resource_providers/%s/allocations' % rp, PLACEMENT)
+    return cloud.call('GET', cloud.placement,
+                      '/resource_providers/%s/usages' % rp,
+                      PLACEMENT)['usages']
+
+
+def _boot(cloud, host):
+    server = cloud.call('POST', cloud.nova, '/servers', COMPUTE, json={
+        'server': {'name': 'bench-%s' % uuid.uuid4().hex[:8],
+                   'imageRef': cloud.image, 'flavorRef': cloud.flavor,
+                   'networks': 'none', 'host': host}}, ok=(202,))['server']
+    _wait_status(cloud, server['id'], 'ACTIVE')
+    _server(cloud, server['id'])
+    return server['id']
+
+
+def _action(cloud, server_id, body, status):
+    cloud.call('POST', cloud.nova, '/servers/%s/action' % server_id,
+               COMPUTE, json=body, ok=(202,))
+    _wait_status(cloud, server_id, status)
+
+
+def _disrupt(cloud, host):
+    cloud.call('GET', cloud.nova, '/os-services?binary=nova-compute',
+               SERVICES)
+    cloud.call('GET', cloud.nova,
+               '/servers/detail?all_tenants=True&host=%s' % host, COMPUTE)
+    service = _service(cloud, host)
+    cloud.call('PUT', cloud.nova, '/os-services/%s' % service['id'],
+               SERVICES, json={'status': 'disabled',
+                               'disabled_reason': 'bench'})
+    cloud.call('PUT', cloud.nova, '/os-services/%s' % service['id'],
+               SERVICES, json={'forced_down': True})
+    cloud.poll(lambda: _service(cloud, host), lambda s: s['state'] == 'down')
+    return service['id']
+
+
+def _delete_and_check(cloud, server_id, rp, usages_before):
+    cloud.call('DELETE', cloud.nova, '/servers/%s' % server_id, COMPUTE,
+               ok=(204,))
+
+    def gone():
+        response = cloud.session.get(cloud.nova + '/servers/%s' % server_id,
+                                     headers=COMPUTE, raise_exc=False)
+        cloud.calls += 1
+        return response.status_code == 404
+    cloud.poll(gone, bool)
+    cloud.poll(lambda: cloud.call('GET', cloud.placement,
+                                  '/allocations/%s' % server_id, PLACEMENT),
+               lambda body: not body['allocations'])
+    cloud.poll(lambda: cloud.call('GET', cloud.placement,
+                                  '/resource_providers/%s/usages' % rp,
+                                  PLACEMENT)['usages'],
+               lambda usages: usages == usages_before)
+    cloud.poll(lambda: cloud.call('GET', cloud.placement,
+                                  '/usages?project_id=%s' % cloud.project_id,
+                                  PLACEMENT)['usages'],
+               lambda usages: not any(usages.values()))
+
+
+def _restore(cloud, host, service_id):
+    cloud.call('PUT', cloud.nova, '/os-services/%s' % service_id, SERVICES,
+               json={'status': 'enabled', 'forced_down': False})
+    cloud.poll(lambda: _service(cloud, host),
+               lambda s: s['state'] == 'up' and s['status'] == 'enabled')
+
+
+STATE_CHANGES = {
+    'ACTIVE': None,
+    'SHUTOFF': ({'os-stop': None}, 'SHUTOFF'),
+    'PAUSED': ({'pause': None}, 'PAUSED'),
+    'ERROR': ({'os-resetState': {'state': 'error'}}, 'ERROR'),
+    'SHELVED_OFFLOADED': ({'shelve': None}, 'SHELVED_OFFLOADED'),
+}
+
+
+def local_delete(cloud, state):
+    """The whole sequence for one state; returns (seconds, API calls)."""
+    calls_before = cloud.calls
+    started = time.monotonic()
+    host = _choose_host(cloud)
+    rp = _provider(cloud, host)
+    usages_before = _baseline(cloud, rp)
+    server_id = _boot(cloud, host)
+    if STATE_CHANGES[state]:
+        _action(cloud, server_id, *STATE_CHANGES[state])
+    service_id = _disrupt(cloud, host)
+    try:
+        _delete_and_check(cloud, server_id, rp, usages_before)
+    finally:
+        _restore(cloud, host, service_id)
+    return time.monotonic() - started, cloud.calls - calls_before

@@ -1,0 +1,177 @@
+"""tools/bench: what the plugin's tests cost beyond the API calls they need.
+
+For each local-delete test, alternately (A B A B ...) the bare API
+sequence (bare_local_delete.py) and the plugin's test through `tempest
+run`; the test's own duration is read from its subunit result, its polls
+from the "poll stats" line it logs. Then the whole suite at concurrency 1
+and 2. Writes JSON and a PNG chart.
+
+    /var/lib/allocation-local-cloud/venv/bin/python tools/bench/bench.py \
+        [--rounds 5] [--states ACTIVE,SHUTOFF] [--out doc/source/bench]
+"""
+
+import argparse
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import bare_local_delete  # noqa: E402
+
+STATE_DIR = os.environ.get('LOCAL_CLOUD_DIR',
+                           '/var/lib/allocation-local-cloud')
+WORKSPACE = os.path.join(STATE_DIR, 'tempest')
+CONF = os.path.join(WORKSPACE, 'etc', 'tempest.conf')
+BIN = os.path.dirname(sys.executable)
+TEST_CLASS = 'allocation_tempest_plugin.api.test_local_delete.LocalDeleteTest'
+TESTS = {
+    'ACTIVE': 'test_local_delete_active_server',
+    'SHUTOFF': 'test_local_delete_shutoff_server',
+    'PAUSED': 'test_local_delete_paused_server',
+    'ERROR': 'test_local_delete_error_server',
+    'SHELVED_OFFLOADED': 'test_local_delete_shelved_offloaded_server',
+}
+POLL_STATS = re.compile(r'poll stats (\S+?)\[.*?\]: (\{.*\})')
+
+
+def tempest_run(regex, concurrency=1):
+    """Run tempest; {test id: seconds} from its subunit stream, and wall."""
+    started = time.monotonic()
+    subprocess.run([os.path.join(BIN, 'tempest'), 'run', '--config-file',
+                    CONF, '--regex', regex, '--concurrency',
+                    str(concurrency)], cwd=WORKSPACE,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wall = time.monotonic() - started
+    stream = subprocess.run([os.path.join(BIN, 'stestr'), 'last',
+                             '--subunit'], cwd=WORKSPACE,
+                            capture_output=True).stdout
+    listed = subprocess.run([os.path.join(BIN, 'subunit2csv')],
+                            input=stream, capture_output=True,
+                            text=True).stdout.splitlines()
+    durations, statuses = {}, {}
+    for line in listed[1:]:
+        fields = line.split(',')
+        # test,status,start_time,stop_time
+        name = fields[0].split('[')[0]
+        statuses[name] = fields[1]
+        durations[name] = _seconds(fields[3]) - _seconds(fields[2])
+    return durations, statuses, wall
+
+
+def _seconds(stamp):
+    import datetime
+    return datetime.datetime.fromisoformat(
+        stamp.replace('Z', '+00:00')).timestamp()
+
+
+def poll_stats(test_id):
+    last = None
+    with open(os.path.join(WORKSPACE, 'logs', 'tempest.log')) as log:
+        for line in log:
+            match = POLL_STATS.search(line)
+            if match and match.group(1) == test_id:
+                last = json.loads(match.group(2))
+    return last
+
+
+def bench_state(cloud, state, rounds):
+    test_id = '%s.%s' % (TEST_CLASS, TESTS[state])
+    bare, plugin, polls = [], [], []
+    for _ in range(rounds):
+        seconds, calls = bare_local_delete.local_delete(cloud, state)
+        bare.append(seconds)
+        durations, statuses, _ = tempest_run('^%s' % re.escape(test_id))
+        if statuses.get(test_id) != 'success':
+            raise SystemExit('%s did not pass: %s' % (test_id, statuses))
+        plugin.append(durations[test_id])
+        polls.append(poll_stats(test_id))
+        print('  %-18s bare %.2fs (%d calls)  plugin %.2fs  %s' % (
+            state, seconds, calls, durations[test_id], polls[-1]),
+            flush=True)
+    ratio = statistics.median(plugin) / statistics.median(bare)
+    return {'state': state, 'test': test_id, 'bare': bare, 'plugin': plugin,
+            'bare_median': statistics.median(bare),
+            'plugin_median': statistics.median(plugin),
+            'ratio': ratio, 'pair_ratios': [p / b for p, b in
+                                            zip(plugin, bare)],
+            'plugin_polls': polls}
+
+
+def chart(results, suite, path):
+    import matplotlib
+    matplotlib.use('Agg')
+    from matplotlib import pyplot
+
+    states = [r['state'] for r in results]
+    figure, (left, right) = pyplot.subplots(
+        1, 2, figsize=(11, 4), gridspec_kw={'width_ratios': [3, 1]})
+    positions = range(len(states))
+    left.bar([p - 0.2 for p in positions],
+             [r['bare_median'] for r in results], 0.4, label='bare API calls')
+    left.bar([p + 0.2 for p in positions],
+             [r['plugin_median'] for r in results], 0.4,
+             label='plugin test')
+    for p, r in zip(positions, results):
+        left.text(p, max(r['bare_median'], r['plugin_median']) + 0.1,
+                  'x%.2f' % r['ratio'], ha='center')
+    left.set_xticks(list(positions))
+    left.set_xticklabels(states, fontsize=8)
+    left.set_ylabel('median seconds')
+    left.set_title('local-delete tests: plugin vs bare API sequence')
+    left.legend()
+    right.bar(['c=1', 'c=2'], [suite['1'], suite['2']])
+    right.set_title('whole suite, wall s')
+    figure.tight_layout()
+    figure.savefig(path, dpi=90)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument('--rounds', type=int, default=5)
+    parser.add_argument('--states', default=','.join(TESTS))
+    parser.add_argument('--out', default='bench-results')
+    parser.add_argument('--no-suite', action='store_true')
+    args = parser.parse_args()
+    os.makedirs(args.out, exist_ok=True)
+    cloud = bare_local_delete.Cloud(CONF)
+    results = []
+    for state in args.states.split(','):
+        print('%s: %d rounds, A (bare) B (plugin) alternating' % (
+            state, args.rounds), flush=True)
+        results.append(bench_state(cloud, state, args.rounds))
+    suite = {}
+    if not args.no_suite:
+        for concurrency in (1, 2):
+            _, statuses, wall = tempest_run(
+                r'^allocation_tempest_plugin\.(api|scenario)\.',
+                concurrency)
+            suite[str(concurrency)] = round(wall, 1)
+            print('whole suite at concurrency %d: %.1fs (%s)' % (
+                concurrency, wall, _count(statuses)), flush=True)
+    print('\n%-18s %8s %8s %6s' % ('test', 'bare', 'plugin', 'ratio'))
+    for r in results:
+        print('%-18s %7.2fs %7.2fs %6.2f' % (r['state'], r['bare_median'],
+                                            r['plugin_median'], r['ratio']))
+    with open(os.path.join(args.out, 'bench.json'), 'w') as out:
+        json.dump({'rounds': args.rounds, 'tests': results,
+                   'suite_wall_seconds': suite}, out, indent=2)
+    if suite:
+        chart(results, suite, os.path.join(args.out, 'bench.png'))
+    worst = max(r['ratio'] for r in results)
+    return 0 if worst <= 1.15 else 1
+
+
+def _count(statuses):
+    counts = {}
+    for status in statuses.values():
+        counts[status] = counts.get(status, 0) + 1
+    return ', '.join('%s %d' % item for item in sorted(counts.items()))
+
+
+if __name__ == '__main__':
+    sys.exit(main())
