@@ -155,8 +155,8 @@ def main():
                 concurrency, wall, _count(statuses)), flush=True)
     print('\n%-18s %8s %8s %6s' % ('test', 'bare', 'plugin', 'ratio'))
     for r in results:
-        print('%-18s %7.2fs %7.2fs %6.2f' % (r['state'], r['bare_median'],
-                                            r['plugin_median'], r['ratio']))
+        print('%-18s %7.2fs %7.2fs %6.2f' % (
+            r['state'], r['bare_median'], r['plugin_median'], r['ratio']))
     with open(os.path.join(args.out, 'bench.json'), 'w') as out:
         json.dump({'rounds': args.rounds, 'tests': results,
                    'suite_wall_seconds': suite}, out, indent=2)
