@@ -74,14 +74,24 @@ list_resource_providers = [
     ('1.14', None, _provider_list(_provider_v1_14)),
 ]
 
+
 # GET /resource_providers/{uuid}/allocations
-list_provider_allocations = [
-    ('1.0', None, types.body(
-        {'allocations': types.map_of(
-            types.UUID_PATTERN,
-            types.body({'resources': types.amounts(1)}, ['resources'])),
+def _provider_allocations(consumer):
+    return types.body(
+        {'allocations': types.map_of(types.UUID_PATTERN, consumer),
          'resource_provider_generation': types.generation},
-        ['allocations', 'resource_provider_generation'])),
+        ['allocations', 'resource_provider_generation'])
+
+
+_provider_consumer_v1_0 = types.body({'resources': types.amounts(1)},
+                                     ['resources'])
+# 1.28: each consumer's generation (null for one created before 1.28).
+_provider_consumer_v1_28 = copy.deepcopy(_provider_consumer_v1_0)
+_provider_consumer_v1_28['properties']['consumer_generation'] = {
+    'anyOf': [types.generation, {'type': 'null'}]}
+list_provider_allocations = [
+    ('1.0', '1.27', _provider_allocations(_provider_consumer_v1_0)),
+    ('1.28', None, _provider_allocations(_provider_consumer_v1_28)),
 ]
 
 # GET /resource_providers/{uuid}/inventories

@@ -36,7 +36,8 @@ GOOD = {
             'uuid': RP, 'name': 'compute1', 'generation': 2, 'links': [],
             'parent_provider_uuid': None, 'root_provider_uuid': RP}]}),
     'list_provider_allocations': ('1.28', {
-        'allocations': {CONSUMER: {'resources': {'VCPU': 1}}},
+        'allocations': {CONSUMER: {'resources': {'VCPU': 1},
+                                   'consumer_generation': 1}},
         'resource_provider_generation': 5}),
     'list_inventories': ('1.28', {
         'inventories': {'VCPU': {
@@ -95,6 +96,9 @@ BAD = {
          '$.resource_provider_generation'),
         ('wrong type', lambda b: b['allocations'][CONSUMER].update(
             resources='1'), "$.allocations['%s'].resources" % CONSUMER),
+        ('bad consumer generation', lambda b: b['allocations'][
+            CONSUMER].update(consumer_generation='1'),
+         "$.allocations['%s'].consumer_generation" % CONSUMER),
         ('zero amount', lambda b: b['allocations'][CONSUMER][
             'resources'].update(VCPU=0),
          "$.allocations['%s'].resources.VCPU" % CONSUMER),
