@@ -73,6 +73,12 @@ def compute(host):
         # Resource tracker period: usage in Placement converges in ~20 s
         # after a compute comes back instead of the default 60 s.
         'update_resources_interval': s.UPDATE_RESOURCES_INTERVAL,
+        # Ratios of 1.0: free capacity is exactly total - reserved - used,
+        # never capped by max_unit, so the capacity-reuse scenario's
+        # whole-host flavor fails on a single leaked unit of any class.
+        'cpu_allocation_ratio': 1.0,
+        'ram_allocation_ratio': 1.0,
+        'disk_allocation_ratio': 1.0,
         'vif_plugging_is_fatal': False,
         'vif_plugging_timeout': 0,
     })

@@ -104,6 +104,11 @@ def render(objects):
             'allow_compute_disruption': True,
             'compute_stop_command': '%s stop-compute {host}' % cmd,
             'compute_start_command': '%s start-compute {host}' % cmd,
+            # The computes' update_resources_interval (nova_conf.py).
+            'resource_tracker_interval': s.UPDATE_RESOURCES_INTERVAL,
+            # Placement answers in milliseconds here; a leak should be
+            # reported in a minute, not in build_timeout's five.
+            'placement_timeout': 60,
         },
     }
     return conf, cmax
