@@ -131,10 +131,13 @@ class AllocationTestBase(base.BaseV2ComputeAdminTest):
 
     # -- Placement checks -------------------------------------------------
 
-    def assert_released(self, consumers, baselines, project_id, context):
+    def assert_released(self, consumers, baselines, project_id, context,
+                        project_usages_before=None):
         """Consumers empty, providers at baseline, project usage zero.
 
-        consumers maps consumer uuid to its role ("server", "migration").
+        consumers maps consumer uuid to its role ("server", "migration");
+        the project's usage must return to project_usages_before, nothing
+        by default (the test's own project).
         The three levels share one deadline: Placement lags Nova's
         asynchronous work a little, but a leak should not cost three
         timeouts before it is reported.
@@ -165,9 +168,9 @@ class AllocationTestBase(base.BaseV2ComputeAdminTest):
                     baseline, outcome.value, allocations_now))
         outcome = placement.wait_project_released(
             self.usages_client, project_id, remaining(),
-            self.wait_interval, version)
-        findings.append(placement.project_finding(project_id,
-                                                  outcome.value))
+            self.wait_interval, version, project_usages_before)
+        findings.append(placement.project_finding(
+            project_id, outcome.value, project_usages_before))
         findings = [finding for finding in findings if finding]
         if findings:
             self.fail(placement.leak_report(findings, context))

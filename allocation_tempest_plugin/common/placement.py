@@ -126,13 +126,16 @@ def provider_finding(baseline, usages_now, allocations_now):
          baseline.rp_uuid])
 
 
-def project_finding(project_id, usages):
-    used = {rc: amount for rc, amount in usages.items() if amount}
-    if not used:
+def project_finding(project_id, usages, usages_before=None):
+    """The project's usage differs from what it was before (default: 0)."""
+    diff = usage_diff(usages_before or {}, usages)
+    if not diff:
         return None
+    lines = ['%-20s %10s %10s' % ('resource class', 'before', 'after')]
+    lines += ['%-20s %10s %10s' % row for row in diff]
     return Finding(
-        'project', 'project %s still uses resources' % project_id,
-        [_format_amounts(used)],
+        'project', 'project %s usage is not back to what it was' %
+        project_id, lines,
         ['openstack resource usage show %s' % project_id])
 
 
@@ -166,9 +169,13 @@ def wait_provider_at_baseline(rp_client, baseline, timeout, interval,
 
 
 def wait_project_released(usages_client, project_id, timeout, interval,
-                          microversion=None):
-    """Poll GET /usages?project_id= until every class is zero."""
+                          microversion=None, usages_before=None):
+    """Poll GET /usages?project_id= until it is back at usages_before.
+
+    usages_before defaults to nothing at all: a test's own project.
+    """
     return waiters.wait_for(
         lambda: usages_client.list_usages(
             project_id, microversion=microversion)['usages'],
-        lambda usages: not any(usages.values()), timeout, interval)
+        lambda usages: not usage_diff(usages_before or {}, usages),
+        timeout, interval)

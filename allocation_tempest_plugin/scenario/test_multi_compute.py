@@ -50,13 +50,17 @@ class MultiComputeTest(base.DisruptiveTestBase):
         allocations_b = self.providers_client.list_provider_allocations(
             rp_b, version)['allocations']
         usages_b = self.providers_client.list_usages(rp_b, version)['usages']
+        # The project keeps B's server: its usage returns to this, not 0.
+        project_id = self.os_admin.credentials.project_id
+        project_usages_before = self.usages_client.list_usages(
+            project_id, microversion=version)['usages']
         server = self.boot_server(host=host_a)
 
         with self.disrupted(host_a):
             self.delete_server_and_wait(server['id'])
             self.assert_released({server['id']: 'server'}, [baseline_a],
-                                 server['tenant_id'],
-                                 'local delete on %s' % host_a)
+                                 project_id, 'local delete on %s' % host_a,
+                                 project_usages_before)
         self.assertEqual(allocations_b,
                          self.providers_client.list_provider_allocations(
                              rp_b, version)['allocations'])

@@ -81,11 +81,17 @@ class LeakReportTest(testtools.TestCase):
                 'consumer not there at baseline: %s' % SERVER,
                 'openstack resource provider usage show %s' % RP,
                 'openstack resource provider show --allocations %s' % RP,
-                '[project] project proj still uses resources',
-                'VCPU=1',
+                '[project] project proj usage is not back to what it was',
                 'openstack resource usage show proj']:
             self.assertIn(expected, report)
-        self.assertNotIn('DISK_GB=0', report)
+        self.assertNotIn('DISK_GB ', report)
+
+    def test_project_compared_with_its_own_before(self):
+        self.assertIsNone(placement.project_finding(
+            'p', {'VCPU': 2}, {'VCPU': 2}))
+        finding = placement.project_finding('p', {'VCPU': 3}, {'VCPU': 2})
+        self.assertIn('VCPU                          2          3',
+                      finding.lines)
 
     def test_nothing_to_report(self):
         baseline = placement.ProviderBaseline(RP, 'h', {'VCPU': 0}, set())
