@@ -109,6 +109,11 @@ class AllocationTestBase(base.BaseV2ComputeAdminTest):
             self.providers_client, self.provider_for_host(host), host,
             self.placement_request_microversion)
 
+    def project_usages(self, project_id):
+        return self.usages_client.list_usages(
+            project_id, microversion=self.placement_request_microversion)[
+                'usages']
+
     # -- servers ----------------------------------------------------------
 
     def boot_server(self, clients=None, wait_until='ACTIVE', **kwargs):
@@ -132,17 +137,22 @@ class AllocationTestBase(base.BaseV2ComputeAdminTest):
     # -- Placement checks -------------------------------------------------
 
     def assert_released(self, consumers, baselines, project_id, context,
-                        project_usages_before=None):
+                        project_usages_before=None, immediately=False):
         """Consumers empty, providers at baseline, project usage zero.
 
         consumers maps consumer uuid to its role ("server", "migration");
         the project's usage must return to project_usages_before, nothing
-        by default (the test's own project).
+        by default (the test's own project). With immediately, each level
+        is read once: nova-api's local delete removes the allocations
+        before DELETE answers, and polling would let a compute that is
+        only forced down (its process alive) heal a leak with its periodic
+        resource update and hide it.
         The three levels share one deadline: Placement lags Nova's
         asynchronous work a little, but a leak should not cost three
         timeouts before it is reported.
         """
-        deadline = time.monotonic() + self.wait_timeout
+        deadline = time.monotonic() + (
+            0 if immediately else self.wait_timeout)
         version = self.placement_request_microversion
 
         def remaining():

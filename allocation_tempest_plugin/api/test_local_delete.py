@@ -31,16 +31,25 @@ class LocalDeleteTest(base.DisruptiveTestBase):
     """
 
     def _assert_local_delete_releases(self, server, host, baselines,
-                                      consumers, context):
+                                      consumers, context,
+                                      project_usages_before):
         with self.disrupted(host):
             self.delete_server_and_wait(server['id'])
+            # Read at once: Nova must have released everything before the
+            # DELETE answered; the compute's own periodic clean-up (its
+            # process still runs) must not get the chance to do it.
             self.assert_released(consumers, baselines, server['tenant_id'],
                                  'local delete of a %s server on %s' % (
-                                     context, host))
+                                     context, host), project_usages_before,
+                                 immediately=True)
 
     def _boot_in_state(self, state, change_state=None):
         host = self.disruptable_host()
         baseline = self.take_baseline(host)
+        # Each test answers for its own server: a leak of an earlier test
+        # in this project is that test's failure, not this one's.
+        self.project_usages_before = self.project_usages(
+            self.os_admin.credentials.project_id)
         server = self.boot_server(host=host)
         if change_state is not None:
             change_state(server['id'])
@@ -52,7 +61,8 @@ class LocalDeleteTest(base.DisruptiveTestBase):
     def _local_delete_in_state(self, state, change_state=None):
         server, host, baseline = self._boot_in_state(state, change_state)
         self._assert_local_delete_releases(
-            server, host, [baseline], {server['id']: 'server'}, state)
+            server, host, [baseline], {server['id']: 'server'}, state,
+            self.project_usages_before)
 
     @decorators.idempotent_id('974745be-72fe-42f9-b38b-6a40054f25f6')
     @decorators.related_bug('1679750')
@@ -107,7 +117,7 @@ class LocalDeleteTest(base.DisruptiveTestBase):
                               force_shelve_offload=True)
         self._assert_local_delete_releases(
             server, host, [baseline], {server['id']: 'server'},
-            'SHELVED_OFFLOADED')
+            'SHELVED_OFFLOADED', self.project_usages_before)
 
     @decorators.idempotent_id('24daf3bf-94b0-4e16-9777-64245e6a0a51')
     @decorators.related_bug('1679750')
@@ -129,6 +139,8 @@ class LocalDeleteTest(base.DisruptiveTestBase):
         baselines = [self.take_baseline(service['host'])
                      for service in self.compute_services()
                      if service['state'] == 'up']
+        project_usages_before = self.project_usages(
+            self.os_admin.credentials.project_id)
         server = self.boot_server(host=host)
         self.admin_servers_client.resize_server(server['id'],
                                                 CONF.compute.flavor_ref_alt)
@@ -142,4 +154,4 @@ class LocalDeleteTest(base.DisruptiveTestBase):
         self._assert_local_delete_releases(
             server, destination, baselines,
             {server['id']: 'server', migration_uuid: 'migration'},
-            'VERIFY_RESIZE')
+            'VERIFY_RESIZE', project_usages_before)

@@ -60,7 +60,7 @@ class MultiComputeTest(base.DisruptiveTestBase):
             self.delete_server_and_wait(server['id'])
             self.assert_released({server['id']: 'server'}, [baseline_a],
                                  project_id, 'local delete on %s' % host_a,
-                                 project_usages_before)
+                                 project_usages_before, immediately=True)
         self.assertEqual(allocations_b,
                          self.providers_client.list_provider_allocations(
                              rp_b, version)['allocations'])
