@@ -1,14 +1,15 @@
-"""`cloud smoke`: run venv_scripts/smoke.py with the venv's python."""
+"""`cloud smoke` and `cloud run-defaults`: venv_scripts/*.py, venv python."""
 import os
 import subprocess
 
 from localcloud import settings as s
 from localcloud import util
 
-SCRIPT = os.path.join(s.HARNESS_DIR, 'venv_scripts', 'smoke.py')
+SCRIPTS = os.path.join(s.HARNESS_DIR, 'venv_scripts')
 
 
-def main():
+def main(script='smoke.py'):
     if not os.path.exists(util.vbin('python')):
         util.die('no venv yet: run `%s up` first' % s.HARNESS)
-    return subprocess.call([util.vbin('python'), SCRIPT])
+    return subprocess.call([util.vbin('python'),
+                            os.path.join(SCRIPTS, script)])

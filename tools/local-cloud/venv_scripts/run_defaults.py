@@ -1,0 +1,84 @@
+"""`cloud run-defaults`: the suite with default options changes nothing.
+
+Writes a copy of tempest.conf without the [allocation] group (every
+destructive step off), reads every nova-compute service, runs the plugin's
+suite with that copy, and reads the services again. Exit 0 only when the
+destructive classes were skipped naming allow_compute_disruption, no test
+failed, and every service's status, disabled_reason and forced_down are as
+before. Runs with the venv's python.
+"""
+import os
+import re
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(
+    __file__))))
+from localcloud import settings as s  # noqa: E402
+
+from keystoneauth1 import identity  # noqa: E402
+from keystoneauth1 import session as ks_session  # noqa: E402
+
+DEFAULTS_CONF = os.path.join(s.TEMPEST_DIR, 'etc', 'tempest-defaults.conf')
+FIELDS = ('status', 'disabled_reason', 'forced_down')
+DESTRUCTIVE = ('LocalDeleteTest', 'ComputeReturnsTest', 'MultiComputeTest')
+
+
+def write_defaults_conf():
+    kept, skipping = [], False
+    with open(s.TEMPEST_CONF) as conf:
+        for line in conf:
+            if line.startswith('['):
+                skipping = line.strip() == '[allocation]'
+            if not skipping:
+                kept.append(line)
+    with open(DEFAULTS_CONF, 'w') as conf:
+        conf.writelines(kept)
+
+
+def services():
+    auth = identity.Password(
+        auth_url=s.KEYSTONE_URL, username='admin',
+        password=s.ADMIN_PASSWORD, project_name='admin',
+        user_domain_id='default', project_domain_id='default')
+    response = ks_session.Session(auth=auth).get(
+        '/os-services?binary=nova-compute',
+        endpoint_filter={'service_type': 'compute', 'interface': 'public'},
+        headers={'OpenStack-API-Version': 'compute 2.53'})
+    return {svc['host']: {f: svc[f] for f in FIELDS}
+            for svc in response.json()['services']}
+
+
+def main():
+    write_defaults_conf()
+    before = services()
+    print('compute services before: %s' % before, flush=True)
+    argv = [os.path.join(s.VBIN, 'tempest'), 'run', '--config-file',
+            DEFAULTS_CONF, '--regex',
+            r'^allocation_tempest_plugin\.(api|scenario)\.']
+    env = dict(os.environ, HOME=os.path.join(s.STATE, 'home'))
+    run = subprocess.run(argv, cwd=s.TEMPEST_DIR, env=env,
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                         text=True)
+    print(run.stdout, flush=True)
+    after = services()
+    print('compute services after:  %s' % after)
+    problems = []
+    if run.returncode != 0:
+        problems.append('tempest run exited %d' % run.returncode)
+    for name in DESTRUCTIVE:
+        if not re.search(r'setUpClass \(\S+\.%s\) \.\.\. SKIPPED: .*'
+                         r'allow_compute_disruption' % name, run.stdout):
+            problems.append('%s was not skipped naming '
+                            'allow_compute_disruption' % name)
+    if before != after:
+        problems.append('compute services changed')
+    for problem in problems:
+        print('FAILED: %s' % problem)
+    if not problems:
+        print('defaults: destructive classes skipped, no compute changed')
+    return 1 if problems else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
