@@ -102,7 +102,20 @@ def bench_state(cloud, state, rounds):
             'plugin_polls': polls}
 
 
+def _ensure_matplotlib():
+    """Chart library in the cloud's venv, pinned like the rest of it."""
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        constraints = os.path.join(os.path.dirname(os.path.dirname(
+            os.path.abspath(__file__))), 'local-cloud', 'constraints.txt')
+        subprocess.run([os.path.join(BIN, 'pip'), 'install', '-q', '-c',
+                        constraints, 'matplotlib==3.11.2', 'pillow==12.3.0'],
+                       check=True)
+
+
 def chart(results, suite, path):
+    _ensure_matplotlib()
     import matplotlib
     matplotlib.use('Agg')
     from matplotlib import pyplot
