@@ -11,6 +11,7 @@ and 2. Writes JSON and a PNG chart.
 """
 
 import argparse
+import csv
 import json
 import os
 import re
@@ -51,12 +52,11 @@ def tempest_run(regex, concurrency=1):
                              '--subunit'], cwd=WORKSPACE,
                             capture_output=True).stdout
     listed = subprocess.run([os.path.join(BIN, 'subunit2csv')],
-                            input=stream, capture_output=True,
-                            text=True).stdout.splitlines()
+                            input=stream, capture_output=True
+                            ).stdout.decode().splitlines()
     durations, statuses = {}, {}
-    for line in listed[1:]:
-        fields = line.split(',')
-        # test,status,start_time,stop_time
+    # test,status,start_time,stop_time; ids hold commas ("[id-...,slow]").
+    for fields in list(csv.reader(listed))[1:]:
         name = fields[0].split('[')[0]
         statuses[name] = fields[1]
         durations[name] = _seconds(fields[3]) - _seconds(fields[2])
