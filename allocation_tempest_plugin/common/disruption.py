@@ -74,6 +74,7 @@ class ComputeDisruption(object):
         self.timer_factory = timer_factory
         self.service_id = None
         self.original = None
+        self.original_state = None
         self.stopped = False
         self.expired = False
         self.restored = False
