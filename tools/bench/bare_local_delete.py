@@ -189,17 +189,49 @@ STATE_CHANGES = {
 }
 
 
+def local_delete_verify_resize(cloud):
+    """VERIFY_RESIZE: baselines of every host, resize, migration, delete."""
+    calls_before = cloud.calls
+    started = time.monotonic()
+    host = _choose_host(cloud)
+    services = cloud.call('GET', cloud.nova,
+                          '/os-services?binary=nova-compute',
+                          SERVICES)['services']
+    providers = {s['host']: _provider(cloud, s['host']) for s in services
+                 if s['state'] == 'up'}
+    baselines = {h: _baseline(cloud, rp) for h, rp in providers.items()}
+    cloud.call('GET', cloud.placement,
+               '/usages?project_id=%s' % cloud.project_id, PLACEMENT)
+    server_id = _boot(cloud, host)
+    _action(cloud, server_id, {'resize': {'flavorRef': cloud.flavor_alt}},
+            'VERIFY_RESIZE')
+    cloud.call('GET', cloud.nova, '/os-migrations?instance_uuid=%s'
+               '&migration_type=resize' % server_id, COMPUTE)
+    destination = _server(cloud, server_id)['OS-EXT-SRV-ATTR:host']
+    service_id = _disrupt(cloud, destination)
+    try:
+        _delete_and_check(cloud, server_id, providers[destination],
+                          baselines[destination])
+    finally:
+        _restore(cloud, destination, service_id)
+    return time.monotonic() - started, cloud.calls - calls_before
+
+
 def local_delete(cloud, state):
     """The whole sequence for one state; returns (seconds, API calls)."""
     cloud.new_token()
     # Untimed, like the test class's setup, which reads its flavor with
     # the same new token: Nova has then already validated the token.
     cloud.call('GET', cloud.nova, '/flavors/%s' % cloud.flavor, COMPUTE)
+    if state == 'VERIFY_RESIZE':
+        return local_delete_verify_resize(cloud)
     calls_before = cloud.calls
     started = time.monotonic()
     host = _choose_host(cloud)
     rp = _provider(cloud, host)
     usages_before = _baseline(cloud, rp)
+    cloud.call('GET', cloud.placement,
+               '/usages?project_id=%s' % cloud.project_id, PLACEMENT)
     server_id = _boot(cloud, host)
     if STATE_CHANGES[state]:
         _action(cloud, server_id, *STATE_CHANGES[state])

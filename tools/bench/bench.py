@@ -36,6 +36,7 @@ TESTS = {
     'PAUSED': 'test_local_delete_paused_server',
     'ERROR': 'test_local_delete_error_server',
     'SHELVED_OFFLOADED': 'test_local_delete_shelved_offloaded_server',
+    'VERIFY_RESIZE': 'test_local_delete_verify_resize_server',
 }
 POLL_STATS = re.compile(r'poll stats (\S+?)\[.*?\]: (\{.*\})')
 
