@@ -22,6 +22,7 @@ from tempest.common import compute
 from tempest.common import waiters as tempest_waiters
 from tempest import config
 from tempest.lib.common.utils import test_utils
+from tempest.lib import decorators
 
 from allocation_tempest_plugin.common import disruption
 from allocation_tempest_plugin.common import heartbeat
@@ -138,7 +139,7 @@ class AllocationTestBase(base.BaseV2ComputeAdminTest):
 
     def assert_released(self, consumers, baselines, project_id, context,
                         project_usages_before=None, immediately=False):
-        """Consumers empty, providers at baseline, project usage zero.
+        """Consumers empty, providers at baseline, project usage back.
 
         consumers maps consumer uuid to its role ("server", "migration");
         the project's usage must return to project_usages_before, nothing
@@ -186,8 +187,11 @@ class AllocationTestBase(base.BaseV2ComputeAdminTest):
             self.fail(placement.leak_report(findings, context))
 
 
+# Inherited by every subclass, so no destructive class can forget it; the
+# subclasses still say @decorators.serial where a reader looks for it.
+@decorators.serial
 class DisruptiveTestBase(AllocationTestBase):
-    """Tests that hold a compute service down; serial in every subclass."""
+    """Tests that hold a compute service down."""
 
     @classmethod
     def skip_checks(cls):
