@@ -27,10 +27,11 @@ class Boom(Exception):
     pass
 
 
-class GuardTest(testtools.TestCase):
+class GuardTestBase(testtools.TestCase):
+    """A fake os-services with two computes, and a guard on compute1."""
 
     def setUp(self):
-        super(GuardTest, self).setUp()
+        super(GuardTestBase, self).setUp()
         self.service = fakes.service('compute1')
         self.other = fakes.service('compute2')
         self.client = fakes.FakeServicesClient(self.service, self.other)
@@ -61,6 +62,9 @@ class GuardTest(testtools.TestCase):
         self.assertEqual({'status': 'enabled', 'disabled_reason': None,
                           'forced_down': False, 'state': 'up'},
                          self._state())
+
+
+class GuardTest(GuardTestBase):
 
     def test_disrupts_then_restores_on_pass(self):
         with self._guard(run_id='r1') as guard:
@@ -207,7 +211,7 @@ class RestoreFieldsTest(testtools.TestCase):
                                        'forced_down': True}))
 
 
-class SignalsDuringRestoreTest(GuardTest):
+class SignalsDuringRestoreTest(GuardTestBase):
 
     def _signal_at(self, step, signum):
         def on_step(name):
@@ -251,3 +255,38 @@ class SignalsDuringRestoreTest(GuardTest):
             pass
         self.assertEqual(['disabled', 'forced_down', 'stopped', 'restoring',
                           'restored'], steps)
+
+
+class RestartHeartbeatTest(GuardTestBase):
+
+    def test_restarted_compute_must_heartbeat_again(self):
+        # After the start command the old heartbeat is still recent, so
+        # Nova may say "up"; the guard waits for a newer one.
+        frozen = {}
+
+        def runner(argv, **kwargs):
+            self.commands.append((argv, kwargs))
+            if argv[-2] == 'stop-compute':
+                self.client.process_up = False
+            return subprocess.CompletedProcess(argv, 0, '', '')
+
+        guard = self._guard(stop_command='cloud stop-compute {host}',
+                            start_command='cloud start-compute {host}',
+                            runner=runner)
+        guard.__enter__()
+        record = self.client.services[self.service['id']]
+        frozen['updated_at'] = record['updated_at']
+        # The process never came back: no heartbeat newer than the stop.
+        error = self.assertRaises(exceptions.DisruptionError,
+                                  guard.__exit__, None, None, None)
+        self.assertIn('did not become as recorded', str(error))
+        self.assertEqual(frozen['updated_at'], record['updated_at'])
+
+    def test_restored_service_is_the_first_fresh_heartbeat(self):
+        guard = self._guard(stop_command='cloud stop-compute {host}',
+                            start_command='cloud start-compute {host}')
+        with guard:
+            stopped_at = self.client.services[
+                self.service['id']]['updated_at']
+        self.assertGreater(guard.restored_service['updated_at'], stopped_at)
+        self.assertEqual('up', guard.restored_service['state'])
