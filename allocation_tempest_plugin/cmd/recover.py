@@ -33,24 +33,6 @@ def _parse(argv):
     return parser.parse_args(argv)
 
 
-def _services_client():
-    from tempest.common import credentials_factory
-    from tempest import config
-    from tempest.lib import auth
-
-    from allocation_tempest_plugin.services import compute
-
-    conf = config.CONF
-    credentials = credentials_factory.get_configured_admin_credentials()
-    auth_provider = auth.KeystoneV3AuthProvider(
-        credentials, conf.identity.uri_v3,
-        disable_ssl_certificate_validation=(
-            conf.identity.disable_ssl_certificate_validation),
-        ca_certs=conf.identity.ca_certificates_file)
-    params = config.service_client_config('compute')
-    return compute.ComputeServicesClient(auth_provider, **params)
-
-
 def main(argv=None):
     args = _parse(sys.argv[1:] if argv is None else argv)
     path = os.path.abspath(args.config_file)
@@ -59,11 +41,13 @@ def main(argv=None):
     os.environ['TEMPEST_CONFIG'] = os.path.basename(path)
     from tempest import config
 
+    from allocation_tempest_plugin.cmd import admin
     from allocation_tempest_plugin.common import recovery
 
     conf = config.CONF
     actions = recovery.recover(
-        _services_client(), force=args.force, dry_run=args.dry_run,
+        admin.compute_services_client(admin.auth_provider()),
+        force=args.force, dry_run=args.dry_run,
         start_command=conf.allocation.compute_start_command,
         command_timeout=conf.allocation.command_timeout)
     for action in actions:

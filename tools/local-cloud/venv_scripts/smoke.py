@@ -13,6 +13,7 @@ import uuid
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(
     __file__))))
 from localcloud import settings as s  # noqa: E402
+from localcloud import util  # noqa: E402
 
 from keystoneauth1 import identity  # noqa: E402
 from keystoneauth1 import session as ks_session  # noqa: E402
@@ -51,14 +52,10 @@ class Cloud(object):
 
 
 def wait(pred, what, timeout=180, interval=1):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = pred()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise SystemExit('FAILED: timed out waiting for ' + what)
-        time.sleep(interval)
+    try:
+        return util.wait_for(pred, timeout, interval, what)
+    except util.Failure as error:
+        raise SystemExit('FAILED: %s' % error)
 
 
 def check(cond, msg):
