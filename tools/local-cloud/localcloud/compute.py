@@ -105,7 +105,13 @@ def stop(host, timeout=60):
     return 0
 
 
-def start(host, timeout=120):
+def start(host, timeout=120, wait=True):
+    """Launch HOST's nova-compute; wait=False returns right after the fork.
+
+    wait=False is `up --restart-mode immediate`'s compute_start_command: a
+    gate's `systemctl start devstack@n-cpu` (Type=simple) returns as soon
+    as the process is forked, long before init_host or the first heartbeat.
+    """
     _check_host(host)
     name = services.compute_name(host)
     t0 = time.monotonic()
@@ -114,6 +120,11 @@ def start(host, timeout=120):
             host, procs.load(name)['pid']))
         return 0
     rec = services.start_compute(host)
+    if not wait:
+        util.say('%s: nova-compute launched (pid %d), not waiting for its '
+                 'heartbeat (%.2fs)' % (host, rec['pid'],
+                                        time.monotonic() - t0))
+        return 0
     try:
         svc = wait_up(host, timeout=timeout)
     except util.Failure as e:

@@ -97,7 +97,7 @@ def neutron():
             'core_plugin': 'ml2',
             'service_plugins': '',
             'auth_strategy': 'keystone',
-            'transport_url': s.RABBIT_URL,
+            'transport_url': s.rabbit_url(),
             'api_paste_config': os.path.join(VENV_ETC, 'neutron',
                                              'api-paste.ini'),
             'state_path': data('neutron'),

@@ -1,14 +1,15 @@
 """`down`, `status` and `run`."""
 import os
 import shutil
-import subprocess
-import sys
 import time
 
+from localcloud import cloudstate
 from localcloud import compute
 from localcloud import procs
+from localcloud import runs
 from localcloud import services
 from localcloud import settings as s
+from localcloud import tempest_conf
 from localcloud import util
 
 
@@ -76,6 +77,9 @@ def status():
             name, rec['pid'], health, rss))
     if any_running:
         util.say('tempest.conf: %s' % s.TEMPEST_CONF)
+        util.say('restart mode: %s (recorded by up: %s)' % (
+            tempest_conf.written_restart_mode() or 'no tempest.conf yet',
+            cloudstate.load().get('restart_mode', s.DEFAULT_RESTART_MODE)))
     else:
         util.say('nothing running')
     return 0
@@ -93,16 +97,23 @@ def _compute_state(host):
                                  else '')
 
 
-def run(args):
-    if not os.path.exists(s.TEMPEST_CONF):
-        util.die('no tempest.conf yet: run `%s up` first' % s.HARNESS)
-    regex = 'allocation_tempest_plugin'
+def run_args(args):
+    """`cloud run [REGEX] [ARGS...]` -> (regex, tempest run args)."""
+    regex = s.PLUGIN_REGEX
     if args and not args[0].startswith('-'):
         regex, args = args[0], args[1:]
-    argv = [os.path.join(s.VBIN, 'tempest'), 'run', '--config-file',
-            s.TEMPEST_CONF, '--regex', regex] + list(args)
-    util.say('$ ' + ' '.join(argv))
-    env = dict(os.environ, HOME=os.path.join(s.STATE, 'home'),
-               PATH=s.VBIN + ':' + os.environ.get('PATH', ''))
-    sys.stdout.flush()
-    return subprocess.call(argv, cwd=s.TEMPEST_DIR, env=env)
+    return regex, list(args)
+
+
+def run(args):
+    """`cloud run`: returns tempest's exit code."""
+    summary = run_once(args)
+    runs.report(summary)
+    return summary['rc']
+
+
+def run_once(args):
+    if not os.path.exists(s.TEMPEST_CONF):
+        util.die('no tempest.conf yet: run `%s up` first' % s.HARNESS)
+    regex, rest = run_args(args)
+    return runs.run('run', regex, args=rest)

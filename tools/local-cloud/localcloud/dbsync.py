@@ -27,7 +27,9 @@ def commands():
             'credential_setup', '--keystone-user', 'root',
             '--keystone-group', 'root']),
         ('keystone', ['keystone-manage'] + ks + [
-            'bootstrap', '--bootstrap-password', s.ADMIN_PASSWORD,
+            # The password comes from OS_BOOTSTRAP_PASSWORD (run_all), not
+            # argv: argv shows in `ps` and in the log.
+            'bootstrap',
             '--bootstrap-username', 'admin',
             '--bootstrap-project-name', 'admin',
             '--bootstrap-role-name', 'admin',
@@ -60,8 +62,10 @@ def run_all():
         log = procs.log_path('dbsync-' + service)
         argv = [util.vbin(argv[0])] + argv[1:]
         # create_cell exits 2 when the cell already exists: fine.
-        rc = util.run(argv, log=log, check=False,
-                      env={'PATH': s.VBIN + ':' + os.environ['PATH']})
+        env = {'PATH': s.VBIN + ':' + os.environ['PATH']}
+        if 'bootstrap' in argv:
+            env['OS_BOOTSTRAP_PASSWORD'] = s.ADMIN_PASSWORD
+        rc = util.run(argv, log=log, check=False, env=env)
         if rc != 0 and not (argv[-2:] == ['--name', 'cell1'] and rc == 2):
             raise util.Failure('%s failed (rc=%d)\n%s' % (
                 ' '.join(argv[:1] + argv[-2:]), rc, util.tail(log)))

@@ -66,15 +66,16 @@ def bindall():
     """Register ml2-bindall's entry point in the venv (no build needed)."""
     sp = site_packages()
     util.write(os.path.join(sp, 'localcloud_ml2_bindall.pth'),
-               BINDALL_SRC + '\n')
+               BINDALL_SRC + '\n', mode=0o644)
     dist = os.path.join(sp, BINDALL_DIST)
     util.write(os.path.join(dist, 'METADATA'),
                'Metadata-Version: 2.1\nName: localcloud-ml2-bindall\n'
-               'Version: 1.0.0\n')
+               'Version: 1.0.0\n', mode=0o644)
     util.write(os.path.join(dist, 'entry_points.txt'),
                '[neutron.ml2.mechanism_drivers]\n'
-               'bindall = ml2_bindall.driver:BindAllMechanismDriver\n')
-    util.write(os.path.join(dist, 'RECORD'), '')
+               'bindall = ml2_bindall.driver:BindAllMechanismDriver\n',
+               mode=0o644)
+    util.write(os.path.join(dist, 'RECORD'), '', mode=0o644)
 
 
 def plugin():

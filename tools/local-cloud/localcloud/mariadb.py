@@ -48,8 +48,9 @@ def write_config():
 
 
 def client(sql, check=True):
+    # SQL on stdin: a password in it never shows in `ps`.
     return util.run(['mariadb', '--defaults-file=' + CNF, '-u', 'root',
-                     '-N', '-B', '-e', sql], check=check)
+                     '-N', '-B'], check=check, stdin_text=sql + ';\n')
 
 
 def ping():
@@ -75,16 +76,27 @@ def start():
     if not procs.alive(rec) or not ping():
         raise util.Failure('mariadb did not come up\n' +
                            util.tail(procs.log_path(NAME)))
-    stmts = []
-    for db in s.DATABASES:
-        stmts.append('CREATE DATABASE IF NOT EXISTS %s '
-                     'CHARACTER SET utf8mb4' % db)
+    client(account_sql())
+
+
+def account_sql():
+    """The services' account: its databases only, no FILE, no *.* grants.
+
+    Run on every `up`, so an older cloud (GRANT ALL ON *.*, a password from
+    the repository) is migrated: privileges revoked, password rotated.
+    """
+    stmts = ['CREATE DATABASE IF NOT EXISTS %s CHARACTER SET utf8mb4' % db
+             for db in s.DATABASES]
     for host in ('127.0.0.1', 'localhost'):
-        stmts.append("CREATE USER IF NOT EXISTS '%s'@'%s' IDENTIFIED BY '%s'"
-                     % (s.DB_USER, host, s.DB_PASSWORD))
-        stmts.append("GRANT ALL PRIVILEGES ON *.* TO '%s'@'%s'"
-                     % (s.DB_USER, host))
-    client('; '.join(stmts))
+        account = "'%s'@'%s'" % (s.DB_USER, host)
+        stmts += [
+            "CREATE USER IF NOT EXISTS %s" % account,
+            "ALTER USER %s IDENTIFIED BY '%s'" % (account, s.secret('db')),
+            'REVOKE ALL PRIVILEGES, GRANT OPTION FROM %s' % account,
+        ]
+        stmts += ['GRANT ALL PRIVILEGES ON `%s`.* TO %s' % (db, account)
+                  for db in s.DATABASES]
+    return ';\n'.join(stmts)
 
 
 def query(sql):

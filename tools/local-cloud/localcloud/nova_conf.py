@@ -16,7 +16,7 @@ def _common(state_path):
     return {
         'DEFAULT': {
             'debug': False,
-            'transport_url': s.RABBIT_URL,
+            'transport_url': s.rabbit_url(),
             'my_ip': s.HOST,
             'state_path': state_path,
             # Heartbeat every 5 s, down after 30 s: tests see a stopped

@@ -75,11 +75,20 @@ def running(name):
     return rec if alive(rec) else None
 
 
-def launch(name, argv, env=None, cwd=None):
-    """Start argv detached (own session), logging to logs/NAME.log."""
+def launch(name, argv, env=None, cwd=None, config=None):
+    """Start argv detached (own session), logging to logs/NAME.log.
+
+    config: a digest of the files the process reads at start. A running
+    process launched with other files (or before digests were recorded) is
+    restarted, so a changed config (a rotated password) takes effect.
+    """
     rec = running(name)
-    if rec:
+    if rec and (config is None or rec.get('config') == config):
         return rec
+    if rec:
+        util.say('    %s: its config changed since it started, restarting'
+                 % name)
+        stop(name)
     os.makedirs(settings.LOGS, exist_ok=True)
     os.makedirs(settings.RUN, exist_ok=True)
     full_env = dict(os.environ)
@@ -93,7 +102,8 @@ def launch(name, argv, env=None, cwd=None):
                          start_new_session=True, close_fds=True)
     log.close()
     rec = {'name': name, 'pid': p.pid, 'starttime': start_time(p.pid),
-           'argv': argv, 'log': log_path(name), 'launched': time.time()}
+           'argv': argv, 'log': log_path(name), 'launched': time.time(),
+           'config': config}
     util.write(_record_path(name), json.dumps(rec, indent=1))
     return rec
 

@@ -55,7 +55,30 @@ def start_api(name):
             '--procname-prefix-spaced', 'localcloud-' + name,
             '--disable-logging', '--log-4xx', '--log-5xx',
             '--worker-reload-mercy', '5', '--reload-mercy', '5']
-    return procs.launch(name, argv, env=_env(cfg_env))
+    return procs.launch(name, argv, env=_env(cfg_env),
+                        config=_config_digest(*_api_config_files(cfg_env)))
+
+
+def _api_config_files(cfg_env):
+    """The files an API reads: OS_*_CONFIG_FILES, else its whole dir."""
+    config_dir = [os.path.join(s.ETC, v) for k, v in cfg_env.items()
+                  if k.endswith('_DIR')][0]
+    names = [v for k, v in cfg_env.items() if k.endswith('_FILES')]
+    if not names:
+        return [config_dir]
+    return [os.path.join(config_dir, f) for f in names[0].split(';')]
+
+
+def _config_digest(*paths):
+    """Digest of config files (a directory: every file in it)."""
+    files = []
+    for path in paths:
+        if os.path.isdir(path):
+            files += [os.path.join(path, f) for f in sorted(os.listdir(path))
+                      if not f.endswith('.tmp')]
+        else:
+            files.append(path)
+    return util.digest(*files)
 
 
 def api_healthy(name):
@@ -66,7 +89,8 @@ def api_healthy(name):
 
 def start_daemon(name):
     argv = [util.vbin(name), '--config-file', nova_conf.path('nova')]
-    return procs.launch(name, argv, env=_env({}))
+    return procs.launch(name, argv, env=_env({}),
+                        config=_config_digest(nova_conf.path('nova')))
 
 
 def compute_name(host):
@@ -76,7 +100,8 @@ def compute_name(host):
 def start_compute(host):
     seed_compute_id(host)
     argv = [util.vbin('nova-compute'), '--config-file', nova_conf.path(host)]
-    return procs.launch(compute_name(host), argv, env=_env({}))
+    return procs.launch(compute_name(host), argv, env=_env({}),
+                        config=_config_digest(nova_conf.path(host)))
 
 
 def seed_compute_id(host):

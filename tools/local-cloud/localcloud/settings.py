@@ -1,5 +1,7 @@
 """Paths, ports, credentials and tunables of the local cloud (one place)."""
+import json
 import os
+import secrets
 
 HARNESS_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 HARNESS = os.path.join(HARNESS_DIR, 'cloud')
@@ -18,6 +20,14 @@ MARKERS = os.path.join(STATE, 'markers')
 TEMPEST_DIR = os.path.join(STATE, 'tempest')
 TEMPEST_CONF = os.path.join(TEMPEST_DIR, 'etc', 'tempest.conf')
 CREDS = os.path.join(STATE, 'credentials.json')
+# What `up` recorded about the cloud: nova's max microversion, restart mode.
+CLOUD_JSON = os.path.join(STATE, 'cloud.json')
+# Passwords nobody types (DB, RabbitMQ): generated once per state dir, root
+# only (0600), never in the repository, on a command line or in a log.
+SECRETS = os.path.join(ETC, 'secrets.json')
+# One directory per test run: tempest output, subunit stream, results.json,
+# audit files.
+RUNS = os.path.join(STATE, 'runs')
 
 COMPUTE_COUNT = int(os.environ.get('LOCAL_CLOUD_COMPUTES', '2'))
 COMPUTE_HOSTS = ['compute%d' % i for i in range(1, COMPUTE_COUNT + 1)]
@@ -35,11 +45,14 @@ PORTS = {
     'nova-api': 8774,
 }
 
+# The services' DB account: privileges on DATABASES only (no FILE, nothing
+# on *.*); its password is secret('db').
 DB_USER = 'openstack'
-DB_PASSWORD = 'localcloud-db'
 DATABASES = ['keystone', 'placement', 'glance', 'neutron',
              'nova_api', 'nova', 'nova_cell0']
-RABBIT_URL = 'rabbit://guest:guest@%s:%d/' % (HOST, PORTS['rabbitmq'])
+# The services' RabbitMQ account (the guest account is deleted); its
+# password is secret('rabbitmq').
+RABBIT_USER = 'openstack'
 
 REGION = 'RegionOne'
 ADMIN_PASSWORD = 'localcloud-admin'
@@ -58,6 +71,38 @@ FLAVORS = [  # name, vcpus, ram MB, disk GB, id
 REPORT_INTERVAL = 5
 SERVICE_DOWN_TIME = 30
 UPDATE_RESOURCES_INTERVAL = 20
+
+# `cloud up --restart-mode`: what compute_start_command in tempest.conf
+# does. 'wait': return after the restarted compute's first heartbeat.
+# 'immediate': return right after launching nova-compute, like `systemctl
+# start` of a Type=simple unit in a gate (the plugin has to wait itself).
+RESTART_MODES = ('wait', 'immediate')
+DEFAULT_RESTART_MODE = 'wait'
+
+# `cloud run` default selection, and the plugin's part of run-beside.
+PLUGIN_REGEX = 'allocation_tempest_plugin'
+PLUGIN_TESTS = r'^allocation_tempest_plugin\.'
+
+# `cloud run-beside`: Tempest's own tests run in the same `tempest run` as
+# the plugin. FULL is issue 11.2's selection; CI is the smaller one .ci/run
+# uses by default (FULL took too long on a 2-core machine, see README).
+BESIDE_TEMPEST_FULL = [r'tempest\.api\.compute\.servers\.',
+                       r'tempest\.api\.compute\.admin\.']
+BESIDE_TEMPEST_CI = BESIDE_TEMPEST_FULL
+BESIDE_CONCURRENCY = 4
+# Tempest tests that cannot work on this cloud, and why (one place). They
+# are excluded from run-beside with and without the plugin alike.
+BESIDE_EXCLUDED = [
+]
+
+# `cloud two-runners`: the destructive plugin tests, run by two runners.
+TWO_RUNNERS_TESTS = (r'^allocation_tempest_plugin\.'
+                     r'(api\.test_local_delete\.|scenario\.)')
+TWO_RUNNERS_DIR = os.path.join(STATE, 'two-runners')
+
+# The allocation audit (issue 15), run around `run` and `run-beside` when
+# the console script is installed in the venv.
+AUDIT_SCRIPT = 'allocation-tempest-audit'
 
 # Packages installed into the venv (pinned further by constraints.txt).
 PIP_PACKAGES = [
@@ -85,9 +130,32 @@ def nondefault_env():
     return out
 
 
+def secret(name):
+    """The generated password `name`, created on first use (file 0600)."""
+    try:
+        with open(SECRETS) as f:
+            values = json.load(f)
+    except (OSError, ValueError):
+        values = {}
+    if name not in values:
+        values[name] = secrets.token_hex(24)
+        os.makedirs(os.path.dirname(SECRETS), exist_ok=True)
+        tmp = SECRETS + '.tmp'
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, 'w') as f:
+            json.dump(values, f, indent=1)
+        os.replace(tmp, SECRETS)
+    return values[name]
+
+
 def db_url(name):
     return 'mysql+pymysql://%s:%s@%s:%d/%s?charset=utf8' % (
-        DB_USER, DB_PASSWORD, HOST, PORTS['mariadb'], name)
+        DB_USER, secret('db'), HOST, PORTS['mariadb'], name)
+
+
+def rabbit_url():
+    return 'rabbit://%s:%s@%s:%d/' % (RABBIT_USER, secret('rabbitmq'), HOST,
+                                      PORTS['rabbitmq'])
 
 
 def url(service, path=''):

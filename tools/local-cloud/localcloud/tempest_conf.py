@@ -1,8 +1,8 @@
 """The Tempest workspace ($STATE/tempest) and its generated tempest.conf."""
-import json
 import os
 
 from localcloud import api
+from localcloud import cloudstate
 from localcloud import inifile
 from localcloud import procs
 from localcloud import settings as s
@@ -24,7 +24,17 @@ def _extensions():
     return sorted(e['alias'] for e in data['extensions'])
 
 
-def render(objects):
+def start_command(cmd, restart_mode):
+    """compute_start_command for the restart mode (settings.RESTART_MODES).
+
+    immediate: `start-compute --no-wait` returns right after the launch, as
+    `systemctl start` of a Type=simple unit does in a gate.
+    """
+    flag = ' --no-wait' if restart_mode == 'immediate' else ''
+    return '%s start-compute%s {host}' % (cmd, flag)
+
+
+def render(objects, restart_mode=s.DEFAULT_RESTART_MODE):
     cmin, cmax, pmin, pmax = _max_versions()
     cmd = s.HARNESS
     extra = s.nondefault_env()
@@ -103,7 +113,7 @@ def render(objects):
         'allocation': {
             'allow_compute_disruption': True,
             'compute_stop_command': '%s stop-compute {host}' % cmd,
-            'compute_start_command': '%s start-compute {host}' % cmd,
+            'compute_start_command': start_command(cmd, restart_mode),
             # The computes' update_resources_interval (nova_conf.py).
             'resource_tracker_interval': s.UPDATE_RESOURCES_INTERVAL,
             # Placement answers in milliseconds here; a leak should be
@@ -126,10 +136,23 @@ def init_workspace():
              log=procs.log_path('tempest-init'), env={'HOME': home})
 
 
-def write(objects):
+def write(objects, restart_mode):
     init_workspace()
-    conf, cmax = render(objects)
+    conf, cmax = render(objects, restart_mode)
     util.write(s.TEMPEST_CONF, inifile.render(conf, inifile.GENERATED))
-    with open(os.path.join(s.STATE, 'cloud.json'), 'w') as f:
-        json.dump({'compute_max_microversion': cmax}, f)
+    cloudstate.update(compute_max_microversion=cmax,
+                      restart_mode=restart_mode)
     return cmax
+
+
+def written_restart_mode(path=s.TEMPEST_CONF):
+    """The mode tempest.conf's compute_start_command is in (None: none)."""
+    try:
+        with open(path) as f:
+            for line in f:
+                if line.startswith('compute_start_command'):
+                    return ('immediate' if '--no-wait' in line.split()
+                            else 'wait')
+    except OSError:
+        pass
+    return None

@@ -7,6 +7,7 @@ import os
 import time
 
 from localcloud import api
+from localcloud import cloudstate
 from localcloud import compute
 from localcloud import configs
 from localcloud import dbsync
@@ -15,6 +16,7 @@ from localcloud import mariadb
 from localcloud import nova_conf
 from localcloud import procs
 from localcloud import rabbitmq
+from localcloud import secrecy
 from localcloud import services
 from localcloud import settings as s
 from localcloud import tempest_conf
@@ -44,9 +46,13 @@ def neutron_ports_ok():
     return status == 200
 
 
-def up():
+def up(restart_mode=None):
     t0 = time.monotonic()
     util.ensure_dirs()
+    restart_mode = cloudstate.restart_mode(restart_mode)
+    util.say('restart mode: %s (compute_start_command %s)' % (
+        restart_mode, 'returns right after the launch'
+        if restart_mode == 'immediate' else 'waits for the heartbeat'))
     with util.step('Debian packages (mariadb, rabbitmq)'):
         install.apt()
     with util.step('virtualenv + pinned PyPI packages'):
@@ -101,11 +107,15 @@ def up():
         create_objects('resources')
     with util.step('tempest workspace + tempest.conf'):
         with open(OBJECTS) as f:
-            cmax = tempest_conf.write(json.load(f))
-    summary(time.monotonic() - t0, cmax)
+            cmax = tempest_conf.write(json.load(f), restart_mode)
+    with util.step('secrets out of logs'):
+        scrubbed = secrecy.scrub_logs()
+        util.say('    %s' % ('passwords overwritten in: ' + ', '.join(
+            scrubbed) if scrubbed else 'no password in %s' % s.LOGS))
+    summary(time.monotonic() - t0, cmax, restart_mode)
 
 
-def summary(elapsed, cmax):
+def summary(elapsed, cmax, restart_mode):
     kb = total_rss_kb()
     util.say('')
     util.say('cloud is up in %.1fs (targets: cold <= 600s, warm <= 90s)'
@@ -114,6 +124,7 @@ def summary(elapsed, cmax):
              % (kb / 1024.0 / 1024.0))
     util.say('nova max microversion: %s; computes: %s' % (
         cmax, ', '.join(s.COMPUTE_HOSTS)))
+    util.say('restart mode: %s' % restart_mode)
     util.say('tempest workspace: %s\ntempest.conf: %s' % (
         s.TEMPEST_DIR, s.TEMPEST_CONF))
     util.say('run tests: %s run [REGEX]' % s.HARNESS)

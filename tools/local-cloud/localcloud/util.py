@@ -8,6 +8,7 @@ import time
 import urllib.error
 import urllib.request
 
+from localcloud import secrecy
 from localcloud import settings
 
 
@@ -31,27 +32,34 @@ def step(name):
     say('<== %s (%.1fs)' % (name, time.monotonic() - t0))
 
 
-def run(cmd, log=None, env=None, check=True, quiet=False, timeout=None):
-    """Run argv; output goes to log (appended) or is captured and returned."""
+def run(cmd, log=None, env=None, check=True, quiet=False, timeout=None,
+        stdin_text=None):
+    """Run argv; output goes to log (appended) or is captured and returned.
+
+    Secrets go in stdin_text or env, never in argv: argv is visible in `ps`
+    and is written to the log.
+    """
     full_env = dict(os.environ)
     full_env.update(env or {})
+    stdin = stdin_text.encode() if stdin_text is not None else None
     if log:
         os.makedirs(os.path.dirname(log), exist_ok=True)
         with open(log, 'ab') as f:
             f.write(('\n$ %s\n' % ' '.join(cmd)).encode())
             f.flush()
-            rc = subprocess.call(cmd, stdout=f, stderr=subprocess.STDOUT,
-                                 env=full_env, timeout=timeout)
+            rc = subprocess.run(cmd, stdout=f, stderr=subprocess.STDOUT,
+                                env=full_env, timeout=timeout,
+                                input=stdin).returncode
         if check and rc != 0:
-            raise Failure('command failed (rc=%d): %s\n%s' % (
-                rc, ' '.join(cmd), tail(log)))
+            raise Failure(secrecy.redact('command failed (rc=%d): %s\n%s' % (
+                rc, ' '.join(cmd), tail(log))))
         return rc
     p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                       env=full_env, timeout=timeout)
+                       env=full_env, timeout=timeout, input=stdin)
     out = p.stdout.decode(errors='replace')
     if check and p.returncode != 0:
-        raise Failure('command failed (rc=%d): %s\n%s' % (
-            p.returncode, ' '.join(cmd), out[-4000:]))
+        raise Failure(secrecy.redact('command failed (rc=%d): %s\n%s' % (
+            p.returncode, ' '.join(cmd), out[-4000:])))
     if not quiet and out.strip() and not check:
         pass
     return out
@@ -69,7 +77,7 @@ def tail(path, lines=40):
             data = f.read().decode(errors='replace').splitlines()
     except OSError as e:
         return '(no log: %s)' % e
-    return '\n'.join('    | ' + line for line in data[-lines:])
+    return secrecy.redact('\n'.join('    | ' + line for line in data[-lines:]))
 
 
 def digest(*parts):
@@ -126,19 +134,29 @@ def wait_for(pred, timeout, interval=0.5, what='condition'):
         time.sleep(interval)
 
 
-def write(path, text, mode=0o644):
+def write(path, text, mode=0o600):
+    """Write atomically; root-only unless asked (configs hold secrets)."""
     os.makedirs(os.path.dirname(path), exist_ok=True)
     tmp = path + '.tmp'
-    with open(tmp, 'w') as f:
+    with contextlib.suppress(OSError):
+        os.unlink(tmp)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+    with os.fdopen(fd, 'w') as f:
         f.write(text)
-    os.chmod(tmp, mode)
+    os.chmod(tmp, mode)  # the umask may have removed bits we asked for
     os.replace(tmp, path)
+
+
+# Directories that hold secrets (configs, the secrets file) or sockets.
+PRIVATE_DIRS = (settings.ETC, settings.RUN)
 
 
 def ensure_dirs():
     for d in (settings.STATE, settings.ETC, settings.LOGS, settings.RUN,
               settings.DATA, settings.MARKERS):
         os.makedirs(d, exist_ok=True)
+    for d in PRIVATE_DIRS:
+        os.chmod(d, 0o700)
 
 
 def die(msg, rc=1):

@@ -55,7 +55,7 @@ def main():
     print('compute services before: %s' % before, flush=True)
     argv = [os.path.join(s.VBIN, 'tempest'), 'run', '--config-file',
             DEFAULTS_CONF, '--regex',
-            r'^allocation_tempest_plugin\.(api|scenario)\.']
+            r'^allocation_tempest_plugin\.(api|serial_tests)\.']
     env = dict(os.environ, HOME=os.path.join(s.STATE, 'home'))
     run = subprocess.run(argv, cwd=s.TEMPEST_DIR, env=env,
                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT,

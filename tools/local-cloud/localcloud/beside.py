@@ -1,0 +1,76 @@
+"""`cloud run-beside`: the plugin inside a run of Tempest's own tests.
+
+One `tempest run` at concurrency 4 selects the plugin's tests together with
+Tempest's compute API tests (settings.BESIDE_TEMPEST_CI by default,
+BESIDE_TEMPEST_FULL with --full). --without-plugin runs the same Tempest
+selection alone: Tempest's own failures must be no more with the plugin than
+without it (--compare-with RUN_DIR prints the difference).
+"""
+import argparse
+import json
+import os
+
+from localcloud import runs
+from localcloud import settings as s
+from localcloud import util
+
+
+def parse(args):
+    p = argparse.ArgumentParser(prog='cloud run-beside')
+    p.add_argument('--without-plugin', action='store_true',
+                   help="Tempest's selection only, for comparison")
+    p.add_argument('--concurrency', type=int, default=s.BESIDE_CONCURRENCY)
+    p.add_argument('--full', action='store_true',
+                   help='BESIDE_TEMPEST_FULL instead of BESIDE_TEMPEST_CI')
+    p.add_argument('--compare-with', metavar='RUN_DIR',
+                   help="a run directory whose Tempest failures to compare "
+                        "with (e.g. a --without-plugin run)")
+    return p.parse_args(args)
+
+
+def selection(without_plugin, full):
+    tempest = s.BESIDE_TEMPEST_FULL if full else s.BESIDE_TEMPEST_CI
+    parts = ['^' + t for t in tempest]
+    if not without_plugin:
+        parts.insert(0, s.PLUGIN_TESTS)
+    return '(%s)' % '|'.join(parts)
+
+
+def excluded():
+    return '|'.join(regex for regex, _why in s.BESIDE_EXCLUDED) or None
+
+
+def run_once(opts):
+    if not os.path.exists(s.TEMPEST_CONF):
+        util.die('no tempest.conf yet: run `%s up` first' % s.HARNESS)
+    for regex, why in s.BESIDE_EXCLUDED:
+        util.say('excluded: %s  (%s)' % (regex, why))
+    kind = 'beside' + ('-without-plugin' if opts.without_plugin else '') + \
+        ('-full' if opts.full else '')
+    return runs.run(kind, selection(opts.without_plugin, opts.full),
+                    exclude=excluded(),
+                    args=['--concurrency', str(opts.concurrency)])
+
+
+def compare(summary, other_dir):
+    """Tempest failures of this run that the other run did not have."""
+    with open(os.path.join(other_dir, 'summary.json')) as f:
+        other = json.load(f)
+    mine, theirs = set(summary['tempest_failed']), set(
+        other['tempest_failed'])
+    util.say("Tempest's own failures: %d here, %d in %s" % (
+        len(mine), len(theirs), other_dir))
+    for test_id in sorted(mine - theirs):
+        util.say('    only here:  ' + test_id)
+    for test_id in sorted(theirs - mine):
+        util.say('    only there: ' + test_id)
+    return sorted(mine - theirs)
+
+
+def main(args):
+    opts = parse(args)
+    summary = run_once(opts)
+    runs.report(summary)
+    if opts.compare_with:
+        compare(summary, opts.compare_with)
+    return summary['rc']

@@ -1,0 +1,168 @@
+"""One `tempest run` into its own run directory, with results as JSON.
+
+Every run (cloud run, run-beside, soak, two-runners) gets
+$STATE/runs/<time>-<kind>/ holding:
+  tempest.log    what tempest printed
+  subunit.v2     the run's subunit stream (copied from the workspace's
+                 .stestr repository)
+  results.json   per test id: status (pass/fail/skip), duration, reason
+  summary.json   selection, wall time, exit code, counts, failed tests,
+                 audit outcome
+and, when the audit is installed, audit-before.json and audit.json.
+"""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+from localcloud import audit
+from localcloud import settings as s
+from localcloud import util
+
+RESULTS_SCRIPT = os.path.join(s.HARNESS_DIR, 'venv_scripts',
+                              'subunit_results.py')
+
+
+def new_dir(kind):
+    os.makedirs(s.RUNS, exist_ok=True)
+    base = os.path.join(s.RUNS, time.strftime('%Y%m%d-%H%M%S-') + kind)
+    path, n = base, 1
+    while os.path.exists(path):
+        n += 1
+        path = '%s-%d' % (base, n)
+    os.makedirs(path)
+    return path
+
+
+def tempest_env():
+    return dict(os.environ, HOME=os.path.join(s.STATE, 'home'),
+                PATH=s.VBIN + ':' + os.environ.get('PATH', ''))
+
+
+def _next_stream(workspace):
+    try:
+        with open(os.path.join(workspace, '.stestr', 'next-stream')) as f:
+            return f.read().strip()
+    except OSError:
+        return '0'  # a new repository starts at 0
+
+
+def _keep_stream(workspace, stream_id, dest):
+    """Write run stream_id of the workspace's repository to dest as v2.
+
+    stestr's file repository keeps subunit v1 text; consumers (the audit,
+    subunit2csv, stestr load) want v2.
+    """
+    src = os.path.join(workspace, '.stestr', stream_id)
+    if os.path.exists(src):
+        with open(src, 'rb') as inp, open(dest, 'wb') as out:
+            rc = subprocess.call([util.vbin('subunit-1to2')], stdin=inp,
+                                 stdout=out, env=tempest_env())
+        return rc == 0 and os.path.getsize(dest) > 0
+    with open(dest, 'wb') as out:  # fall back to the workspace's last run
+        rc = subprocess.call([util.vbin('stestr'), 'last', '--subunit'],
+                             cwd=workspace, stdout=out,
+                             stderr=subprocess.DEVNULL, env=tempest_env())
+    return rc == 0 and os.path.getsize(dest) > 0
+
+
+def results(stream, out):
+    """Per-test results of a stream ({} if it cannot be read)."""
+    rc = subprocess.call([util.vbin('python'), RESULTS_SCRIPT, stream, out])
+    if rc != 0:
+        util.say('WARNING: could not read the subunit stream %s' % stream)
+        return {}
+    with open(out) as f:
+        return json.load(f)
+
+
+def load_results(path):
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return {}
+
+
+def is_plugin_test(test_id):
+    return 'allocation_tempest_plugin.' in test_id
+
+
+def summarize(tests):
+    counts = {'pass': 0, 'fail': 0, 'skip': 0}
+    for r in tests.values():
+        counts[r['status']] += 1
+    failed = sorted(t for t, r in tests.items() if r['status'] == 'fail')
+    return {
+        'counts': counts,
+        'plugin_failed': [t for t in failed if is_plugin_test(t)],
+        'tempest_failed': [t for t in failed if not is_plugin_test(t)],
+    }
+
+
+def run(kind, regex, exclude=None, args=(), workspace=s.TEMPEST_DIR,
+        conf=s.TEMPEST_CONF, echo=True, with_audit=True):
+    """Run tempest once; returns the summary dict (also in summary.json)."""
+    run_dir = new_dir(kind)
+    argv = [util.vbin('tempest'), 'run', '--config-file', conf,
+            '--regex', regex]
+    if exclude:
+        argv += ['--exclude-regex', exclude]
+    argv += list(args)
+    audit_before = audit.before(run_dir, conf) if with_audit else None
+    stream_id = _next_stream(workspace)
+    util.say('$ ' + ' '.join(argv))
+    util.say('run directory: %s' % run_dir)
+    t0 = time.monotonic()
+    rc = _tempest(argv, workspace, os.path.join(run_dir, 'tempest.log'),
+                  echo)
+    wall = time.monotonic() - t0
+    stream = os.path.join(run_dir, 'subunit.v2')
+    tests = {}
+    if _keep_stream(workspace, stream_id, stream):
+        tests = results(stream, os.path.join(run_dir, 'results.json'))
+    summary = dict(kind=kind, run_dir=run_dir, regex=regex, exclude=exclude,
+                   args=list(args), rc=rc, wall_seconds=round(wall, 1),
+                   started=time.strftime('%Y-%m-%dT%H:%M:%SZ',
+                                         time.gmtime(time.time() - wall)),
+                   **summarize(tests))
+    if audit_before:
+        summary['audit'] = audit.after(run_dir, conf, audit_before, stream)
+    with open(os.path.join(run_dir, 'summary.json'), 'w') as f:
+        json.dump(summary, f, indent=1)
+    return summary
+
+
+def _tempest(argv, workspace, log, echo):
+    """Run tempest, its output to log (and to stdout when echo)."""
+    with open(log, 'wb') as out:
+        p = subprocess.Popen(argv, cwd=workspace, env=tempest_env(),
+                             stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT)
+        for line in p.stdout:
+            out.write(line)
+            if echo:
+                sys.stdout.buffer.write(line)
+                sys.stdout.flush()
+        return p.wait()
+
+
+def report(summary):
+    """A few lines for the end of a run."""
+    c = summary['counts']
+    util.say('')
+    util.say('%s: %d passed, %d failed, %d skipped in %.0fs (exit %d)' % (
+        summary['kind'], c['pass'], c['fail'], c['skip'],
+        summary['wall_seconds'], summary['rc']))
+    for key, label in (('plugin_failed', 'plugin tests failed'),
+                       ('tempest_failed', 'Tempest tests failed')):
+        if summary[key]:
+            util.say('%s (%d):' % (label, len(summary[key])))
+            for test_id in summary[key]:
+                util.say('    ' + test_id)
+    util.say('results: %s' % os.path.join(summary['run_dir'],
+                                          'results.json'))
+    if summary.get('audit'):
+        audit.show(summary['audit'])

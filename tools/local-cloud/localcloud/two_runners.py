@@ -1,0 +1,134 @@
+"""`cloud two-runners`: two Tempest runners on one cloud (issue 12.5).
+
+Two `tempest run`s, each with its own workspace and its own
+[oslo_concurrency] lock_path (so Tempest's serial lock does not separate
+them, as with two Zuul jobs on one cloud), the destructive options on,
+started together, both selecting settings.TWO_RUNNERS_TESTS. Prints each
+test's outcome for both runners and the compute services before and after.
+Exit 1 if any test failed or any compute service did not end as it began.
+"""
+import configparser
+import io
+import os
+import shutil
+import threading
+import time
+
+from localcloud import api
+from localcloud import runs
+from localcloud import settings as s
+from localcloud import util
+
+RUNNERS = ('a', 'b')
+FIELDS = ('status', 'forced_down', 'state', 'disabled_reason')
+
+
+def workspace(name):
+    """runner-NAME/: tempest.conf with its own lock_path and log_dir."""
+    ws = os.path.join(s.TWO_RUNNERS_DIR, 'runner-' + name)
+    os.makedirs(os.path.join(ws, 'etc'), exist_ok=True)
+    shutil.copyfile(os.path.join(s.TEMPEST_DIR, '.stestr.conf'),
+                    os.path.join(ws, '.stestr.conf'))
+    conf = configparser.RawConfigParser()
+    conf.read(s.TEMPEST_CONF)
+    conf.set('oslo_concurrency', 'lock_path', os.path.join(ws, 'lock'))
+    conf.set('DEFAULT', 'log_dir', os.path.join(ws, 'logs'))
+    text = io.StringIO()
+    conf.write(text)
+    path = os.path.join(ws, 'etc', 'tempest.conf')
+    util.write(path, text.getvalue())  # 0600: the admin password is in it
+    return ws, path
+
+
+def services():
+    return {svc['host']: {k: svc.get(k) for k in FIELDS}
+            for svc in api.compute_services()}
+
+
+def show_services(title, svcs):
+    util.say(title)
+    util.say('    %-10s %-9s %-12s %-6s %s' % ('host', 'status',
+                                              'forced_down', 'state',
+                                              'disabled_reason'))
+    for host in sorted(svcs):
+        v = svcs[host]
+        util.say('    %-10s %-9s %-12s %-6s %s' % (
+            host, v['status'], v['forced_down'], v['state'],
+            v['disabled_reason']))
+
+
+def main(args):
+    if args:
+        util.die('usage: cloud two-runners (no arguments)', rc=2)
+    if not os.path.exists(s.TEMPEST_CONF):
+        util.die('no tempest.conf yet: run `%s up` first' % s.HARNESS)
+    before = services()
+    show_services('compute services before:', before)
+    spaces = {name: workspace(name) for name in RUNNERS}
+    summaries = {}
+
+    def one(name):
+        ws, conf = spaces[name]
+        summaries[name] = runs.run('two-runners-' + name,
+                                   s.TWO_RUNNERS_TESTS, workspace=ws,
+                                   conf=conf, echo=False, with_audit=False)
+
+    t0 = time.monotonic()
+    threads = [threading.Thread(target=one, args=(n,)) for n in RUNNERS]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    wall = time.monotonic() - t0
+    # A compute restarted at the very end heartbeats within report_interval
+    # of its start: wait for the end state with a deadline, not a sleep.
+    try:
+        after = util.wait_for(lambda: _same(before), 2 * s.SERVICE_DOWN_TIME,
+                              interval=2, what='services as before')
+    except util.Failure:
+        after = services()
+    show_services('compute services after:', after)
+    failed = _outcomes(summaries)
+    changed = sorted(h for h in before if before[h] != after.get(h))
+    util.say('two runners in %.0fs; logs: %s' % (
+        wall, ', '.join(summaries[n]['run_dir'] for n in RUNNERS)))
+    if changed:
+        util.say('FAILED: compute services not as they began: %s' %
+                 ', '.join(changed))
+    if failed:
+        util.say('FAILED: %d test(s) failed' % failed)
+    return 1 if failed or changed else 0
+
+
+def _same(before):
+    now = services()
+    return now if now == before else None
+
+
+def _outcomes(summaries):
+    """Print each test's outcome per runner; return the number failed."""
+    results = {}
+    for name in RUNNERS:
+        path = os.path.join(summaries[name]['run_dir'], 'results.json')
+        results[name] = runs.load_results(path)
+    tests = sorted(set().union(*results.values()))
+    util.say('per-test outcome (runner a | runner b):')
+    failed = 0
+    for test_id in tests:
+        cells = []
+        for name in RUNNERS:
+            r = results[name].get(test_id)
+            cells.append(r['status'] if r else '-')
+            failed += bool(r and r['status'] == 'fail')
+        util.say('    %-5s %-5s %s' % (cells[0], cells[1], test_id))
+    for name in RUNNERS:
+        for test_id, r in sorted(results[name].items()):
+            if r['status'] in ('fail', 'skip') and r['reason']:
+                util.say('  runner %s %s %s: %s' % (
+                    name, r['status'], test_id,
+                    r['reason'].strip().splitlines()[-1][:300]))
+        if not results[name]:
+            util.say('  runner %s: no results (exit %s), see %s' % (
+                name, summaries[name]['rc'], summaries[name]['run_dir']))
+            failed += 1
+    return failed

@@ -1,0 +1,65 @@
+"""Per-test results of a subunit v2 stream as JSON (venv python).
+
+Usage: subunit_results.py STREAM OUT_JSON
+
+Writes {test_id: {"status": "pass"|"fail"|"skip", "duration": seconds,
+"start": iso, "reason": skip reason or failure tail}}. Test ids lose their
+"[id-...,tags]" suffix so the same test matches across runs. A class-level
+error shows as "setUpClass (module.Class)".
+"""
+import json
+import sys
+
+import subunit
+import testtools
+
+STATUS = {'success': 'pass', 'xfail': 'pass', 'skip': 'skip',
+          'fail': 'fail', 'uxsuccess': 'fail', 'exists': None,
+          'inprogress': None, None: None}
+
+
+def _reason(test):
+    details = test['details']
+    for key in ('reason', 'traceback'):
+        if key in details:
+            text = details[key].as_text()
+            return text[-2000:] if key == 'traceback' else text
+    return ''
+
+
+def read(path):
+    results = {}
+
+    def on_test(test):
+        status = STATUS.get(test['status'], 'fail')
+        if status is None:
+            return
+        start, stop = test['timestamps']
+        duration = (stop - start).total_seconds() if start and stop else None
+        test_id = test['id'].split('[')[0]
+        results[test_id] = {
+            'status': status,
+            'duration': round(duration, 3) if duration is not None else None,
+            'start': start.isoformat() if start else None,
+            'reason': _reason(test) if status != 'pass' else '',
+        }
+
+    with open(path, 'rb') as stream:
+        case = subunit.ByteStreamToStreamResult(stream, non_subunit_name=None)
+        result = testtools.StreamToDict(on_test)
+        result.startTestRun()
+        try:
+            case.run(result)
+        finally:
+            result.stopTestRun()
+    return results
+
+
+def main(stream, out):
+    results = read(stream)
+    with open(out, 'w') as f:
+        json.dump(results, f, indent=1, sort_keys=True)
+
+
+if __name__ == '__main__':
+    main(*sys.argv[1:3])
