@@ -32,7 +32,7 @@ def selection(without_plugin, full):
     tempest = s.BESIDE_TEMPEST_FULL if full else s.BESIDE_TEMPEST_CI
     parts = ['^' + t for t in tempest]
     if not without_plugin:
-        parts.insert(0, s.PLUGIN_TESTS)
+        parts.insert(0, s.plugin_selection('ALL'))
     return '(%s)' % '|'.join(parts)
 
 

@@ -99,7 +99,7 @@ def _compute_state(host):
 
 def run_args(args):
     """`cloud run [REGEX] [ARGS...]` -> (regex, tempest run args)."""
-    regex = s.PLUGIN_REGEX
+    regex = s.plugin_selection('ALL')
     if args and not args[0].startswith('-'):
         regex, args = args[0], args[1:]
     return regex, list(args)

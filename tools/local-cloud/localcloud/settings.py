@@ -1,6 +1,7 @@
 """Paths, ports, credentials and tunables of the local cloud (one place)."""
 import json
 import os
+import runpy
 import secrets
 
 HARNESS_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -79,9 +80,26 @@ UPDATE_RESOURCES_INTERVAL = 20
 RESTART_MODES = ('wait', 'immediate')
 DEFAULT_RESTART_MODE = 'wait'
 
-# `cloud run` default selection, and the plugin's part of run-beside.
-PLUGIN_REGEX = 'allocation_tempest_plugin'
-PLUGIN_TESTS = r'^allocation_tempest_plugin\.'
+# The plugin's test selections are the plugin's own (selection.py: plain
+# constants, read without importing the package). Until the checkout has
+# that file, these stand in (both test layouts).
+PLUGIN_SELECTION_FILE = os.path.join(REPO_ROOT, 'allocation_tempest_plugin',
+                                     'selection.py')
+_SELECTION_FALLBACK = {
+    'ALL': r'^allocation_tempest_plugin\.(api|scenario|serial_tests)\.',
+    'DESTRUCTIVE': r'^allocation_tempest_plugin\.(serial_tests\.|scenario\.'
+                   r'|api\.test_local_delete\.)',
+}
+
+
+def plugin_selection(name):
+    """A regex from the plugin's selection.py (ALL, DESTRUCTIVE, ...)."""
+    try:
+        values = runpy.run_path(PLUGIN_SELECTION_FILE)
+    except (OSError, SyntaxError):
+        values = {}
+    return values.get(name) or _SELECTION_FALLBACK[name]
+
 
 # `cloud run-beside`: Tempest's own tests run in the same `tempest run` as
 # the plugin. FULL is issue 11.2's selection; CI is the smaller one .ci/run
@@ -95,9 +113,8 @@ BESIDE_CONCURRENCY = 4
 BESIDE_EXCLUDED = [
 ]
 
-# `cloud two-runners`: the destructive plugin tests, run by two runners.
-TWO_RUNNERS_TESTS = (r'^allocation_tempest_plugin\.'
-                     r'(api\.test_local_delete\.|scenario\.)')
+# `cloud two-runners` runs plugin_selection('DESTRUCTIVE') (local delete +
+# scenario) in two runners.
 TWO_RUNNERS_DIR = os.path.join(STATE, 'two-runners')
 
 # The allocation audit (issue 15), run around `run` and `run-beside` when

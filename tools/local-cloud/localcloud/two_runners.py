@@ -3,7 +3,7 @@
 Two `tempest run`s, each with its own workspace and its own
 [oslo_concurrency] lock_path (so Tempest's serial lock does not separate
 them, as with two Zuul jobs on one cloud), the destructive options on,
-started together, both selecting settings.TWO_RUNNERS_TESTS. Prints each
+started together, both selecting the plugin's DESTRUCTIVE selection. Prints each
 test's outcome for both runners and the compute services before and after.
 Exit 1 if any test failed or any compute service did not end as it began.
 """
@@ -65,12 +65,14 @@ def main(args):
     before = services()
     show_services('compute services before:', before)
     spaces = {name: workspace(name) for name in RUNNERS}
+    regex = s.plugin_selection('DESTRUCTIVE')
+    util.say('both runners: tempest run --regex %s' % regex)
     summaries = {}
 
     def one(name):
         ws, conf = spaces[name]
         summaries[name] = runs.run('two-runners-' + name,
-                                   s.TWO_RUNNERS_TESTS, workspace=ws,
+                                   regex, workspace=ws,
                                    conf=conf, echo=False, with_audit=False)
 
     t0 = time.monotonic()
