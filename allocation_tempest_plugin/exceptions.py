@@ -39,20 +39,6 @@ class ApiConnectionError(lib_exc.TempestException):
                'complete answer arrived: %(reason)s')
 
 
-def name_request(error, method, http_method, url):
-    """Prefix a Tempest REST error's message with the request it answers.
-
-    Tempest's Conflict, ServerFault, UnexpectedResponseCode... keep their
-    type (callers catch them) but say only the status and body; this puts
-    the client method and the URL in front.
-    """
-    status = getattr(getattr(error, 'resp', None), 'status', None)
-    error._error_string = '%s: %s %s answered%s: %s' % (
-        method, http_method, url, ' %s' % status if status else '',
-        str(error))
-    return error
-
-
 class DisruptionError(lib_exc.TempestException):
     message = 'Compute service disruption failed: %(reason)s'
 

@@ -145,6 +145,23 @@ class ComputeDisruption(object):
             self.on_step('stopped')
         self._wait_for_service(lambda s: s['state'] == 'down', 'down')
 
+    def confirm_held(self):
+        """The service as it reads now; fails unless still held by us.
+
+        (Minimal version; the guard's ownership checks extend it.)
+        """
+        service = self._service()
+        parsed = marker.parse(service['disabled_reason'])
+        if (parsed is None or parsed[0] != self.run_id or
+                service['status'] != 'disabled' or
+                not service['forced_down']):
+            raise exceptions.DisruptionError(
+                reason='%s on %s is no longer held by run %s: %s' % (
+                    hosts.COMPUTE_BINARY, self.host, self.run_id,
+                    {k: service.get(k) for k in
+                     RECORDED_FIELDS + ('state',)}))
+        return service
+
     def _arm_deadline(self):
         if threading.current_thread() is threading.main_thread():
             self._previous_sigterm = signal.signal(signal.SIGTERM,

@@ -55,3 +55,25 @@ def choose_host(services, disruptable_hosts, servers_on, own_project_ids):
     return None, ('no compute host is free of other projects\' servers (%s); '
                   'set [allocation] disruptable_hosts to hosts the tests '
                   'may disrupt' % '; '.join(refused))
+
+
+def first_available_host(services_client):
+    """The first up and enabled compute host by name, or None."""
+    services = services_client.list_services(
+        binary=COMPUTE_BINARY)['services']
+    available = sorted(s['host'] for s in services if is_available(s))
+    return available[0] if available else None
+
+
+def provider_for_host(hypervisor_client, host):
+    """The compute node provider uuid of host, or None.
+
+    From compute API 2.53 a hypervisor's id is its compute node's uuid,
+    which is the uuid of its resource provider in Placement.
+    """
+    hypervisors = hypervisor_client.list_hypervisors(
+        detail=True)['hypervisors']
+    for hypervisor in hypervisors:
+        if hypervisor['service']['host'] == host:
+            return hypervisor['id']
+    return None

@@ -14,44 +14,24 @@
 
 from urllib import parse
 
+from tempest.lib.common import api_version_utils
 from tempest.lib.common import rest_client
 from tempest.lib import exceptions as lib_exc
 import urllib3
 
 from allocation_tempest_plugin import exceptions
+from allocation_tempest_plugin.services import internals
 from allocation_tempest_plugin.services import validation
 
 
-def _without_read_retries(http_obj):
-    """Make http_obj give up on the first read error or read timeout.
-
-    Tempest's http objects let urllib3 retry an idempotent request after a
-    read timeout up to ten times, so one slow GET blocks for eleven
-    http_timeouts before failing; the plugin fails on the first one.
-    """
-    urlopen = http_obj.urlopen
-
-    def urlopen_once(method, url, redirect=True, **kw):
-        if isinstance(kw.get('retries'), urllib3.util.Retry):
-            kw['retries'] = kw['retries'].new(read=False)
-        return urlopen(method, url, redirect=redirect, **kw)
-    http_obj.urlopen = urlopen_once
-    return http_obj
-
-
-def _is_timeout(error):
-    if isinstance(error, urllib3.exceptions.MaxRetryError):
-        error = error.reason
-    # NewConnectionError is a ConnectTimeoutError only for compatibility.
-    return (isinstance(error, urllib3.exceptions.TimeoutError) and
-            not isinstance(error, urllib3.exceptions.NewConnectionError))
-
-
 class ValidatingClient(rest_client.RestClient):
-    """Sends the caller's microversion and validates what comes back.
+    """Sends one microversion and validates what comes back against it.
 
-    Subclasses name the microversion header and its value format; every
-    method passes the microversion it was asked for, so the schema picked
+    The microversion is bound where the client is built: an explicit
+    ``microversion`` (the tools), else the one Tempest's
+    APIMicroversionFixture set for the running test class from its
+    ``*_min_microversion`` attribute (tempest_microversion()), else the
+    client's default. No method takes a microversion, so the schema picked
     is always the one for the version the server was asked to speak.
     """
 
@@ -60,16 +40,31 @@ class ValidatingClient(rest_client.RestClient):
     default_microversion = None
 
     def __init__(self, *args, **kwargs):
+        self._bound_microversion = kwargs.pop('microversion', None)
         super(ValidatingClient, self).__init__(*args, **kwargs)
-        _without_read_retries(self.http_obj)
+        internals.without_read_retries(self.http_obj)
+
+    @staticmethod
+    def tempest_microversion():
+        """The microversion Tempest's fixture set for the service, if any."""
+        return None
+
+    @property
+    def microversion(self):
+        fixture_version = self.tempest_microversion()
+        if fixture_version == api_version_utils.LATEST_MICROVERSION:
+            # The plugin's schemas are versioned: "latest" cannot pick one.
+            fixture_version = None
+        return (self._bound_microversion or fixture_version or
+                self.default_microversion)
 
     def _version_headers(self, microversion):
         return {self.version_header: self.version_format % microversion}
 
     def _request_validated(self, method_name, http_method, url,
-                           versioned_schemas, microversion=None,
-                           params=None, body=None, expected_status=200):
-        microversion = microversion or self.default_microversion
+                           versioned_schemas, params=None, body=None,
+                           expected_status=200):
+        microversion = self.microversion
         if params:
             url = '%s?%s' % (url, parse.urlencode(
                 sorted(params.items()), doseq=True))
@@ -83,9 +78,9 @@ class ValidatingClient(rest_client.RestClient):
                                           headers=headers, body=body)
             self.expected_success(expected_status, resp.status)
         except lib_exc.RestClientException as error:
-            raise exceptions.name_request(error, **describe)
+            raise internals.name_request(error, **describe)
         except urllib3.exceptions.HTTPError as error:
-            if _is_timeout(error):
+            if internals.is_timeout(error):
                 raise exceptions.ApiTimeout(
                     timeout=self.http_obj.connection_pool_kw.get('timeout'),
                     reason=error, **describe)

@@ -162,7 +162,7 @@ def main():
     if not args.no_suite:
         for concurrency in (1, 2):
             _, statuses, wall = tempest_run(
-                r'^allocation_tempest_plugin\.(api|scenario)\.',
+                r'^allocation_tempest_plugin\.(api|serial_tests)\.',
                 concurrency)
             suite[str(concurrency)] = round(wall, 1)
             print('whole suite at concurrency %d: %.1fs (%s)' % (

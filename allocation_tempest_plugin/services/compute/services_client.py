@@ -11,6 +11,7 @@
 # under the License.
 
 from oslo_serialization import jsonutils as json
+from tempest.lib.services.compute import base_compute_client
 
 from allocation_tempest_plugin.services import base
 from allocation_tempest_plugin.services.schemas import compute_services
@@ -27,15 +28,18 @@ class ComputeServicesClient(base.ValidatingClient):
     version_format = 'compute %s'
     default_microversion = '2.53'
 
-    def list_services(self, microversion=None, **filters):
+    @staticmethod
+    def tempest_microversion():
+        return base_compute_client.COMPUTE_MICROVERSION
+
+    def list_services(self, **filters):
         """GET /os-services with filters such as binary= and host=."""
         return self._request_validated(
             'list_services', 'GET', '/os-services',
-            compute_services.list_services, microversion, params=filters)
+            compute_services.list_services, params=filters)
 
-    def update_service(self, service_id, microversion=None, **fields):
+    def update_service(self, service_id, **fields):
         """PUT /os-services/{id}: status, disabled_reason, forced_down."""
         return self._request_validated(
             'update_service', 'PUT', '/os-services/%s' % service_id,
-            compute_services.update_service, microversion,
-            body=json.dumps(fields))
+            compute_services.update_service, body=json.dumps(fields))

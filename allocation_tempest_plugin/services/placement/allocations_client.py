@@ -9,15 +9,18 @@
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
 # License for the specific language governing permissions and limitations
 # under the License.
+from tempest.lib.services.placement import placement_client
 
 from allocation_tempest_plugin.services.placement import base
 from allocation_tempest_plugin.services.schemas import placement as schemas
 
 
-class AllocationsClient(base.PlacementClient):
+class AllocationsClient(base.PlacementClient,
+                        placement_client.PlacementClient):
+    """A consumer's allocations (Tempest names, stricter schemas)."""
 
-    def show_allocations(self, consumer_uuid, microversion=None):
+    def list_allocations(self, consumer_uuid):
         """GET /allocations/{consumer_uuid}: {} for an unknown consumer."""
         return self._request_validated(
-            'show_allocations', 'GET', '/allocations/%s' % consumer_uuid,
-            schemas.show_allocations, microversion)
+            'list_allocations', 'GET', '/allocations/%s' % consumer_uuid,
+            schemas.list_allocations)

@@ -9,13 +9,26 @@
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
 # License for the specific language governing permissions and limitations
 # under the License.
+from tempest.lib.services.placement import base_placement_client
 
 from allocation_tempest_plugin.services import base
 
 
-class PlacementClient(base.ValidatingClient):
+class PlacementClient(base.ValidatingClient,
+                      base_placement_client.BasePlacementClient):
+    """Tempest's Placement client, every answer validated.
+
+    Built on Tempest's base so that Tempest's own header check and its
+    per-class microversion (APIMicroversionFixture, from the test class's
+    placement_min_microversion) apply unchanged.
+    """
+
     version_header = 'OpenStack-API-Version'
     version_format = 'placement %s'
     # 1.28 is the newest version whose responses all the plugin's schemas
     # know in full (consumer generations, flat project usages).
     default_microversion = '1.28'
+
+    @staticmethod
+    def tempest_microversion():
+        return base_placement_client.PLACEMENT_MICROVERSION

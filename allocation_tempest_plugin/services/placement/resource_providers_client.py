@@ -9,35 +9,43 @@
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
 # License for the specific language governing permissions and limitations
 # under the License.
+from tempest.lib.services.placement import resource_providers_client
 
 from allocation_tempest_plugin.services.placement import base
 from allocation_tempest_plugin.services.schemas import placement as schemas
 
 
-class ResourceProvidersClient(base.PlacementClient):
+class ResourceProvidersClient(
+        base.PlacementClient,
+        resource_providers_client.ResourceProvidersClient):
+    """Resource providers, with Tempest's method names and strict schemas.
 
-    def list_resource_providers(self, microversion=None, **filters):
+    Tempest's own client has no schemas and no per-provider allocations.
+    """
+
+    def list_resource_providers(self, **filters):
         """GET /resource_providers with filters such as name= or uuid=."""
         return self._request_validated(
             'list_resource_providers', 'GET', '/resource_providers',
-            schemas.list_resource_providers, microversion, params=filters)
+            schemas.list_resource_providers, params=filters)
 
-    def list_provider_allocations(self, rp_uuid, microversion=None):
+    def list_resource_provider_allocations(self, rp_uuid):
         """GET /resource_providers/{uuid}/allocations, by consumer."""
         return self._request_validated(
-            'list_provider_allocations', 'GET',
+            'list_resource_provider_allocations', 'GET',
             '/resource_providers/%s/allocations' % rp_uuid,
-            schemas.list_provider_allocations, microversion)
+            schemas.list_resource_provider_allocations)
 
-    def list_inventories(self, rp_uuid, microversion=None):
+    def list_resource_provider_inventories(self, rp_uuid):
         """GET /resource_providers/{uuid}/inventories."""
         return self._request_validated(
-            'list_inventories', 'GET',
+            'list_resource_provider_inventories', 'GET',
             '/resource_providers/%s/inventories' % rp_uuid,
-            schemas.list_inventories, microversion)
+            schemas.list_resource_provider_inventories)
 
-    def list_usages(self, rp_uuid, microversion=None):
+    def list_resource_provider_usages(self, rp_uuid):
         """GET /resource_providers/{uuid}/usages, per resource class."""
         return self._request_validated(
-            'list_usages', 'GET', '/resource_providers/%s/usages' % rp_uuid,
-            schemas.list_provider_usages, microversion)
+            'list_resource_provider_usages', 'GET',
+            '/resource_providers/%s/usages' % rp_uuid,
+            schemas.list_resource_provider_usages)

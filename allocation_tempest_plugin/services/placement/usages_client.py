@@ -9,18 +9,18 @@
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
 # License for the specific language governing permissions and limitations
 # under the License.
-
 from allocation_tempest_plugin.services.placement import base
 from allocation_tempest_plugin.services.schemas import placement as schemas
 
 
 class UsagesClient(base.PlacementClient):
+    """A project's (and user's) usage; Tempest has no client for it."""
 
-    def list_usages(self, project_id, user_id=None, microversion=None):
+    def list_usages(self, project_id, user_id=None):
         """GET /usages?project_id=[&user_id=] (microversion >= 1.9)."""
         params = {'project_id': project_id}
         if user_id:
             params['user_id'] = user_id
         return self._request_validated(
             'list_usages', 'GET', '/usages', schemas.list_usages,
-            microversion, params=params)
+            params=params)

@@ -41,7 +41,7 @@ _allocations_v1_28['properties']['consumer_generation'] = types.generation
 _allocations_v1_38 = copy.deepcopy(_allocations_v1_28)
 _allocations_v1_38['properties']['consumer_type'] = {'type': 'string'}
 
-show_allocations = [
+list_allocations = [
     ('1.0', '1.11', _allocations_v1_0),
     ('1.12', '1.27', _allocations_v1_12),
     ('1.28', '1.37', _allocations_v1_28),
@@ -89,7 +89,7 @@ _provider_consumer_v1_0 = types.body({'resources': types.amounts(1)},
 _provider_consumer_v1_28 = copy.deepcopy(_provider_consumer_v1_0)
 _provider_consumer_v1_28['properties']['consumer_generation'] = {
     'anyOf': [types.generation, {'type': 'null'}]}
-list_provider_allocations = [
+list_resource_provider_allocations = [
     ('1.0', '1.27', _provider_allocations(_provider_consumer_v1_0)),
     ('1.28', None, _provider_allocations(_provider_consumer_v1_28)),
 ]
@@ -106,7 +106,7 @@ _inventory = types.body(
                           'maximum': types.MAX_INT}},
     ['total', 'reserved', 'min_unit', 'max_unit', 'step_size',
      'allocation_ratio'])
-list_inventories = [
+list_resource_provider_inventories = [
     ('1.0', None, types.body(
         {'inventories': types.map_of(types.RESOURCE_CLASS_PATTERN,
                                      _inventory),
@@ -115,7 +115,7 @@ list_inventories = [
 ]
 
 # GET /resource_providers/{uuid}/usages
-list_provider_usages = [
+list_resource_provider_usages = [
     ('1.0', None, types.body(
         {'usages': types.amounts(0),
          'resource_provider_generation': types.generation},

@@ -37,7 +37,7 @@ def case(name, api, call, rule, *expect, writes=False, guard=False):
 
 
 def _allocations(c, ids):
-    return c.allocations.show_allocations(ids['consumer'])
+    return c.allocations.list_allocations(ids['consumer'])
 
 
 def _providers(c, ids):
@@ -45,15 +45,15 @@ def _providers(c, ids):
 
 
 def _provider_allocations(c, ids):
-    return c.providers.list_provider_allocations(ids['rp'])
+    return c.providers.list_resource_provider_allocations(ids['rp'])
 
 
 def _inventories(c, ids):
-    return c.providers.list_inventories(ids['rp'])
+    return c.providers.list_resource_provider_inventories(ids['rp'])
 
 
 def _provider_usages(c, ids):
-    return c.providers.list_usages(ids['rp'])
+    return c.providers.list_resource_provider_usages(ids['rp'])
 
 
 def _usages(c, ids):
@@ -94,13 +94,13 @@ def cases(slow_seconds, guard_timeout=5, guard_interval=0.05):
     Rule = hp.Rule
     return [
         # -- bodies that break the schema: URL and JSON path ------------
-        case('missing key', 'show_allocations', _allocations,
+        case('missing key', 'list_allocations', _allocations,
              Rule(hp.missing_key('allocations'), path='/allocations/'),
              ALLOC, INVALID + '$.allocations:'),
-        case('wrong type (list)', 'show_allocations', _allocations,
+        case('wrong type (list)', 'list_allocations', _allocations,
              Rule(hp.wrong_type(('allocations',), []), path='/allocations/'),
              ALLOC, INVALID + '$.allocations:'),
-        case('extra nesting', 'show_allocations', _allocations,
+        case('extra nesting', 'list_allocations', _allocations,
              Rule(hp.extra_nesting('allocations'), path='/allocations/'),
              ALLOC, INVALID + "$.allocations: 'allocations' does not match"),
         case('missing uuid', 'list_resource_providers', _providers,
@@ -111,17 +111,19 @@ def cases(slow_seconds, guard_timeout=5, guard_interval=0.05):
              Rule(hp.wrong_type(('resource_providers', '*', 'generation'),
                                 '2'), path='/resource_providers$'),
              RPS, INVALID + '$.resource_providers[0].generation:'),
-        case('missing generation', 'list_provider_allocations',
+        case('missing generation', 'list_resource_provider_allocations',
              _provider_allocations,
              Rule(hp.missing_key('resource_provider_generation'),
                   path='/allocations$'),
              RP + '/allocations',
              INVALID + '$.resource_provider_generation:'),
-        case('wrong type (str)', 'list_inventories', _inventories,
+        case('wrong type (str)', 'list_resource_provider_inventories',
+             _inventories,
              Rule(hp.wrong_type(('inventories', 'VCPU', 'total'), '8'),
                   path='/inventories$'),
              RP + '/inventories', INVALID + '$.inventories.VCPU.total:'),
-        case('extra nesting', 'list_inventories', _inventories,
+        case('extra nesting', 'list_resource_provider_inventories',
+             _inventories,
              Rule(hp.extra_nesting('inventories', 'VCPU'),
                   path='/inventories$'),
              RP + '/inventories', INVALID + '$.inventories.VCPU'),
@@ -144,18 +146,20 @@ def cases(slow_seconds, guard_timeout=5, guard_interval=0.05):
              Rule(hp.extra_nesting('service'), method='PUT', path=PUT),
              SERVICE, INVALID + '$.service.', writes=True),
         # -- bodies that are not JSON at all ----------------------------
-        case('non-JSON', 'show_allocations', _allocations,
+        case('non-JSON', 'list_allocations', _allocations,
              Rule(hp.non_json, path='/allocations/'),
              ALLOC, INVALID + '$: not JSON'),
         case('truncated', 'list_resource_providers', _providers,
              Rule(hp.truncated(), path='/resource_providers$'),
              RPS, INVALID + '$: not JSON'),
-        case('truncated, long Content-Length', 'list_inventories',
+        case('truncated, long Content-Length',
+             'list_resource_provider_inventories',
              _inventories,
              Rule(hp.truncated(honest=False), path='/inventories$'),
              RP + '/inventories', 'failed before a complete answer',
              'IncompleteRead'),
-        case('empty 200', 'list_provider_allocations', _provider_allocations,
+        case('empty 200', 'list_resource_provider_allocations',
+             _provider_allocations,
              Rule(hp.empty_200, path='/allocations$'),
              RP + '/allocations', INVALID + '$: empty body'),
         # -- error statuses ---------------------------------------------
@@ -173,7 +177,7 @@ def cases(slow_seconds, guard_timeout=5, guard_interval=0.05):
              Rule(hp.conflict_409, method='PUT', path=PUT, times=1),
              SERVICE, 'answered 409: Conflict', writes=True),
         # -- slower than http_timeout -----------------------------------
-        case('slow GET', 'show_allocations', _allocations,
+        case('slow GET', 'list_allocations', _allocations,
              Rule(hp.slow(slow_seconds), path='/allocations/'),
              ALLOC, 'got no answer within the', 's http_timeout',
              'timed out'),

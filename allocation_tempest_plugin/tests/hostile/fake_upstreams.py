@@ -38,12 +38,13 @@ def _not_found(path):
 
 
 PLACEMENT_ROUTES = [
-    (r'^/allocations/[^/?]+$', 'show_allocations'),
+    (r'^/allocations/[^/?]+$', 'list_allocations'),
     (r'^/resource_providers$', 'list_resource_providers'),
     (r'^/resource_providers/[^/]+/allocations$',
-     'list_provider_allocations'),
-    (r'^/resource_providers/[^/]+/inventories$', 'list_inventories'),
-    (r'^/resource_providers/[^/]+/usages$', 'list_provider_usages'),
+     'list_resource_provider_allocations'),
+    (r'^/resource_providers/[^/]+/inventories$',
+     'list_resource_provider_inventories'),
+    (r'^/resource_providers/[^/]+/usages$', 'list_resource_provider_usages'),
     (r'^/usages$', 'list_usages'),
 ]
 

@@ -14,6 +14,7 @@ import json
 from unittest import mock
 
 from tempest.lib import exceptions as lib_exc
+from tempest.lib.services.placement import base_placement_client
 import testtools
 
 from allocation_tempest_plugin import exceptions
@@ -54,54 +55,64 @@ class PlacementClientsTest(ClientTestBase):
                                  'placement')
         self.usages = _client(placement.UsagesClient, 'placement')
 
-    def test_show_allocations(self):
+    def test_list_allocations(self):
         self._check(self.allocations,
-                    lambda: self.allocations.show_allocations(CONSUMER),
+                    lambda: self.allocations.list_allocations(CONSUMER),
                     'GET', '/allocations/%s' % CONSUMER, 'placement 1.28',
-                    test_schemas.GOOD['show_allocations'][1])
+                    test_schemas.GOOD['list_allocations'][1])
 
-    def test_show_allocations_sends_asked_microversion(self):
-        body = {'allocations': {}}
-        self._check(self.allocations,
-                    lambda: self.allocations.show_allocations(CONSUMER,
-                                                              '1.12'),
+    def test_microversion_bound_where_built(self):
+        client = placement.AllocationsClient(mock.Mock(), 'placement',
+                                             'RegionOne', microversion='1.12')
+        self._check(client, lambda: client.list_allocations(CONSUMER),
                     'GET', '/allocations/%s' % CONSUMER, 'placement 1.12',
-                    body)
+                    {'allocations': {}})
+
+    def test_microversion_from_tempest_fixture(self):
+        # What APIMicroversionFixture sets from placement_min_microversion.
+        with mock.patch.object(base_placement_client,
+                               'PLACEMENT_MICROVERSION', '1.12'):
+            self._check(self.allocations,
+                        lambda: self.allocations.list_allocations(CONSUMER),
+                        'GET', '/allocations/%s' % CONSUMER,
+                        'placement 1.12', {'allocations': {}})
 
     def test_list_resource_providers_with_filters(self):
         self._check(self.providers,
                     lambda: self.providers.list_resource_providers(
-                        microversion='1.14', name='compute1', uuid=RP),
+                        name='compute1', uuid=RP),
                     'GET', '/resource_providers?name=compute1&uuid=%s' % RP,
-                    'placement 1.14',
+                    'placement 1.28',
                     test_schemas.GOOD['list_resource_providers'][1])
 
-    def test_list_provider_allocations(self):
-        self._check(self.providers,
-                    lambda: self.providers.list_provider_allocations(RP),
+    def test_list_resource_provider_allocations(self):
+        providers = self.providers
+        self._check(providers,
+                    lambda: providers.list_resource_provider_allocations(RP),
                     'GET', '/resource_providers/%s/allocations' % RP,
                     'placement 1.28',
-                    test_schemas.GOOD['list_provider_allocations'][1])
+                    test_schemas.GOOD['list_resource_provider_allocations'][1])
 
-    def test_list_inventories(self):
-        self._check(self.providers,
-                    lambda: self.providers.list_inventories(RP, '1.20'),
+    def test_list_resource_provider_inventories(self):
+        providers = self.providers
+        self._check(providers,
+                    lambda: providers.list_resource_provider_inventories(RP),
                     'GET', '/resource_providers/%s/inventories' % RP,
-                    'placement 1.20',
-                    test_schemas.GOOD['list_inventories'][1])
+                    'placement 1.28',
+                    test_schemas.GOOD['list_resource_provider_inventories'][1])
 
-    def test_list_provider_usages(self):
+    def test_list_resource_provider_usages(self):
         self._check(self.providers,
-                    lambda: self.providers.list_usages(RP),
+                    lambda: self.providers.list_resource_provider_usages(RP),
                     'GET', '/resource_providers/%s/usages' % RP,
                     'placement 1.28',
-                    test_schemas.GOOD['list_provider_usages'][1])
+                    test_schemas.GOOD['list_resource_provider_usages'][1])
 
     def test_list_project_usages(self):
         self._check(self.usages,
-                    lambda: self.usages.list_usages('proj', 'user', '1.9'),
+                    lambda: self.usages.list_usages('proj', 'user'),
                     'GET', '/usages?project_id=proj&user_id=user',
-                    'placement 1.9', test_schemas.GOOD['list_usages'][1])
+                    'placement 1.28', test_schemas.GOOD['list_usages'][1])
 
     def test_list_project_usages_without_user(self):
         self._check(self.usages,

@@ -180,11 +180,13 @@ class PluginTransportErrorsTest(HostileTestBase):
         with proxy:
             clients = Clients(proxy.url)
         # The proxy is gone: its port refuses connections.
-        error = self.assertRaises(exceptions.ApiConnectionError,
-                                  clients.providers.list_inventories,
-                                  test_schemas.RP)
-        self.assertIn('ResourceProvidersClient.list_inventories: GET '
-                      'placement /resource_providers/%s/inventories failed '
+        error = self.assertRaises(
+            exceptions.ApiConnectionError,
+            clients.providers.list_resource_provider_inventories,
+            test_schemas.RP)
+        self.assertIn('ResourceProvidersClient.'
+                      'list_resource_provider_inventories: GET placement '
+                      '/resource_providers/%s/inventories failed '
                       'before a complete answer arrived' % test_schemas.RP,
                       str(error))
 

@@ -13,6 +13,7 @@
 import testtools
 
 from allocation_tempest_plugin.common import placement
+from allocation_tempest_plugin.common import snapshot
 from allocation_tempest_plugin.common import waiters
 
 RP = '4e8e5957-649f-477b-9e5b-f1f75b21c03c'
@@ -50,55 +51,181 @@ class FlavorResourcesTest(testtools.TestCase):
                              {'vcpus': 1, 'ram': 64, 'disk': 0, 'swap': ''}))
 
 
-class LeakReportTest(testtools.TestCase):
+class FakePlacement(object):
+    """Placement's reads as the snapshot uses them, answered like 1.28.
 
-    def test_report_names_everything_an_operator_needs(self):
-        baseline = placement.ProviderBaseline(RP, 'compute1',
-                                              {'VCPU': 0, 'MEMORY_MB': 0},
-                                              set())
-        findings = [
-            placement.consumer_finding(
-                SERVER, 'server',
-                {'allocations': {RP: {'resources': {'VCPU': 1,
-                                                    'MEMORY_MB': 128}}},
-                 'project_id': 'proj', 'user_id': 'user'},
-                {RP: 'compute1'}),
-            placement.provider_finding(
-                baseline, {'VCPU': 1, 'MEMORY_MB': 128},
-                {SERVER: {'resources': {'VCPU': 1, 'MEMORY_MB': 128}}}),
-            placement.project_finding('proj', {'VCPU': 1, 'DISK_GB': 0}),
-        ]
-        report = placement.leak_report(findings, 'local delete')
+    GET /allocations/{consumer} never 404s: an unknown or freed consumer
+    answers {"allocations": {}} without project or user; provider usages
+    are the sums of its allocations, as Placement computes them.
+    """
+
+    def __init__(self):
+        # consumer -> (project, {rp: resources})
+        self.consumers = {}
+        self.project_usages = {}
+        self.reads = 0
+
+    def allocate(self, consumer, project, rp, **resources):
+        self.consumers.setdefault(consumer, (project, {}))[1][rp] = resources
+
+    def free(self, consumer):
+        self.consumers.pop(consumer, None)
+
+    def list_allocations(self, consumer):
+        self.reads += 1
+        if consumer not in self.consumers:
+            return {'allocations': {}}
+        project, by_rp = self.consumers[consumer]
+        return {'allocations': {rp: {'resources': dict(r), 'generation': 1}
+                                for rp, r in by_rp.items()},
+                'project_id': project, 'user_id': 'user',
+                'consumer_generation': 1}
+
+    def list_resource_provider_allocations(self, rp):
+        self.reads += 1
+        return {'allocations': {
+            consumer: {'resources': dict(by_rp[rp]),
+                       'consumer_generation': 1}
+            for consumer, (_, by_rp) in self.consumers.items()
+            if rp in by_rp}, 'resource_provider_generation': 3}
+
+    def list_usages(self, project_id):
+        self.reads += 1
+        usages = {}
+        for project, by_rp in self.consumers.values():
+            if project == project_id:
+                usages = placement.add_resources(usages, *by_rp.values())
+        return {'usages': usages}
+
+
+FOREIGN = 'a8d2e3c5-5b54-4d35-8f7e-0f7c1c7b0c11'
+MIGRATION = '0c6a63e2-0f3b-4a7a-9a53-a1d1b9b2d1a4'
+
+
+class SnapshotTest(testtools.TestCase):
+
+    def setUp(self):
+        super(SnapshotTest, self).setUp()
+        self.placement = FakePlacement()
+        self.owned = snapshot.PlacementSnapshot(
+            self.placement, self.placement, self.placement,
+            owner='LocalDeleteTest.test_x', project_ids=['proj'])
+
+    def _boot(self, consumer=SERVER, project='proj', rp=RP):
+        self.placement.allocate(consumer, project, rp, VCPU=1, MEMORY_MB=128)
+
+    def test_clean_after_the_server_is_gone(self):
+        self.owned.capture({RP: 'compute1'})
+        self._boot()
+        self.owned.track(SERVER)
+        self.placement.free(SERVER)
+        self.assertEqual([], self.owned.leaks())
+
+    def test_leak_is_reported_at_three_levels_with_owner(self):
+        self.owned.capture({RP: 'compute1'})
+        self._boot()
+        self.owned.track(SERVER)
+        findings = self.owned.leaks()
+        self.assertEqual(['consumer', 'provider', 'project'],
+                         [f.level for f in findings])
+        report = self.owned.report(findings, 'local delete')
         for expected in [
-                'local delete',
+                'local delete; test LocalDeleteTest.test_x',
                 '[consumer] server %s still has allocations' % SERVER,
                 'owned by project proj, user user',
                 'provider %s (compute1): MEMORY_MB=128, VCPU=1' % RP,
                 'openstack resource provider allocation show %s' % SERVER,
                 '[provider] provider %s (host compute1)' % RP,
-                'MEMORY_MB                     0        128',
-                'VCPU                          0          1',
-                'consumer not there at baseline: %s' % SERVER,
+                'MEMORY_MB                     0        128       +128',
+                'VCPU                          0          1         +1',
+                'consumer %s (project proj): (none) -> MEMORY_MB=128, '
+                'VCPU=1' % SERVER,
                 'openstack resource provider usage show %s' % RP,
                 'openstack resource provider show --allocations %s' % RP,
-                '[project] project proj usage is not back to what it was',
+                '[project] project proj usage is not back',
                 'openstack resource usage show proj']:
             self.assertIn(expected, report)
-        self.assertNotIn('DISK_GB ', report)
 
-    def test_project_compared_with_its_own_before(self):
-        self.assertIsNone(placement.project_finding(
-            'p', {'VCPU': 2}, {'VCPU': 2}))
-        finding = placement.project_finding('p', {'VCPU': 3}, {'VCPU': 2})
-        self.assertIn('VCPU                          2          3',
-                      finding.lines)
+    def test_other_tests_server_going_away_is_not_a_leak(self):
+        # The false failure of issue 11: another worker's server was on
+        # the provider at baseline and went away meanwhile.
+        self._boot(FOREIGN, 'other')
+        self.owned.capture({RP: 'compute1'})
+        self._boot()
+        self.owned.track(SERVER)
+        self.placement.free(FOREIGN)
+        self.placement.free(SERVER)
+        self.assertEqual([], self.owned.leaks())
 
-    def test_nothing_to_report(self):
-        baseline = placement.ProviderBaseline(RP, 'h', {'VCPU': 0}, set())
-        self.assertIsNone(placement.consumer_finding(
-            SERVER, 'server', {'allocations': {}}, {}))
-        self.assertIsNone(placement.provider_finding(baseline, {}, {}))
-        self.assertIsNone(placement.project_finding('p', {'VCPU': 0}))
+    def test_other_tests_new_server_is_context_on_a_shared_host(self):
+        self.owned.capture({RP: 'compute1'})
+        self._boot()
+        self.owned.track(SERVER)
+        self._boot(FOREIGN, 'other')
+        self.placement.free(SERVER)
+        self.assertEqual([], self.owned.leaks())
+        # ...but when the test also leaks, it is shown as context.
+        self._boot(MIGRATION, 'proj')
+        findings = self.owned.leaks()
+        report = self.owned.report(findings, 'x')
+        self.assertIn('consumer %s (project proj)' % MIGRATION, report)
+        self.assertIn('context, not this test\'s: consumer %s (project '
+                      'other)' % FOREIGN, report)
+
+    def test_anything_new_counts_on_a_held_host(self):
+        self.owned.capture({RP: 'compute1'})
+        self.owned.hold_exclusively(RP)
+        self._boot(FOREIGN, 'other')
+        [finding] = self.owned.leaks()
+        self.assertIn('held exclusively', finding.subject)
+        self.owned.release_hold(RP)
+        self.assertEqual([], self.owned.leaks())
+
+    def test_untracked_consumer_of_the_test_project_is_a_leak(self):
+        # e.g. the migration record of a resize the test started.
+        self.owned.capture({RP: 'compute1'})
+        self._boot(MIGRATION)
+        levels = [f.level for f in self.owned.leaks()]
+        self.assertEqual(['provider', 'project'], levels)
+
+    def test_own_live_server_that_grew_is_a_leak(self):
+        self._boot()
+        self.owned.capture({RP: 'compute1'})
+        self.placement.allocate(SERVER, 'proj', RP, VCPU=2, MEMORY_MB=128)
+        self.assertEqual(['provider', 'project'],
+                         [f.level for f in self.owned.leaks()])
+
+    def test_project_expected_to_keep_a_live_server(self):
+        self.owned.capture({})
+        self._boot()
+        self.owned.expect_held('proj', {'VCPU': 1, 'MEMORY_MB': 128})
+        self.assertEqual([], self.owned.leaks())
+
+    def test_shared_project_is_not_compared(self):
+        owned = snapshot.PlacementSnapshot(
+            self.placement, self.placement, self.placement, owner='t',
+            project_ids=['proj'], compare_projects=False)
+        owned.capture({})
+        self._boot()
+        self.assertEqual([], owned.leaks())
+
+    def test_wait_clean_reads_once_when_immediate(self):
+        self.owned.capture({RP: 'compute1'})
+        self._boot()
+        self.owned.track(SERVER)
+        reads = self.placement.reads
+        findings = self.owned.wait_clean(0, 1)
+        self.assertEqual(3, len(findings))
+        # consumer, provider, the new consumer's project, project usage.
+        self.assertEqual(reads + 4, self.placement.reads)
+
+    def test_cost_does_not_grow_with_foreign_consumers_at_baseline(self):
+        for i in range(50):
+            self._boot('foreign-%d' % i, 'other')
+        self.owned.capture({RP: 'compute1'})
+        reads = self.placement.reads
+        self.assertEqual([], self.owned.leaks())
+        self.assertEqual(reads + 2, self.placement.reads)
 
 
 class WaitForTest(testtools.TestCase):

@@ -27,7 +27,7 @@ DESCRIBE = {'method': 'Client.call', 'http_method': 'GET',
             'url': 'placement /x', 'status': 200}
 
 GOOD = {
-    'show_allocations': ('1.28', {
+    'list_allocations': ('1.28', {
         'allocations': {RP: {'generation': 3,
                              'resources': {'VCPU': 1, 'MEMORY_MB': 128}}},
         'project_id': 'p', 'user_id': 'u', 'consumer_generation': 1}),
@@ -35,26 +35,28 @@ GOOD = {
         'resource_providers': [{
             'uuid': RP, 'name': 'compute1', 'generation': 2, 'links': [],
             'parent_provider_uuid': None, 'root_provider_uuid': RP}]}),
-    'list_provider_allocations': ('1.28', {
+    'list_resource_provider_allocations': ('1.28', {
         'allocations': {CONSUMER: {'resources': {'VCPU': 1},
                                    'consumer_generation': 1}},
         'resource_provider_generation': 5}),
-    'list_inventories': ('1.28', {
+    'list_resource_provider_inventories': ('1.28', {
         'inventories': {'VCPU': {
             'total': 8, 'reserved': 0, 'min_unit': 1, 'max_unit': 8,
             'step_size': 1, 'allocation_ratio': 16.0}},
         'resource_provider_generation': 5}),
-    'list_provider_usages': ('1.28', {
+    'list_resource_provider_usages': ('1.28', {
         'usages': {'VCPU': 0, 'MEMORY_MB': 512},
         'resource_provider_generation': 5}),
     'list_usages': ('1.9', {'usages': {'VCPU': 2}}),
 }
 SCHEMAS = {
-    'show_allocations': placement.show_allocations,
+    'list_allocations': placement.list_allocations,
     'list_resource_providers': placement.list_resource_providers,
-    'list_provider_allocations': placement.list_provider_allocations,
-    'list_inventories': placement.list_inventories,
-    'list_provider_usages': placement.list_provider_usages,
+    'list_resource_provider_allocations':
+        placement.list_resource_provider_allocations,
+    'list_resource_provider_inventories':
+        placement.list_resource_provider_inventories,
+    'list_resource_provider_usages': placement.list_resource_provider_usages,
     'list_usages': placement.list_usages,
     'list_services': compute_services.list_services,
     'update_service': compute_services.update_service,
@@ -66,7 +68,7 @@ GOOD['update_service'] = ('2.53', {'service': fakes.service(
 
 # name -> [(description, mutate(body), expected JSON path)]
 BAD = {
-    'show_allocations': [
+    'list_allocations': [
         ('missing key', lambda b: b.pop('allocations'), '$.allocations'),
         ('wrong type', lambda b: b['allocations'][RP].update(resources=[]),
          "$.allocations['%s'].resources" % RP),
@@ -91,7 +93,7 @@ BAD = {
         ('not a uuid', lambda b: b['resource_providers'][0].update(
             uuid='compute1'), '$.resource_providers[0].uuid'),
     ],
-    'list_provider_allocations': [
+    'list_resource_provider_allocations': [
         ('missing key', lambda b: b.pop('resource_provider_generation'),
          '$.resource_provider_generation'),
         ('wrong type', lambda b: b['allocations'][CONSUMER].update(
@@ -103,7 +105,7 @@ BAD = {
             'resources'].update(VCPU=0),
          "$.allocations['%s'].resources.VCPU" % CONSUMER),
     ],
-    'list_inventories': [
+    'list_resource_provider_inventories': [
         ('missing key', lambda b: b['inventories']['VCPU'].pop('total'),
          '$.inventories.VCPU.total'),
         ('wrong type', lambda b: b['inventories']['VCPU'].update(
@@ -113,7 +115,7 @@ BAD = {
         ('zero ratio', lambda b: b['inventories']['VCPU'].update(
             allocation_ratio=0), '$.inventories.VCPU.allocation_ratio'),
     ],
-    'list_provider_usages': [
+    'list_resource_provider_usages': [
         ('missing key', lambda b: b.pop('usages'), '$.usages'),
         ('wrong type', lambda b: b['usages'].update(VCPU='0'),
          '$.usages.VCPU'),
@@ -192,9 +194,9 @@ class SchemaTest(testtools.TestCase):
     def test_allocations_fields_follow_microversion(self):
 
         body = {'allocations': {}, 'consumer_generation': 1}
-        _validate('show_allocations', json.dumps(body), '1.28')
+        _validate('list_allocations', json.dumps(body), '1.28')
         error = self.assertRaises(exceptions.InvalidResponse, _validate,
-                                  'show_allocations', json.dumps(body),
+                                  'list_allocations', json.dumps(body),
                                   '1.27')
         self.assertIn('consumer_generation', str(error))
 

@@ -39,7 +39,7 @@ UPSTREAM_PARENTS = ('devstack-tempest', 'tempest-multinode-full-py3')
 # Proves the guard skips cleanly: must leave [allocation] at its defaults.
 DEFAULTS_JOB = 'allocation-tempest-plugin-defaults'
 # Packages that hold the plugin's Tempest tests.
-TEST_PACKAGES = ('api', 'scenario')
+TEST_PACKAGES = ('api', 'serial_tests')
 # Ids a plugin regex must never select: Tempest's own tests, another
 # plugin's, and this plugin's unit tests (Tempest discovers the whole
 # package, so an unanchored or too wide regex would run them too).

@@ -9,51 +9,41 @@
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
 # License for the specific language governing permissions and limitations
 # under the License.
-
 from tempest.common import waiters as tempest_waiters
-from tempest import config
 from tempest.lib import decorators
 
-from allocation_tempest_plugin.api import base
-from allocation_tempest_plugin.common import placement
-
-CONF = config.CONF
+from allocation_tempest_plugin import base
 
 
-class AllocationsTest(base.AllocationTestBase):
+class AllocationsTest(base.AdminAllocationTestBase):
     """Placement follows a server's life when its compute is healthy.
 
     Non-destructive: nothing here changes a compute service, so these run
-    in shared clouds too.
+    in shared clouds, beside any other test.
     """
 
     @decorators.idempotent_id('6b102062-d89b-4030-a94d-21f243d9d691')
     def test_boot_and_delete_releases_allocations(self):
         """Boot claims the flavor on the host's provider; delete frees it.
 
-        The baseline is the provider's usage before the boot. After the
-        boot the server's allocations are exactly the flavor's resources
-        on that provider; after a normal delete (the compute does the
-        cleanup) the consumer is empty, the provider back at its baseline
-        and the test project uses nothing.
+        After the boot the server's allocations are exactly the flavor's
+        resources on that provider; after a normal delete (the compute does
+        the cleanup) the consumer is empty, nothing of the test's is left on
+        the provider and the project uses what it used before. Other tests'
+        servers on the same provider are context, not the verdict.
         """
         host = self.any_available_host()
-        baseline = self.take_baseline(host)
+        owned = self.placement_snapshot(host)
         server = self.boot_server(host=host)
-
-        allocations = self.allocations_client.show_allocations(
-            server['id'], self.placement_request_microversion)
-        self.assertEqual(
-            {baseline.rp_uuid: placement.flavor_resources(self.flavor)},
-            {rp: alloc['resources']
-             for rp, alloc in allocations['allocations'].items()})
-        self.assertEqual(server['tenant_id'], allocations['project_id'])
+        owned.track(server['id'])
+        self.assert_flavor_allocated(server, self.provider_for_host(host),
+                                     self.flavor)
 
         self.delete_server_and_wait(server['id'])
-        self.assert_released({server['id']: 'server'}, [baseline],
-                             server['tenant_id'], 'normal delete')
+        self.assert_placement_clean(owned, 'normal delete on %s' % host)
 
     @decorators.idempotent_id('f42dc23e-20ff-44a6-8db7-144e22add38f')
+    @decorators.related_bug('1859496')
     def test_delete_never_scheduled_server(self):
         """A server that never got a host holds nothing in Placement.
 
@@ -64,14 +54,14 @@ class AllocationsTest(base.AllocationTestBase):
         flavor = self.create_flavor(ram=self.flavor['ram'],
                                     vcpus=self.flavor['vcpus'],
                                     disk=2 ** 31 - 1)
+        owned = self.placement_snapshot()
         server = self.boot_server(flavor=flavor['id'], wait_until=None)
+        owned.track(server['id'])
         tempest_waiters.wait_for_server_status(
             self.admin_servers_client, server['id'], 'ERROR',
             raise_on_error=False)
-        allocations = self.allocations_client.show_allocations(
-            server['id'], self.placement_request_microversion)
-        self.assertEqual({}, allocations['allocations'])
+        self.assertEqual({}, self.allocations_client.list_allocations(
+            server['id'])['allocations'])
 
         self.delete_server_and_wait(server['id'])
-        self.assert_released({server['id']: 'server'}, [],
-                             server['tenant_id'], 'never scheduled')
+        self.assert_placement_clean(owned, 'never scheduled')

@@ -9,10 +9,9 @@
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
 # License for the specific language governing permissions and limitations
 # under the License.
-
 from tempest.lib import decorators
 
-from allocation_tempest_plugin.api import base
+from allocation_tempest_plugin.serial_tests import base
 
 
 @decorators.serial
@@ -25,32 +24,28 @@ class ComputeReturnsTest(base.DisruptiveTestBase):
     usable again.
     """
 
-    def _local_delete_and_return(self, stop_process):
-        host = self.disruptable_host()
-        baseline = self.take_baseline(host)
-        server = self.boot_server(host=host)
-        with self.disrupted(host, stop_process=stop_process) as guard:
-            self.delete_server_and_wait(server['id'])
-        return host, baseline, server, guard.restored_service
-
     @decorators.idempotent_id('c5fa5771-526c-4c1d-aa53-bfd058a51a16')
     @decorators.attr(type='slow')
     @decorators.related_bug('1679750')
     def test_forced_down_compute_returns_whole(self):
         """forced_down cleared: the periodic resource update undoes nothing.
 
-        Wait until the compute has heartbeated for a whole
+        Wait until the compute has heartbeated, on its own, for a whole
         update_resources_interval after it was restored, so its resource
-        tracker has run; usages still equal the pre-boot baseline, the
-        consumer stays empty, and a server sized to all the free capacity
-        boots on that host (one leaked unit would make it fail).
+        tracker has run; nothing of the test's is left in Placement, and a
+        server sized to all the free capacity boots on that host (one
+        leaked unit would make it fail).
         """
-        host, baseline, server, restored = self._local_delete_and_return(
-            stop_process=False)
-        self.wait_for_resource_tracker(host, restored)
-        self.assert_released({server['id']: 'server'}, [baseline],
-                             server['tenant_id'],
-                             'after the resource tracker of %s ran' % host)
+        host = self.disruptable_host()
+        owned = self.placement_snapshot(host)
+        server = self.boot_server(host=host)
+        owned.track(server['id'])
+        with self.disrupted(host, owned) as guard:
+            self.delete_locally(server['id'], guard)
+
+        self.wait_for_resource_tracker(host, guard.restored_service)
+        self.assert_placement_clean(
+            owned, 'after the resource tracker of %s ran' % host)
         self.boot_into_whole_free_capacity(host)
 
     @decorators.idempotent_id('55b00e31-d8be-4917-aaaa-a80b22418495')
@@ -62,12 +57,17 @@ class ComputeReturnsTest(base.DisruptiveTestBase):
         compute_stop_command stops nova-compute, the service is forced
         down, the server is deleted locally and compute_start_command
         starts it again. A compute runs its startup resource update before
-        its first heartbeat, which the guard waits for; usages then equal
-        the baseline and the whole free capacity boots there.
+        its first heartbeat, which the guard waits for (one the plugin did
+        not cause); nothing of the test's is then left in Placement and the
+        whole free capacity boots there.
         """
-        host, baseline, server, _ = self._local_delete_and_return(
-            stop_process=True)
-        self.assert_released({server['id']: 'server'}, [baseline],
-                             server['tenant_id'],
-                             'after nova-compute on %s restarted' % host)
+        host = self.disruptable_host()
+        owned = self.placement_snapshot(host)
+        server = self.boot_server(host=host)
+        owned.track(server['id'])
+        with self.disrupted(host, owned, stop_process=True) as guard:
+            self.delete_locally(server['id'], guard)
+
+        self.assert_placement_clean(
+            owned, 'after nova-compute on %s restarted' % host)
         self.boot_into_whole_free_capacity(host)

@@ -9,13 +9,12 @@
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
 # License for the specific language governing permissions and limitations
 # under the License.
-
 from tempest.common import compute
 from tempest.common import waiters as tempest_waiters
 from tempest import config
 from tempest.lib import decorators
 
-from allocation_tempest_plugin.api import base
+from allocation_tempest_plugin.serial_tests import base
 
 CONF = config.CONF
 
@@ -30,49 +29,42 @@ class LocalDeleteTest(base.DisruptiveTestBase):
     still down, so nothing the compute does later can hide a leak.
     """
 
-    def _assert_local_delete_releases(self, server, host, baselines,
-                                      consumers, context,
-                                      project_usages_before):
-        with self.disrupted(host):
-            self.delete_server_and_wait(server['id'])
-            # Read at once: Nova must have released everything before the
-            # DELETE answered; the compute's own periodic clean-up (its
-            # process still runs) must not get the chance to do it.
-            self.assert_released(consumers, baselines, server['tenant_id'],
-                                 'local delete of a %s server on %s' % (
-                                     context, host), project_usages_before,
-                                 immediately=True)
-
-    def _boot_in_state(self, state, change_state=None):
+    def _local_delete_in_state(self, state, change_state=None):
         host = self.disruptable_host()
-        baseline = self.take_baseline(host)
-        # Each test answers for its own server: a leak of an earlier test
-        # in this project is that test's failure, not this one's.
-        self.project_usages_before = self.project_usages(
-            self.os_admin.credentials.project_id)
+        owned = self.placement_snapshot(host)
         server = self.boot_server(host=host)
+        owned.track(server['id'])
         if change_state is not None:
             change_state(server['id'])
             tempest_waiters.wait_for_server_status(
                 self.admin_servers_client, server['id'], state,
                 raise_on_error=False)
-        return server, host, baseline
-
-    def _local_delete_in_state(self, state, change_state=None):
-        server, host, baseline = self._boot_in_state(state, change_state)
-        self._assert_local_delete_releases(
-            server, host, [baseline], {server['id']: 'server'}, state,
-            self.project_usages_before)
+        with self.disrupted(host, owned) as guard:
+            self.delete_locally(server['id'], guard)
+            self.assert_placement_clean(
+                owned, 'local delete of a %s server on %s' % (state, host),
+                immediately=True)
 
     @decorators.idempotent_id('974745be-72fe-42f9-b38b-6a40054f25f6')
     @decorators.related_bug('1679750')
     def test_local_delete_active_server(self):
         """The seed case: an ACTIVE server deleted while its compute is down.
 
-        Consumer empty, provider usages at the pre-boot baseline and the
-        project using nothing, all while the compute is still forced down.
+        As in Nova's test_bug_1679750: take the provider's usages, boot,
+        force the compute down, delete, and Placement must be as before:
+        the consumer empty, the provider at its baseline, the project using
+        what it used before, all read while the compute is still down.
         """
-        self._local_delete_in_state('ACTIVE')
+        host = self.disruptable_host()
+        owned = self.placement_snapshot(host)
+        server = self.boot_server(host=host)
+        owned.track(server['id'])
+
+        with self.disrupted(host, owned) as guard:
+            self.delete_locally(server['id'], guard)
+            self.assert_placement_clean(
+                owned, 'local delete of an ACTIVE server on %s' % host,
+                immediately=True)
 
     @decorators.idempotent_id('4e9e441c-2487-4bf1-85aa-3bf0fdae809a')
     @decorators.related_bug('1679750')
@@ -108,16 +100,14 @@ class LocalDeleteTest(base.DisruptiveTestBase):
         """A shelved-offloaded server has no host and holds nothing.
 
         Its former host is down when it is deleted: nothing may reappear
-        and the project must use nothing afterwards.
+        and the project must use nothing more than before afterwards.
         """
         if not CONF.compute_feature_enabled.shelve:
             raise self.skipException('[compute-feature-enabled] shelve is off')
-        server, host, baseline = self._boot_in_state('ACTIVE')
-        compute.shelve_server(self.admin_servers_client, server['id'],
-                              force_shelve_offload=True)
-        self._assert_local_delete_releases(
-            server, host, [baseline], {server['id']: 'server'},
-            'SHELVED_OFFLOADED', self.project_usages_before)
+        self._local_delete_in_state(
+            'SHELVED_OFFLOADED', lambda server_id: compute.shelve_server(
+                self.admin_servers_client, server_id,
+                force_shelve_offload=True))
 
     @decorators.idempotent_id('24daf3bf-94b0-4e16-9777-64245e6a0a51')
     @decorators.related_bug('1679750')
@@ -129,29 +119,19 @@ class LocalDeleteTest(base.DisruptiveTestBase):
         server's on the destination. Deleting the server while the
         destination compute is down must free both.
         """
-        if not CONF.compute_feature_enabled.resize:
-            raise self.skipException('[compute-feature-enabled] resize is off')
-        if CONF.compute.flavor_ref_alt == CONF.compute.flavor_ref:
-            raise self.skipException('resize needs [compute] flavor_ref_alt '
-                                     'to differ from flavor_ref')
+        self.skip_unless_resize()
         host = self.disruptable_host()
-        # The scheduler may pick any host as destination: baseline them all.
-        baselines = [self.take_baseline(service['host'])
-                     for service in self.compute_services()
-                     if service['state'] == 'up']
-        project_usages_before = self.project_usages(
-            self.os_admin.credentials.project_id)
+        # The scheduler may pick any host as destination: snapshot them all.
+        owned = self.placement_snapshot(*self.up_hosts())
         server = self.boot_server(host=host)
-        self.admin_servers_client.resize_server(server['id'],
-                                                CONF.compute.flavor_ref_alt)
-        tempest_waiters.wait_for_server_status(
-            self.admin_servers_client, server['id'], 'VERIFY_RESIZE')
-        migration_uuid = self.os_admin.migrations_client.list_migrations(
-            instance_uuid=server['id'],
-            migration_type='resize')['migrations'][0]['uuid']
+        owned.track(server['id'])
+        migration_uuid = self.resize_to_verify(server['id'])
+        owned.track(migration_uuid, 'migration')
         destination = self.admin_servers_client.show_server(
             server['id'])['server']['OS-EXT-SRV-ATTR:host']
-        self._assert_local_delete_releases(
-            server, destination, baselines,
-            {server['id']: 'server', migration_uuid: 'migration'},
-            'VERIFY_RESIZE', project_usages_before)
+
+        with self.disrupted(destination, owned) as guard:
+            self.delete_locally(server['id'], guard)
+            self.assert_placement_clean(
+                owned, 'local delete of a VERIFY_RESIZE server on %s' %
+                destination, immediately=True)

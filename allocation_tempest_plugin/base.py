@@ -1,0 +1,226 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+"""The vocabulary the plugin's tests are written in.
+
+AllocationTestBase works with a project member's credentials alone (a
+certification run); AdminAllocationTestBase adds what an admin sees:
+hosts, providers, every consumer, and the Placement snapshot. The
+destructive base lives with the serial tests (serial_tests/base.py).
+"""
+
+from tempest.api.compute import base
+from tempest.common import compute
+from tempest.common import waiters as tempest_waiters
+from tempest import config
+from tempest.lib.common.utils import test_utils
+from tempest.lib import exceptions as lib_exc
+
+from allocation_tempest_plugin.common import hosts
+from allocation_tempest_plugin.common import placement
+from allocation_tempest_plugin.common import snapshot
+from allocation_tempest_plugin.common import waiters
+from allocation_tempest_plugin import plugin
+
+CONF = config.CONF
+
+
+class AllocationTestBase(base.BaseV2ComputeTest):
+    """Tests that need nothing but one project member's credentials."""
+
+    credentials = ['primary']
+    # 2.37: "networks": "none", so no test depends on Neutron ports.
+    min_microversion = '2.37'
+    # 1.9: GET /usages?project_id=. Tempest's APIMicroversionFixture sets
+    # it for the class; the plugin's clients read it from there.
+    placement_min_microversion = '1.9'
+
+    @classmethod
+    def setup_clients(cls):
+        super(AllocationTestBase, cls).setup_clients()
+        cls.member_usages_client = getattr(
+            cls.os_primary, plugin.PLACEMENT_CLIENTS).UsagesClient()
+
+    @classmethod
+    def resource_setup(cls):
+        super(AllocationTestBase, cls).resource_setup()
+        cls.wait_timeout = (CONF.allocation.placement_timeout or
+                            CONF.compute.build_timeout)
+        cls.wait_interval = (CONF.allocation.poll_interval or
+                             CONF.compute.build_interval)
+        cls.flavor = cls.flavors_client.show_flavor(
+            CONF.compute.flavor_ref)['flavor']
+
+    def boot_server(self, clients=None, wait_until='ACTIVE', **kwargs):
+        """A server with no network, deleted (then awaited) at cleanup."""
+        clients = clients or self.os_primary
+        server, _ = compute.create_test_server(
+            clients, wait_until=wait_until, networks='none', **kwargs)
+        # Tempest's order: the wait runs after every delete was sent.
+        self.addCleanup(tempest_waiters.wait_for_server_termination,
+                        clients.servers_client, server['id'])
+        self.addCleanup(test_utils.call_and_ignore_notfound_exc,
+                        clients.servers_client.delete_server, server['id'])
+        return clients.servers_client.show_server(server['id'])['server']
+
+    def delete_server_and_wait(self, server_id, clients=None):
+        servers_client = (clients or self.os_primary).servers_client
+        servers_client.delete_server(server_id)
+        tempest_waiters.wait_for_server_termination(servers_client,
+                                                    server_id)
+
+    def member_project_usages(self):
+        """The member's own project usage, or a skip where policy forbids."""
+        try:
+            return dict(self.member_usages_client.list_usages(
+                self.os_primary.credentials.project_id)['usages'])
+        except lib_exc.Forbidden:
+            raise self.skipException(
+                'Placement policy does not let a project member read its '
+                'own usages (placement:usages)')
+
+    def wait_member_usages(self, expected, what):
+        """Poll the member's project usage until it equals expected."""
+        outcome = waiters.wait_for(
+            self.member_project_usages,
+            lambda usages: not placement.usage_diff(expected, usages),
+            self.wait_timeout, self.wait_interval)
+        self.assertTrue(outcome.done, '%s: expected %s, saw %s; see: '
+                        'openstack resource usage show %s' % (
+                            what, expected, outcome.value,
+                            self.os_primary.credentials.project_id))
+
+
+class AdminAllocationTestBase(AllocationTestBase,
+                              base.BaseV2ComputeAdminTest):
+    """Admin tests that read Placement at three levels."""
+
+    credentials = ['primary', 'admin']
+    # 2.74: boot onto a named host, so the baseline is taken on the
+    # provider the server will really use.
+    min_microversion = '2.74'
+    # 1.28: allocations carry project, user and consumer generation.
+    placement_min_microversion = '1.28'
+
+    @classmethod
+    def setup_clients(cls):
+        super(AdminAllocationTestBase, cls).setup_clients()
+        placement_clients = getattr(cls.os_admin, plugin.PLACEMENT_CLIENTS)
+        cls.allocations_client = placement_clients.AllocationsClient()
+        cls.providers_client = placement_clients.ResourceProvidersClient()
+        cls.usages_client = placement_clients.UsagesClient()
+        cls.compute_services_client = getattr(
+            cls.os_admin, plugin.COMPUTE_CLIENTS).ComputeServicesClient()
+        cls.admin_servers_client = cls.os_admin.servers_client
+
+    @classmethod
+    def resource_setup(cls):
+        super(AdminAllocationTestBase, cls).resource_setup()
+        cls.host_providers = {}
+
+    def boot_server(self, clients=None, wait_until='ACTIVE', **kwargs):
+        return super(AdminAllocationTestBase, self).boot_server(
+            clients or self.os_admin, wait_until, **kwargs)
+
+    def delete_server_and_wait(self, server_id, clients=None):
+        super(AdminAllocationTestBase, self).delete_server_and_wait(
+            server_id, clients or self.os_admin)
+
+    # -- hosts and their providers ----------------------------------------
+
+    def any_available_host(self):
+        host = hosts.first_available_host(self.compute_services_client)
+        if host is None:
+            raise self.skipException('no nova-compute service is up and '
+                                     'enabled')
+        return host
+
+    def up_hosts(self):
+        """Every compute host whose service reads up, by name."""
+        return sorted(s['host'] for s in
+                      self.compute_services_client.list_services(
+                          binary=hosts.COMPUTE_BINARY)['services']
+                      if s['state'] == 'up')
+
+    def provider_for_host(self, host):
+        """The compute node provider of host (hypervisor id at 2.53+)."""
+        if host not in self.host_providers:
+            rp_uuid = hosts.provider_for_host(
+                self.os_admin.hypervisor_client, host)
+            if rp_uuid is None:
+                self.fail('no hypervisor reports service host %s' % host)
+            self.host_providers[host] = rp_uuid
+        return self.host_providers[host]
+
+    # -- server states ----------------------------------------------------
+
+    def skip_unless_resize(self):
+        if not CONF.compute_feature_enabled.resize:
+            raise self.skipException('[compute-feature-enabled] resize is off')
+        if CONF.compute.flavor_ref_alt == CONF.compute.flavor_ref:
+            raise self.skipException('resize needs [compute] flavor_ref_alt '
+                                     'to differ from flavor_ref')
+
+    def resize_to_verify(self, server_id):
+        """Resize to flavor_ref_alt; the migration's uuid at VERIFY_RESIZE.
+
+        Placement then holds the old flavor under the migration's uuid on
+        the source and the new one under the server's on the destination.
+        """
+        self.admin_servers_client.resize_server(server_id,
+                                                CONF.compute.flavor_ref_alt)
+        tempest_waiters.wait_for_server_status(
+            self.admin_servers_client, server_id, 'VERIFY_RESIZE')
+        [migration] = self.os_admin.migrations_client.list_migrations(
+            instance_uuid=server_id, migration_type='resize')['migrations']
+        return migration['uuid']
+
+    # -- Placement checks -------------------------------------------------
+
+    def placement_snapshot(self, *hosts_used):
+        """Placement as it is now on hosts_used and the test's projects.
+
+        Take it before the test's server exists; check it with
+        assert_placement_clean().
+        """
+        owned = snapshot.PlacementSnapshot(
+            self.providers_client, self.allocations_client,
+            self.usages_client, owner=self.id(),
+            project_ids=[self.os_admin.credentials.project_id,
+                         self.os_primary.credentials.project_id],
+            # Pre-provisioned projects may hold servers of other runs.
+            compare_projects=CONF.auth.use_dynamic_credentials)
+        return owned.capture({self.provider_for_host(host): host
+                              for host in hosts_used})
+
+    def assert_placement_clean(self, owned, context, immediately=False):
+        """Consumers empty, providers and projects back at the snapshot.
+
+        With immediately, Placement is read once: nova-api's local delete
+        removes the allocations before DELETE answers, and polling would
+        let a compute that is only forced down (its process alive) heal a
+        leak with its periodic resource update and hide it.
+        """
+        findings = owned.wait_clean(
+            0 if immediately else self.wait_timeout, self.wait_interval)
+        if findings:
+            self.fail(owned.report(findings, context))
+
+    def assert_flavor_allocated(self, server, rp_uuid, flavor):
+        """The server's consumer holds exactly flavor, on rp_uuid only."""
+        allocations = self.allocations_client.list_allocations(server['id'])
+        self.assertEqual(
+            {rp_uuid: placement.flavor_resources(flavor)},
+            {rp: allocation['resources']
+             for rp, allocation in allocations['allocations'].items()},
+            'allocations of server %s; see: openstack resource provider '
+            'allocation show %s' % (server['id'], server['id']))
+        self.assertEqual(server['tenant_id'], allocations['project_id'])

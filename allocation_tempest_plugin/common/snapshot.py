@@ -1,0 +1,176 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+"""Placement before a test's server exists, compared after: one owner.
+
+The snapshot reads only the providers the test uses and the test's own
+projects, so its cost does not grow with the cloud. What it may compare
+depends on what the test holds:
+
+- a provider the test holds exclusively (a serial class, the host disabled
+  by the guard and found free of anything foreign): every change of every
+  consumer on it counts, as in Nova's own regression test;
+- any other provider: only changes of the test's own consumers count
+  (the ones it tracks, and any new consumer whose project is the test's,
+  e.g. a migration it caused); other tests' servers come and go beside
+  it and are printed as context, never as the failure.
+
+Consumer level: every tracked consumer holds nothing
+(GET /allocations/{uuid} never 404s, it answers {}). Project level: the
+test's projects use exactly what they used before the test (dynamic
+credentials give each test class projects of its own).
+"""
+
+import time
+
+from allocation_tempest_plugin.common import leak_report
+from allocation_tempest_plugin.common import placement
+from allocation_tempest_plugin.common import waiters
+
+
+class PlacementSnapshot(object):
+    """capture() before the server exists; leaks() or wait_clean() after."""
+
+    def __init__(self, providers_client, allocations_client, usages_client,
+                 owner, project_ids, compare_projects=True):
+        self.providers_client = providers_client
+        self.allocations_client = allocations_client
+        self.usages_client = usages_client
+        # The test that owns what is checked, named in every report.
+        self.owner = owner
+        self.project_ids = sorted(set(project_ids))
+        # False when the project may be shared (pre-provisioned
+        # credentials): its usage is then context only.
+        self.compare_projects = compare_projects
+        self.hosts = {}            # rp uuid -> host
+        self.before = {}           # rp uuid -> {consumer: resources}
+        self.project_before = {}   # project -> usages
+        self.consumers = {}        # tracked consumer uuid -> role
+        self.exclusive = set()     # rp uuids the test holds exclusively
+        self._project_of = {}      # consumer uuid -> project (cache)
+
+    # -- before -----------------------------------------------------------
+
+    def capture(self, providers):
+        """Read providers ({rp uuid: host}) and the test's projects."""
+        for rp_uuid, host in providers.items():
+            self.hosts[rp_uuid] = host
+            self.before[rp_uuid] = self._allocations_on(rp_uuid)
+        for project_id in self.project_ids:
+            self.project_before[project_id] = self._project_usages(
+                project_id)
+        return self
+
+    def track(self, consumer_uuid, role='server'):
+        """A consumer the test created: it must hold nothing at the end."""
+        self.consumers[consumer_uuid] = role
+
+    def expect_held(self, project_id, resources):
+        """The test's project keeps resources on purpose (a live server)."""
+        self.project_before[project_id] = placement.add_resources(
+            self.project_before[project_id], resources)
+
+    def hold_exclusively(self, rp_uuid):
+        """From now on every change on rp_uuid is the test's to answer for.
+
+        Only for a provider whose host the guard holds: disabled, nothing
+        foreign on it, in a serial class.
+        """
+        self.exclusive.add(rp_uuid)
+
+    def release_hold(self, rp_uuid):
+        self.exclusive.discard(rp_uuid)
+
+    # -- reads ------------------------------------------------------------
+
+    def _allocations_on(self, rp_uuid):
+        body = self.providers_client.list_resource_provider_allocations(
+            rp_uuid)
+        return {consumer: dict(allocation['resources'])
+                for consumer, allocation in body['allocations'].items()}
+
+    def _project_usages(self, project_id):
+        return dict(self.usages_client.list_usages(project_id)['usages'])
+
+    def project_of(self, consumer_uuid):
+        if consumer_uuid not in self._project_of:
+            body = self.allocations_client.list_allocations(consumer_uuid)
+            # An empty answer has no project: the consumer is gone.
+            project = body.get('project_id')
+            if project is None:
+                return None
+            self._project_of[consumer_uuid] = project
+        return self._project_of[consumer_uuid]
+
+    # -- after ------------------------------------------------------------
+
+    def leaks(self):
+        """Findings at the three levels, read once now; [] when clean."""
+        findings = []
+        for consumer_uuid, role in sorted(self.consumers.items()):
+            findings.append(leak_report.consumer_finding(
+                consumer_uuid, role,
+                self.allocations_client.list_allocations(consumer_uuid),
+                self.hosts))
+        for rp_uuid in sorted(self.before):
+            findings.append(self._provider_finding(rp_uuid))
+        if self.compare_projects:
+            for project_id in self.project_ids:
+                findings.append(leak_report.project_finding(
+                    project_id, self.project_before[project_id],
+                    self._project_usages(project_id)))
+        return [finding for finding in findings if finding]
+
+    def _provider_finding(self, rp_uuid):
+        before = self.before[rp_uuid]
+        now = self._allocations_on(rp_uuid)
+        exclusive = rp_uuid in self.exclusive
+        ours, others = [], []
+        for consumer in sorted(set(before) | set(now)):
+            was, is_now = before.get(consumer, {}), now.get(consumer, {})
+            if not placement.usage_diff(was, is_now):
+                continue
+            project = None if not is_now else self.project_of(consumer)
+            if self._is_ours(consumer, project, was, is_now, exclusive):
+                ours.append((consumer, project, was, is_now))
+            else:
+                others.append((consumer, project, was, is_now))
+        return leak_report.provider_finding(
+            rp_uuid, self.hosts[rp_uuid], exclusive,
+            placement.usages_of(before), placement.usages_of(now), ours,
+            others)
+
+    def _is_ours(self, consumer, project, was, is_now, exclusive):
+        if consumer in self.consumers:
+            # Tracked consumers must be gone; holding anything is a leak.
+            return bool(is_now)
+        if not is_now:
+            # A consumer that went away freed its resources: whoever it
+            # was, that is not a leak.
+            return False
+        # New or grown: a leak if it is the test's (its project), or on a
+        # held host, where nothing may appear.
+        return exclusive or project in self.project_ids
+
+    def wait_clean(self, timeout, interval):
+        """Poll leaks() until clean or timeout; the last findings.
+
+        With timeout 0, one read: right after a local delete, where a
+        compute that is only forced down would heal a leak if we polled.
+        """
+        deadline = time.monotonic() + timeout
+        outcome = waiters.wait_for(
+            self.leaks, lambda findings: not findings,
+            max(0, deadline - time.monotonic()), interval)
+        return outcome.value
+
+    def report(self, findings, context):
+        return leak_report.leak_report(findings, context, self.owner)

@@ -1,0 +1,27 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+"""Which tests are the plugin's, for tempest run --regex (one place).
+
+Plain constants with no imports, so that tools outside Tempest's
+environment (the local cloud's harness) can read them too.
+"""
+
+# Every Tempest test of the plugin; its own unit tests (tests/) are not.
+ALL = r'^allocation_tempest_plugin\.(api|serial_tests)\.'
+# The tests that disrupt a compute service (serial classes).
+DESTRUCTIVE = r'^allocation_tempest_plugin\.serial_tests\.'
+# The tests that restart a compute or wait for one to return.
+SCENARIO = r'^allocation_tempest_plugin\.serial_tests\.scenario\.'
+# Admin but non-destructive: safe in shared clouds.
+NON_DESTRUCTIVE = r'^allocation_tempest_plugin\.api\.'
+# A project member's credentials only (certification runs).
+MEMBER = r'^allocation_tempest_plugin\.api\.test_'

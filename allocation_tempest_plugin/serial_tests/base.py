@@ -1,0 +1,246 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+"""Tests that hold a compute service down, and what they must prove.
+
+Every step that changes a compute service goes through the guard
+(common/disruption.py). What this base adds is the premise of each
+verdict, checked rather than assumed: the host holds nothing foreign once
+disabled, the service reads down right before the delete, and the delete
+really went nova-api's local way.
+"""
+
+import contextlib
+import datetime
+
+from oslo_log import log as logging
+from tempest import config
+from tempest.lib.common import api_version_request
+from tempest.lib import decorators
+
+from allocation_tempest_plugin import base
+from allocation_tempest_plugin.common import disruption
+from allocation_tempest_plugin.common import heartbeat
+from allocation_tempest_plugin.common import hosts
+from allocation_tempest_plugin.common import placement
+from allocation_tempest_plugin.common import recovery
+
+CONF = config.CONF
+LOG = logging.getLogger(__name__)
+
+# The event a nova-compute records when it deletes a server itself
+# (ComputeManager.terminate_instance, @wrap_instance_event(prefix='compute')).
+COMPUTE_TERMINATE_EVENT = 'compute_terminate_instance'
+
+
+# Inherited by every subclass, so no destructive class can forget it; the
+# subclasses still say @decorators.serial where a reader looks for it.
+@decorators.serial
+class DisruptiveTestBase(base.AdminAllocationTestBase):
+    """Tests that hold a compute service down."""
+
+    @classmethod
+    def skip_checks(cls):
+        super(DisruptiveTestBase, cls).skip_checks()
+        if not CONF.allocation.allow_compute_disruption:
+            raise cls.skipException(
+                'disrupts a nova-compute service; set [allocation] '
+                'allow_compute_disruption = true to run it')
+
+    @classmethod
+    def resource_setup(cls):
+        super(DisruptiveTestBase, cls).resource_setup()
+        # A run killed with SIGKILL could not restore its host; heal it
+        # before anything new is disrupted.
+        for action in recovery.recover(
+                cls.compute_services_client,
+                start_command=CONF.allocation.compute_start_command,
+                command_timeout=CONF.allocation.command_timeout):
+            LOG.warning('Recovery before %s: %s', cls.__name__,
+                        action.line())
+
+    # -- choosing and holding a host ---------------------------------------
+
+    def available_hosts(self):
+        """Up, enabled, not forced-down compute hosts, by name."""
+        return sorted(s['host'] for s in
+                      self.compute_services_client.list_services(
+                          binary=hosts.COMPUTE_BINARY)['services']
+                      if hosts.is_available(s))
+
+    def evacuated_status(self):
+        """An evacuated server ends SHUTOFF from compute API 2.95."""
+        if (api_version_request.APIVersionRequest(self.request_microversion)
+                >= api_version_request.APIVersionRequest('2.95')):
+            return 'SHUTOFF'
+        return 'ACTIVE'
+
+    def _own_project_ids(self):
+        return {self.os_admin.credentials.project_id,
+                self.os_primary.credentials.project_id}
+
+    def _choose_host(self, services):
+        def servers_on(host):
+            return self.admin_servers_client.list_servers(
+                detail=True, all_tenants=True, host=host)['servers']
+
+        host, why_not = hosts.choose_host(
+            services, CONF.allocation.disruptable_hosts, servers_on,
+            self._own_project_ids())
+        if host is None:
+            raise self.skipException(why_not)
+        return host
+
+    def disruptable_host(self):
+        """A host this test may hold down, or a skip saying why not."""
+        return self._choose_host(self.compute_services_client.list_services(
+            binary=hosts.COMPUTE_BINARY)['services'])
+
+    def _recheck_host(self, host):
+        # Other projects may have booted onto the host since it was chosen.
+        self._choose_host(self.compute_services_client.list_services(
+            binary=hosts.COMPUTE_BINARY, host=host)['services'])
+
+    @contextlib.contextmanager
+    def disrupted(self, host, owned=None, stop_process=False):
+        """The guard holds host's nova-compute down inside the block.
+
+        While it does, the snapshot owned (if given) counts every change
+        on the host's provider: the host is disabled, in a serial class,
+        and the guard found nothing foreign on it.
+        """
+        rp_uuid = self.provider_for_host(host)
+        with self._guard(host, stop_process) as guard:
+            if owned is not None:
+                owned.hold_exclusively(rp_uuid)
+            try:
+                yield guard
+            finally:
+                if owned is not None:
+                    owned.release_hold(rp_uuid)
+
+    def _guard(self, host, stop_process):
+        stop_command = start_command = None
+        if stop_process:
+            stop_command = CONF.allocation.compute_stop_command
+            start_command = CONF.allocation.compute_start_command
+            if not (stop_command and start_command):
+                raise self.skipException(
+                    'needs a real restart of the compute; set [allocation] '
+                    'compute_stop_command and compute_start_command')
+        return disruption.ComputeDisruption(
+            self.compute_services_client, host,
+            max_seconds=CONF.allocation.max_disruption_seconds,
+            timeout=self.wait_timeout, interval=self.wait_interval,
+            stop_command=stop_command, start_command=start_command,
+            command_timeout=CONF.allocation.command_timeout,
+            precheck=self._recheck_host)
+
+    # -- the local delete and its premise ---------------------------------
+
+    def delete_locally(self, server_id, guard):
+        """Delete server_id while guard holds its host, proving the path.
+
+        Before: the service must read down (forced_down makes
+        service_is_up() false at once), or nova-api would not take the
+        local path. After: the server's delete action must carry no event
+        of a compute; a compute that terminated it itself means the check
+        that follows would prove nothing about nova-api.
+        """
+        service = guard.confirm_held()
+        if service['state'] != 'down':
+            self.fail('premise: nova-compute on %s reads state=%s, not down, '
+                      'right before the delete; nova-api would not delete '
+                      'locally (service: %s)' % (guard.host, service['state'],
+                                                 service))
+        self.delete_server_and_wait(server_id)
+        self.assert_deleted_locally(server_id, guard.host)
+
+    def assert_deleted_locally(self, server_id, host):
+        """The delete action of server_id ran in nova-api alone.
+
+        Compute API 2.21+ lists a deleted server's actions (admin). A local
+        delete records the action with no event; ComputeManager's
+        terminate_instance records compute_terminate_instance.
+        """
+        actions = self.admin_servers_client.list_instance_actions(
+            server_id)['instanceActions']
+        deletes = [a for a in actions if a['action'] == 'delete']
+        if not deletes:
+            self.fail('premise: server %s has no delete action (actions: %s)'
+                      % (server_id, [a['action'] for a in actions]))
+        action = self.admin_servers_client.show_instance_action(
+            server_id, deletes[-1]['request_id'])['instanceAction']
+        events = [event['event'] for event in action.get('events') or []]
+        if events:
+            self.fail(
+                'premise: the delete of server %s did not go the local way: '
+                'its delete action (request %s) carries events %s, so a '
+                'nova-compute handled it although the service on %s was '
+                'forced down (nova/compute/api.py API._delete took the '
+                'normal path instead of _local_delete); the allocation '
+                'checks would prove nothing about nova-api. See: openstack '
+                'server event show %s %s' % (
+                    server_id, action['request_id'], events, host,
+                    server_id, action['request_id']))
+
+    # -- a returning compute ----------------------------------------------
+
+    def wait_for_resource_tracker(self, host, since_service):
+        """Wait until host's periodic resource update ran after since.
+
+        since_service is the first heartbeat the plugin did not cause after
+        the compute was restored; heartbeats spanning a whole
+        update_resources_interval after it prove update_available_resource
+        ran in between.
+        """
+        interval = CONF.allocation.resource_tracker_interval
+        since = heartbeat.parse_updated_at(since_service['updated_at'])
+        moment = since + datetime.timedelta(seconds=interval)
+        outcome = heartbeat.wait_for_heartbeat_after(
+            self.compute_services_client, host, moment,
+            self.wait_timeout + interval, self.wait_interval)
+        if not outcome.done:
+            self.fail('nova-compute on %s did not heartbeat past %s (restore '
+                      'at %s + resource_tracker_interval %s s); last seen: '
+                      '%s' % (host, moment, since, interval, outcome.value))
+
+    def boot_into_whole_free_capacity(self, host):
+        """Boot, on host, a server sized to all Placement says is free."""
+        rp_uuid = self.provider_for_host(host)
+        free = placement.free_capacity(
+            self.providers_client.list_resource_provider_inventories(
+                rp_uuid)['inventories'],
+            self.providers_client.list_resource_provider_usages(
+                rp_uuid)['usages'])
+        flavor = self.create_flavor(ram=free['MEMORY_MB'],
+                                    vcpus=free['VCPU'],
+                                    disk=free.get('DISK_GB', 0))
+        self.lift_compute_quotas()
+        server = self.boot_server(host=host, flavor=flavor['id'])
+        self.assertEqual(host, server['OS-EXT-SRV-ATTR:host'])
+        self.assert_flavor_allocated(server, rp_uuid, flavor)
+        return server
+
+    def lift_compute_quotas(self):
+        """No quota on the test's own project, for the capacity-sized boot.
+
+        The project is the test's own (dynamic credentials); its quotas
+        are put back at cleanup.
+        """
+        quotas_client = self.os_admin.quotas_client
+        project_id = self.os_admin.credentials.project_id
+        original = quotas_client.show_quota_set(project_id)['quota_set']
+        self.addCleanup(quotas_client.update_quota_set, project_id,
+                        cores=original['cores'], ram=original['ram'],
+                        instances=original['instances'])
+        quotas_client.update_quota_set(project_id, cores=-1, ram=-1,
+                                       instances=-1)
