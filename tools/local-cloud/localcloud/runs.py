@@ -12,7 +12,6 @@ and, when the audit is installed, audit-before.json and audit.json.
 """
 import json
 import os
-import shutil
 import subprocess
 import sys
 import time

@@ -3,8 +3,9 @@
 Two `tempest run`s, each with its own workspace and its own
 [oslo_concurrency] lock_path (so Tempest's serial lock does not separate
 them, as with two Zuul jobs on one cloud), the destructive options on,
-started together, both selecting the plugin's DESTRUCTIVE selection. Prints each
-test's outcome for both runners and the compute services before and after.
+started together, both selecting the plugin's DESTRUCTIVE selection.
+Prints each test's outcome for both runners and the compute services
+before and after.
 Exit 1 if any test failed or any compute service did not end as it began.
 """
 import configparser
@@ -47,9 +48,8 @@ def services():
 
 def show_services(title, svcs):
     util.say(title)
-    util.say('    %-10s %-9s %-12s %-6s %s' % ('host', 'status',
-                                              'forced_down', 'state',
-                                              'disabled_reason'))
+    header = ('host', 'status', 'forced_down', 'state', 'disabled_reason')
+    util.say('    %-10s %-9s %-12s %-6s %s' % header)
     for host in sorted(svcs):
         v = svcs[host]
         util.say('    %-10s %-9s %-12s %-6s %s' % (

@@ -32,7 +32,10 @@ def write_defaults_conf():
                 skipping = line.strip() == '[allocation]'
             if not skipping:
                 kept.append(line)
-    with open(DEFAULTS_CONF, 'w') as conf:
+    # 0600: the copy holds the admin password too (issue 12.9).
+    fd = os.open(DEFAULTS_CONF, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)
+    with os.fdopen(fd, 'w') as conf:
         conf.writelines(kept)
 
 
