@@ -214,13 +214,38 @@ class AdminAllocationTestBase(AllocationTestBase,
         if findings:
             self.fail(owned.report(findings, context))
 
+    def wait_until(self, predicate, extra_seconds=0):
+        """Poll predicate() until true or the deadline; whether it was.
+
+        The deadline is wait_timeout, plus extra_seconds where the event
+        waits for a periodic task.
+        """
+        return waiters.wait_for(predicate, bool,
+                                self.wait_timeout + extra_seconds,
+                                self.wait_interval).done
+
+    def assert_allocations(self, consumer_uuid, holdings):
+        """consumer_uuid holds exactly holdings ({rp uuid: resources})."""
+        allocations = self.allocations_client.list_allocations(
+            consumer_uuid)['allocations']
+        self.assertEqual(
+            holdings, {rp: allocation['resources']
+                       for rp, allocation in allocations.items()},
+            'allocations of %s; see: openstack resource provider '
+            'allocation show %s' % (consumer_uuid, consumer_uuid))
+
+    def assert_project_usage(self, project_id, expected):
+        """The project's usage is exactly expected, read once."""
+        usages = self.usages_client.list_usages(project_id)['usages']
+        self.assertEqual([], placement.usage_diff(expected, usages),
+                         'usage of project %s (class, expected, seen); see: '
+                         'openstack resource usage show %s' % (
+                             project_id, project_id))
+
     def assert_flavor_allocated(self, server, rp_uuid, flavor):
         """The server's consumer holds exactly flavor, on rp_uuid only."""
-        allocations = self.allocations_client.list_allocations(server['id'])
-        self.assertEqual(
-            {rp_uuid: placement.flavor_resources(flavor)},
-            {rp: allocation['resources']
-             for rp, allocation in allocations['allocations'].items()},
-            'allocations of server %s; see: openstack resource provider '
-            'allocation show %s' % (server['id'], server['id']))
-        self.assertEqual(server['tenant_id'], allocations['project_id'])
+        self.assert_allocations(server['id'], {
+            rp_uuid: placement.flavor_resources(flavor)})
+        self.assertEqual(server['tenant_id'],
+                         self.allocations_client.list_allocations(
+                             server['id'])['project_id'])

@@ -97,6 +97,15 @@ AllocationGroup = [
                min=1,
                help='Seconds between two polls of Placement or the compute '
                     'services API. Defaults to [compute] build_interval.'),
+    cfg.ListOpt('known_nova_defects',
+                default=[],
+                help='Nova defects this cloud is known to have, by the '
+                     'names the plugin gives them (see the tests page). A '
+                     'test of a listed defect is reported as an expected '
+                     'failure while the defect reproduces exactly as '
+                     'described, and fails once Nova is fixed, asking to '
+                     'remove the name; a test of an unlisted defect fails '
+                     'with its leak report and the Nova code path.'),
 ]
 
 

@@ -38,20 +38,27 @@ def usage_table(rows, extra_header=None):
     return [line % header] + [line % tuple(row) for row in rows]
 
 
-def consumer_finding(consumer_uuid, role, allocations_body, host_by_rp):
+def consumer_finding(consumer_uuid, role, allocations_body, holdings,
+                     host_by_rp):
+    """A consumer that does not hold what it should (usually: nothing)."""
     allocations = allocations_body.get('allocations', {})
-    if not allocations:
-        return None
     lines = ['owned by project %s, user %s' % (
         allocations_body.get('project_id', '?'),
-        allocations_body.get('user_id', '?'))]
-    for rp_uuid in sorted(allocations):
-        lines.append('provider %s (%s): %s' % (
+        allocations_body.get('user_id', '?'))] if allocations else []
+    for rp_uuid in sorted(set(allocations) | set(holdings)):
+        held = allocations.get(rp_uuid, {}).get('resources', {})
+        lines.append('provider %s (%s): %s%s' % (
             rp_uuid, host_by_rp.get(rp_uuid, 'unknown host'),
-            placement.format_amounts(allocations[rp_uuid]['resources'])))
+            placement.format_amounts(held),
+            '' if not holdings else ', expected %s' %
+            placement.format_amounts(holdings.get(rp_uuid, {}))))
+    if holdings:
+        subject = '%s %s does not hold what it should' % (
+            role, consumer_uuid)
+    else:
+        subject = '%s %s still has allocations' % (role, consumer_uuid)
     return Finding(
-        'consumer', '%s %s still has allocations' % (role, consumer_uuid),
-        lines,
+        'consumer', subject, lines,
         ['openstack resource provider allocation show %s' % consumer_uuid])
 
 

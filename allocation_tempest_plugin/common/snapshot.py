@@ -29,8 +29,6 @@ test's projects use exactly what they used before the test (dynamic
 credentials give each test class projects of its own).
 """
 
-import time
-
 from allocation_tempest_plugin.common import leak_report
 from allocation_tempest_plugin.common import placement
 from allocation_tempest_plugin.common import waiters
@@ -48,12 +46,14 @@ class PlacementSnapshot(object):
         self.owner = owner
         self.project_ids = sorted(set(project_ids))
         # False when the project may be shared (pre-provisioned
-        # credentials): its usage is then context only.
+        # credentials): its usage is then not compared.
         self.compare_projects = compare_projects
         self.hosts = {}            # rp uuid -> host
         self.before = {}           # rp uuid -> {consumer: resources}
         self.project_before = {}   # project -> usages
-        self.consumers = {}        # tracked consumer uuid -> role
+        # consumer uuid -> (role, {rp uuid: resources} it must hold at the
+        # end, project); {} for a consumer that must be gone.
+        self.expected = {}
         self.exclusive = set()     # rp uuids the test holds exclusively
         self._project_of = {}      # consumer uuid -> project (cache)
 
@@ -71,12 +71,28 @@ class PlacementSnapshot(object):
 
     def track(self, consumer_uuid, role='server'):
         """A consumer the test created: it must hold nothing at the end."""
-        self.consumers[consumer_uuid] = role
+        self.expect(consumer_uuid, {}, role)
 
-    def expect_held(self, project_id, resources):
-        """The test's project keeps resources on purpose (a live server)."""
-        self.project_before[project_id] = placement.add_resources(
-            self.project_before[project_id], resources)
+    def keep(self, consumer_uuid, role='server'):
+        """A live consumer of the test's that must keep what it held.
+
+        Compared with what capture() saw on the captured providers.
+        """
+        self.expect(consumer_uuid, {
+            rp_uuid: allocations[consumer_uuid]
+            for rp_uuid, allocations in self.before.items()
+            if consumer_uuid in allocations}, role)
+
+    def expect(self, consumer_uuid, holdings, role='server',
+               project_id=None):
+        """consumer_uuid must hold exactly holdings ({rp: resources}).
+
+        Its project's usage is then expected to change by what it holds
+        more (or less) than at capture().
+        """
+        self.expected[consumer_uuid] = (role, holdings)
+        if project_id:
+            self._project_of[consumer_uuid] = project_id
 
     def hold_exclusively(self, rp_uuid):
         """From now on every change on rp_uuid is the test's to answer for.
@@ -115,19 +131,44 @@ class PlacementSnapshot(object):
     def leaks(self):
         """Findings at the three levels, read once now; [] when clean."""
         findings = []
-        for consumer_uuid, role in sorted(self.consumers.items()):
-            findings.append(leak_report.consumer_finding(
-                consumer_uuid, role,
-                self.allocations_client.list_allocations(consumer_uuid),
-                self.hosts))
+        for consumer_uuid, (role, holdings) in sorted(self.expected.items()):
+            findings.append(self._consumer_finding(consumer_uuid, role,
+                                                   holdings))
         for rp_uuid in sorted(self.before):
             findings.append(self._provider_finding(rp_uuid))
         if self.compare_projects:
             for project_id in self.project_ids:
                 findings.append(leak_report.project_finding(
-                    project_id, self.project_before[project_id],
+                    project_id, self._project_expected(project_id),
                     self._project_usages(project_id)))
         return [finding for finding in findings if finding]
+
+    def _consumer_finding(self, consumer_uuid, role, holdings):
+        body = self.allocations_client.list_allocations(consumer_uuid)
+        if body.get('project_id'):
+            self._project_of[consumer_uuid] = body['project_id']
+        held = {rp: allocation['resources']
+                for rp, allocation in body['allocations'].items()}
+        if held == holdings:
+            return None
+        return leak_report.consumer_finding(consumer_uuid, role, body,
+                                            holdings, self.hosts)
+
+    def _project_expected(self, project_id):
+        """The project's usage before, plus what expected consumers add."""
+        expected = dict(self.project_before[project_id])
+        for consumer, (_, holdings) in self.expected.items():
+            if not holdings or self._project_of.get(consumer) != project_id:
+                continue
+            at_capture = [allocations[consumer]
+                          for allocations in self.before.values()
+                          if consumer in allocations]
+            for rc, amount in placement.add_resources(
+                    *holdings.values()).items():
+                expected[rc] = expected.get(rc, 0) + amount
+            for rc, amount in placement.add_resources(*at_capture).items():
+                expected[rc] = expected.get(rc, 0) - amount
+        return expected
 
     def _provider_finding(self, rp_uuid):
         before = self.before[rp_uuid]
@@ -136,10 +177,20 @@ class PlacementSnapshot(object):
         ours, others = [], []
         for consumer in sorted(set(before) | set(now)):
             was, is_now = before.get(consumer, {}), now.get(consumer, {})
+            if consumer in self.expected:
+                should = self.expected[consumer][1].get(rp_uuid, {})
+                if placement.usage_diff(should, is_now):
+                    ours.append((consumer, self._project_of.get(consumer),
+                                 was, is_now))
+                continue
             if not placement.usage_diff(was, is_now):
                 continue
             project = None if not is_now else self.project_of(consumer)
-            if self._is_ours(consumer, project, was, is_now, exclusive):
+            # A consumer that went away freed its resources: whoever it
+            # was, that is not a leak. One that is new or grew is the
+            # test's leak if its project is the test's, or if it appeared
+            # on a held host, where nothing may.
+            if is_now and (exclusive or project in self.project_ids):
                 ours.append((consumer, project, was, is_now))
             else:
                 others.append((consumer, project, was, is_now))
@@ -148,28 +199,14 @@ class PlacementSnapshot(object):
             placement.usages_of(before), placement.usages_of(now), ours,
             others)
 
-    def _is_ours(self, consumer, project, was, is_now, exclusive):
-        if consumer in self.consumers:
-            # Tracked consumers must be gone; holding anything is a leak.
-            return bool(is_now)
-        if not is_now:
-            # A consumer that went away freed its resources: whoever it
-            # was, that is not a leak.
-            return False
-        # New or grown: a leak if it is the test's (its project), or on a
-        # held host, where nothing may appear.
-        return exclusive or project in self.project_ids
-
     def wait_clean(self, timeout, interval):
         """Poll leaks() until clean or timeout; the last findings.
 
         With timeout 0, one read: right after a local delete, where a
         compute that is only forced down would heal a leak if we polled.
         """
-        deadline = time.monotonic() + timeout
         outcome = waiters.wait_for(
-            self.leaks, lambda findings: not findings,
-            max(0, deadline - time.monotonic()), interval)
+            self.leaks, lambda findings: not findings, timeout, interval)
         return outcome.value
 
     def report(self, findings, context):

@@ -22,6 +22,7 @@ import contextlib
 import datetime
 
 from oslo_log import log as logging
+from tempest.common import waiters as tempest_waiters
 from tempest import config
 from tempest.lib.common import api_version_request
 from tempest.lib import decorators
@@ -244,3 +245,27 @@ class DisruptiveTestBase(base.AdminAllocationTestBase):
                         instances=original['instances'])
         quotas_client.update_quota_set(project_id, cores=-1, ram=-1,
                                        instances=-1)
+
+
+class MultiComputeTestBase(DisruptiveTestBase):
+    """Two computes: host_a is the one disrupted, host_b the other."""
+
+    def setUp(self):
+        super(MultiComputeTestBase, self).setUp()
+        self.host_a = self.disruptable_host()
+        others = [host for host in self.available_hosts()
+                  if host != self.host_a]
+        if not others:
+            raise self.skipException('needs a second up and enabled '
+                                     'compute besides %s' % self.host_a)
+        self.host_b = others[0]
+        self.rp_a = self.provider_for_host(self.host_a)
+        self.rp_b = self.provider_for_host(self.host_b)
+
+    def evacuate(self, server_id, host=None):
+        """Evacuate server_id (to host, or where the scheduler says)."""
+        kwargs = {'host': host} if host else {}
+        self.admin_servers_client.evacuate_server(server_id, **kwargs)
+        tempest_waiters.wait_for_server_status(
+            self.admin_servers_client, server_id, self.evacuated_status())
+        return self.admin_servers_client.show_server(server_id)['server']

@@ -85,7 +85,11 @@ class ValidatingClient(rest_client.RestClient):
                     timeout=self.http_obj.connection_pool_kw.get('timeout'),
                     reason=error, **describe)
             raise exceptions.ApiConnectionError(reason=error, **describe)
-        schema = validation.select_schema(versioned_schemas, microversion)
         describe['status'] = resp.status
+        if versioned_schemas is None:
+            # 204 No Content: anything in the body is a broken answer.
+            validation.check_no_body(raw_body, describe)
+            return rest_client.ResponseBody(resp)
+        schema = validation.select_schema(versioned_schemas, microversion)
         data = validation.parse_and_validate(schema, raw_body, describe)
         return rest_client.ResponseBody(resp, data)

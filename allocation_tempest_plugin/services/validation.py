@@ -45,6 +45,16 @@ def _offending_path(error):
     return path
 
 
+def check_no_body(body, describe):
+    """A 204 answer must carry nothing."""
+    if isinstance(body, bytes):
+        body = body.decode('utf-8', 'replace')
+    if body and body.strip():
+        raise exceptions.InvalidResponse(
+            path='$', reason='expected no body, got %r' % body[:200],
+            **describe)
+
+
 def parse_and_validate(schema, body, describe):
     """Decode body as JSON and validate it against schema.
 

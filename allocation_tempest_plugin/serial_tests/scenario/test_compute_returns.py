@@ -9,9 +9,15 @@
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
 # License for the specific language governing permissions and limitations
 # under the License.
+from oslo_utils import uuidutils
+from tempest import config
+from tempest.lib.common.utils import test_utils
 from tempest.lib import decorators
 
+from allocation_tempest_plugin.common import placement
 from allocation_tempest_plugin.serial_tests import base
+
+CONF = config.CONF
 
 
 @decorators.serial
@@ -20,9 +26,25 @@ class ComputeReturnsTest(base.DisruptiveTestBase):
 
     Nova's second regression test for bug 1679750 restarts the compute
     and lets its resource tracker run: it must neither resurrect the
-    deleted server's allocations nor leak any, and the capacity must be
-    usable again.
+    deleted server's allocations nor leak any, must keep what is still
+    alive, and the capacity must be usable again.
     """
+
+    def _local_delete_beside_a_neighbour(self, stop_process):
+        """Delete one of two servers on a host locally; the host returns.
+
+        The neighbour lives on through the delete and the return and must
+        keep exactly its allocations.
+        """
+        host = self.disruptable_host()
+        neighbour = self.boot_server(host=host)
+        owned = self.placement_snapshot(host)
+        owned.keep(neighbour['id'], 'neighbour')
+        server = self.boot_server(host=host)
+        owned.track(server['id'])
+        with self.disrupted(host, owned, stop_process=stop_process) as guard:
+            self.delete_locally(server['id'], guard)
+        return host, owned, server, guard.restored_service
 
     @decorators.idempotent_id('c5fa5771-526c-4c1d-aa53-bfd058a51a16')
     @decorators.attr(type='slow')
@@ -32,18 +54,15 @@ class ComputeReturnsTest(base.DisruptiveTestBase):
 
         Wait until the compute has heartbeated, on its own, for a whole
         update_resources_interval after it was restored, so its resource
-        tracker has run; nothing of the test's is left in Placement, and a
-        server sized to all the free capacity boots on that host (one
-        leaked unit would make it fail).
+        tracker has run; nothing of the deleted server is left, the
+        neighbour keeps exactly its allocations, and a server sized to all
+        the free capacity boots on that host (one leaked unit would make
+        it fail).
         """
-        host = self.disruptable_host()
-        owned = self.placement_snapshot(host)
-        server = self.boot_server(host=host)
-        owned.track(server['id'])
-        with self.disrupted(host, owned) as guard:
-            self.delete_locally(server['id'], guard)
+        host, owned, _, restored = self._local_delete_beside_a_neighbour(
+            stop_process=False)
 
-        self.wait_for_resource_tracker(host, guard.restored_service)
+        self.wait_for_resource_tracker(host, restored)
         self.assert_placement_clean(
             owned, 'after the resource tracker of %s ran' % host)
         self.boot_into_whole_free_capacity(host)
@@ -55,19 +74,56 @@ class ComputeReturnsTest(base.DisruptiveTestBase):
         """The seed's variant: the compute process really stops and starts.
 
         compute_stop_command stops nova-compute, the service is forced
-        down, the server is deleted locally and compute_start_command
-        starts it again. A compute runs its startup resource update before
-        its first heartbeat, which the guard waits for (one the plugin did
-        not cause); nothing of the test's is then left in Placement and the
+        down, one of two servers is deleted locally and
+        compute_start_command starts it again. A compute runs its startup
+        resource update before its first heartbeat, which the guard waits
+        for (one the plugin did not cause); nothing of the deleted server
+        is then left, the neighbour keeps exactly its allocations, and the
         whole free capacity boots there.
         """
-        host = self.disruptable_host()
-        owned = self.placement_snapshot(host)
-        server = self.boot_server(host=host)
-        owned.track(server['id'])
-        with self.disrupted(host, owned, stop_process=True) as guard:
-            self.delete_locally(server['id'], guard)
+        host, owned, _, _ = self._local_delete_beside_a_neighbour(
+            stop_process=True)
 
         self.assert_placement_clean(
             owned, 'after nova-compute on %s restarted' % host)
         self.boot_into_whole_free_capacity(host)
+
+    @decorators.idempotent_id('0f6d9b3c-4e2a-4c71-b8e5-9a1d7c3f2e48')
+    @decorators.attr(type='slow')
+    def test_resource_tracker_heals_only_deleted_servers(self):
+        """The returning compute removes what is a deleted server's only.
+
+        After a local delete and the compute's return, the test re-creates
+        the deleted server's allocation (PUT /allocations, 1.28) and makes
+        one for a uuid that never was a server. Within one
+        update_resources_interval the resource tracker removes the first
+        (_remove_deleted_instances_allocations: a deleted instance) and
+        keeps the second (no instance by that uuid: it could be a build).
+        """
+        host, owned, server, _ = self._local_delete_beside_a_neighbour(
+            stop_process=False)
+        rp_uuid = self.provider_for_host(host)
+        flavor = placement.flavor_resources(self.flavor)
+        stranger = uuidutils.generate_uuid()
+        self.addCleanup(test_utils.call_and_ignore_notfound_exc,
+                        self.allocations_client.delete_allocations, stranger)
+        # The stranger first: the resource tracker pass that removes the
+        # server's allocation then listed the stranger's too.
+        for consumer in (stranger, server['id']):
+            self.allocations_client.update_allocations(
+                consumer, {rp_uuid: flavor}, server['tenant_id'],
+                self.os_admin.credentials.user_id)
+
+        healed = self.wait_until(
+            lambda: not self.allocations_client.list_allocations(
+                server['id'])['allocations'],
+            CONF.allocation.resource_tracker_interval)
+        self.assertTrue(healed, 'the resource tracker of %s did not remove '
+                        'the re-created allocation of deleted server %s '
+                        'within %s s' % (host, server['id'], self.wait_timeout
+                                         + CONF.allocation.
+                                         resource_tracker_interval))
+        self.assert_allocations(stranger, {rp_uuid: flavor})
+        self.allocations_client.delete_allocations(stranger)
+        self.assert_placement_clean(
+            owned, 'after the resource tracker of %s healed' % host)

@@ -43,3 +43,9 @@ class ComputeServicesClient(base.ValidatingClient):
         return self._request_validated(
             'update_service', 'PUT', '/os-services/%s' % service_id,
             compute_services.update_service, body=json.dumps(fields))
+
+    def delete_service(self, service_id):
+        """DELETE /os-services/{id} (204); only the guard may call it."""
+        return self._request_validated(
+            'delete_service', 'DELETE', '/os-services/%s' % service_id,
+            None, expected_status=204)

@@ -195,11 +195,25 @@ class SnapshotTest(testtools.TestCase):
         self.assertEqual(['provider', 'project'],
                          [f.level for f in self.owned.leaks()])
 
-    def test_project_expected_to_keep_a_live_server(self):
-        self.owned.capture({})
+    def test_kept_server_that_lost_its_allocations_is_a_leak(self):
         self._boot()
-        self.owned.expect_held('proj', {'VCPU': 1, 'MEMORY_MB': 128})
+        self.owned.capture({RP: 'compute1'})
+        self.owned.keep(SERVER)
         self.assertEqual([], self.owned.leaks())
+        self.placement.free(SERVER)
+        self.assertEqual(['consumer', 'provider', 'project'],
+                         [f.level for f in self.owned.leaks()])
+
+    def test_server_expected_to_live_on_elsewhere(self):
+        # An evacuated server: on the destination only, counted once.
+        rp_b = 'b0b0b0b0-0000-4000-8000-000000000000'
+        self.owned.capture({RP: 'compute1', rp_b: 'compute2'})
+        self._boot(rp=rp_b)
+        self.owned.expect(SERVER, {rp_b: {'VCPU': 1, 'MEMORY_MB': 128}})
+        self.assertEqual([], self.owned.leaks())
+        self._boot()   # still on the source too: a leak at every level
+        self.assertEqual(['consumer', 'provider', 'project'],
+                         [f.level for f in self.owned.leaks()])
 
     def test_shared_project_is_not_compared(self):
         owned = snapshot.PlacementSnapshot(
@@ -216,8 +230,8 @@ class SnapshotTest(testtools.TestCase):
         reads = self.placement.reads
         findings = self.owned.wait_clean(0, 1)
         self.assertEqual(3, len(findings))
-        # consumer, provider, the new consumer's project, project usage.
-        self.assertEqual(reads + 4, self.placement.reads)
+        # consumer (which also names its project), provider, project.
+        self.assertEqual(reads + 3, self.placement.reads)
 
     def test_cost_does_not_grow_with_foreign_consumers_at_baseline(self):
         for i in range(50):

@@ -109,6 +109,46 @@ class LocalDeleteTest(base.DisruptiveTestBase):
                 self.admin_servers_client, server_id,
                 force_shelve_offload=True))
 
+    @decorators.idempotent_id('5f0b8f1e-3f44-4d53-a0d5-3c8b9a4f6e21')
+    @decorators.related_bug('1679750')
+    def test_local_delete_suspended_server(self):
+        """A suspended server keeps its claims; a local delete frees them."""
+        if not CONF.compute_feature_enabled.suspend:
+            raise self.skipException(
+                '[compute-feature-enabled] suspend is off')
+        self._local_delete_in_state('SUSPENDED',
+                                    self.admin_servers_client.suspend_server)
+
+    @decorators.idempotent_id('9d3c2a57-61a8-4c0e-8a0f-2b7f4e8d1c36')
+    @decorators.related_bug('1679750')
+    def test_local_delete_rescued_server(self):
+        """A server in rescue holds its flavor; a local delete frees it."""
+        if not CONF.compute_feature_enabled.rescue:
+            raise self.skipException('[compute-feature-enabled] rescue is off')
+        self._local_delete_in_state(
+            'RESCUE', lambda server_id:
+                self.admin_servers_client.rescue_server(server_id))
+
+    @decorators.idempotent_id('c1b7e2d4-8a35-4f6b-9e0c-7d2a5b3f8e90')
+    @decorators.related_bug('1679750')
+    def test_local_delete_shelved_server(self):
+        """A shelved but not offloaded server still holds its host's claims.
+
+        Only where the cloud keeps shelved servers on their host
+        ([compute] shelved_offload_time = -1, as nova.conf says); a local
+        delete must free them like any other state's.
+        """
+        if not CONF.compute_feature_enabled.shelve:
+            raise self.skipException('[compute-feature-enabled] shelve is off')
+        if CONF.compute.shelved_offload_time >= 0:
+            raise self.skipException(
+                'the cloud offloads shelved servers after %s s ([compute] '
+                'shelved_offload_time); a SHELVED server needs -1' %
+                CONF.compute.shelved_offload_time)
+        self._local_delete_in_state(
+            'SHELVED', lambda server_id: compute.shelve_server(
+                self.admin_servers_client, server_id))
+
     @decorators.idempotent_id('24daf3bf-94b0-4e16-9777-64245e6a0a51')
     @decorators.related_bug('1679750')
     def test_local_delete_verify_resize_server(self):

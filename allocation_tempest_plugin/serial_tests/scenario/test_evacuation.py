@@ -1,0 +1,142 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+from tempest.common import waiters as tempest_waiters
+from tempest.lib import decorators
+from tempest.lib import exceptions as lib_exc
+
+from allocation_tempest_plugin.common import placement
+from allocation_tempest_plugin.serial_tests import base
+
+
+@decorators.serial
+class EvacuationTest(base.MultiComputeTestBase):
+    """The whole life of an evacuation, as Placement must see it.
+
+    While the source is down after an evacuation, the server's consumer
+    holds its flavor on both providers (bugs 1709902, 1721652); the source
+    removes its part when its nova-compute starts again
+    (_destroy_evacuated_instances), and until then Nova refuses to clear
+    forced_down on it (bug 1922053).
+    """
+
+    @decorators.idempotent_id('ac206d82-4556-4684-95d4-30da1e37b4b2')
+    @decorators.attr(type='slow')
+    @decorators.related_bug('1709902')
+    @decorators.related_bug('1721652')
+    @decorators.related_bug('1922053')
+    def test_evacuate_moves_allocations_to_destination(self):
+        """Both hosts hold the flavor until the fenced source returns.
+
+        A's nova-compute is stopped and forced down and the server is
+        evacuated to B. While A is down its consumer holds exactly the
+        flavor on A and on B, and the project's usage counts it twice;
+        clearing forced_down on A is refused (400). Once A has started
+        again (the guard waits for its own heartbeat, then restores), the
+        consumer holds the flavor on B only and A is at its baseline.
+        """
+        owned = self.placement_snapshot(self.host_a, self.host_b)
+        server = self.boot_server(host=self.host_a)
+        flavor = placement.flavor_resources(self.flavor)
+        project_id = server['tenant_id']
+        project_before = owned.project_before[project_id]
+
+        with self.disrupted(self.host_a, owned, stop_process=True) as guard:
+            server = self.evacuate(server['id'], self.host_b)
+            self.assertEqual(self.host_b, server['OS-EXT-SRV-ATTR:host'])
+            self.assert_allocations(server['id'], {self.rp_a: flavor,
+                                                   self.rp_b: flavor})
+            self.assert_project_usage(project_id, placement.add_resources(
+                project_before, flavor, flavor))
+            refused = guard.try_clear_forced_down()
+            self.assertIsInstance(
+                refused, lib_exc.BadRequest,
+                'Nova let forced_down be cleared on %s while the evacuation '
+                'of %s from it was still "done" (bug 1922053 guards '
+                'against this)' % (self.host_a, server['id']))
+
+        owned.expect(server['id'], {self.rp_b: flavor},
+                     project_id=project_id)
+        self.assert_placement_clean(
+            owned, 'evacuation of %s from %s to %s, source back' % (
+                server['id'], self.host_a, self.host_b))
+
+    @decorators.idempotent_id('3a7f0c9e-2b1d-4e85-9c6a-5d8e1f2b4a70')
+    @decorators.attr(type='slow')
+    @decorators.related_bug('1794996')
+    def test_delete_evacuated_server_while_source_down(self):
+        """Deleted while the source is still down: both providers clean.
+
+        The server is evacuated from a stopped A to B and deleted there
+        before A returns. Its consumer, which held the flavor on both
+        providers, must be gone everywhere, and A's nova-compute must
+        still start and report up (the guard's restore proves it) with
+        nothing of the test's left on either host.
+        """
+        owned = self.placement_snapshot(self.host_a, self.host_b)
+        server = self.boot_server(host=self.host_a)
+        owned.track(server['id'])
+
+        with self.disrupted(self.host_a, owned, stop_process=True):
+            self.evacuate(server['id'], self.host_b)
+            self.delete_server_and_wait(server['id'])
+            self.assert_placement_clean(
+                owned, 'evacuated server %s deleted on %s while %s is '
+                'down' % (server['id'], self.host_b, self.host_a))
+
+        self.assert_placement_clean(
+            owned, 'after %s returned' % self.host_a)
+
+    @decorators.idempotent_id('e5c4d2a1-7b6f-4a38-8d0e-1f9c3b5a7e62')
+    @decorators.attr(type='slow')
+    @decorators.related_bug('1713783')
+    def test_evacuation_without_valid_host_keeps_source(self):
+        """An evacuation that finds no host changes nothing in Placement.
+
+        A is stopped and forced down, and B, the only other compute, is
+        forced down too, so the scheduler has no valid destination. The
+        evacuation fails; the server stays on A with exactly its flavor
+        there, nothing on B.
+        """
+        owned = self.placement_snapshot(self.host_a, self.host_b)
+        server = self.boot_server(host=self.host_a)
+        flavor = placement.flavor_resources(self.flavor)
+        owned.expect(server['id'], {self.rp_a: flavor},
+                     project_id=server['tenant_id'])
+
+        with self.disrupted(self.host_b, owned), \
+                self.disrupted(self.host_a, owned, stop_process=True):
+            self.admin_servers_client.evacuate_server(server['id'])
+            self.wait_for_failed_evacuation(server['id'])
+            server = self.admin_servers_client.show_server(
+                server['id'])['server']
+            self.assertEqual(self.host_a, server['OS-EXT-SRV-ATTR:host'])
+            self.assert_placement_clean(
+                owned, 'failed evacuation of %s from %s' % (
+                    server['id'], self.host_a))
+
+        self.assert_placement_clean(owned, 'after both computes returned')
+
+    def wait_for_failed_evacuation(self, server_id):
+        """Wait for the evacuation migration of server_id to end in error."""
+        def failed():
+            migrations = self.os_admin.migrations_client.list_migrations(
+                instance_uuid=server_id,
+                migration_type='evacuation')['migrations']
+            return bool(migrations) and migrations[-1]['status'] in (
+                'error', 'failed')
+        if not self.wait_until(failed):
+            self.fail('the evacuation of %s did not fail within %s s' % (
+                server_id, self.wait_timeout))
+        # The conductor puts the server in ERROR when no host is valid.
+        tempest_waiters.wait_for_server_status(
+            self.admin_servers_client, server_id, 'ERROR',
+            raise_on_error=False)
