@@ -25,6 +25,7 @@ from tempest.lib.common.utils import test_utils
 from tempest.lib import exceptions as lib_exc
 
 from allocation_tempest_plugin.common import hosts
+from allocation_tempest_plugin.common import known_defects
 from allocation_tempest_plugin.common import placement
 from allocation_tempest_plugin.common import snapshot
 from allocation_tempest_plugin.common import waiters
@@ -241,6 +242,24 @@ class AdminAllocationTestBase(AllocationTestBase,
                          'usage of project %s (class, expected, seen); see: '
                          'openstack resource usage show %s' % (
                              project_id, project_id))
+
+    def judge_known_defect(self, name, needs_met, reproduces, report):
+        """Pass, expected failure or failure for Nova defect name.
+
+        See common/known_defects.py: a listed defect that reproduces as
+        described is a testtools expected failure (xfail), with its
+        description in the result; one that no longer reproduces fails
+        asking to unlist it.
+        """
+        verdict = known_defects.judge(
+            name, name in CONF.allocation.known_nova_defects, needs_met,
+            reproduces, report)
+        if verdict.kind == known_defects.Verdict.PASS:
+            return
+        if verdict.kind == known_defects.Verdict.EXPECTED:
+            self.expectFailure(verdict.message, self.fail, verdict.message)
+            return
+        self.fail(verdict.message)
 
     def assert_flavor_allocated(self, server, rp_uuid, flavor):
         """The server's consumer holds exactly flavor, on rp_uuid only."""

@@ -26,6 +26,7 @@ import threading
 import uuid
 
 from oslo_log import log as logging
+from tempest.lib import exceptions as lib_exc
 
 from allocation_tempest_plugin.common import commands
 from allocation_tempest_plugin.common import heartbeat
@@ -79,6 +80,7 @@ class ComputeDisruption(object):
         self.expired = False
         self.restored = False
         self.restored_service = None
+        self.service_deleted = False
         self._lock = threading.Lock()
         self._timer = None
         self._previous_sigterm = None
@@ -161,6 +163,40 @@ class ComputeDisruption(object):
                     {k: service.get(k) for k in
                      RECORDED_FIELDS + ('state',)}))
         return service
+
+    def try_clear_forced_down(self):
+        """Ask Nova to clear forced_down now; the error it answers, or None.
+
+        For tests of Nova's refusal (400 while evacuations from the host
+        are "done", bug 1922053). If Nova accepts, the guard forces the
+        service down again at once: it still holds the host.
+        """
+        try:
+            self.services_client.update_service(self.service_id,
+                                                forced_down=False)
+        except lib_exc.RestClientException as error:
+            return error
+        self.services_client.update_service(self.service_id,
+                                            forced_down=True)
+        return None
+
+    def try_delete_service(self):
+        """Ask Nova to delete the held service; the error it answers, or None.
+
+        For tests of Nova's refusal (409 while the host has servers or
+        migrations in progress). None means Nova deleted it: nothing the
+        guard does can bring the service record back (a restart of that
+        nova-compute registers it again), and restore() will say so.
+        """
+        try:
+            self.services_client.delete_service(self.service_id)
+        except lib_exc.RestClientException as error:
+            return error
+        self.service_deleted = True
+        LOG.error('Nova deleted %s on %s although it was asked to refuse; '
+                  'restart that nova-compute to register it again',
+                  hosts.COMPUTE_BINARY, self.host)
+        return None
 
     def _arm_deadline(self):
         if threading.current_thread() is threading.main_thread():

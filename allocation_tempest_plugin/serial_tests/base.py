@@ -156,14 +156,19 @@ class DisruptiveTestBase(base.AdminAllocationTestBase):
         of a compute; a compute that terminated it itself means the check
         that follows would prove nothing about nova-api.
         """
+        self.assert_service_reads_down(guard)
+        self.delete_server_and_wait(server_id)
+        self.assert_deleted_locally(server_id, guard.host)
+
+    def assert_service_reads_down(self, guard):
+        """The held service reads down now, still carrying our marker."""
         service = guard.confirm_held()
         if service['state'] != 'down':
             self.fail('premise: nova-compute on %s reads state=%s, not down, '
                       'right before the delete; nova-api would not delete '
                       'locally (service: %s)' % (guard.host, service['state'],
                                                  service))
-        self.delete_server_and_wait(server_id)
-        self.assert_deleted_locally(server_id, guard.host)
+        return service
 
     def assert_deleted_locally(self, server_id, host):
         """The delete action of server_id ran in nova-api alone.

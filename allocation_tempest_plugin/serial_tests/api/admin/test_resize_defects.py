@@ -1,0 +1,129 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+from tempest.common import waiters as tempest_waiters
+from tempest.lib import decorators
+from tempest.lib import exceptions as lib_exc
+
+from allocation_tempest_plugin.serial_tests import base
+
+
+@decorators.serial
+class ResizeDeleteDefectsTest(base.DisruptiveTestBase):
+    """Deletes of a resized server that Nova 34 gets wrong.
+
+    Each test expects what a user needs; where Nova does not deliver it,
+    the test reports the defect by name (common/known_defects.py) and,
+    when the cloud lists it in [allocation] known_nova_defects, is an
+    expected failure only while the defect reproduces as described.
+    """
+
+    def _resized_server(self):
+        """A server in VERIFY_RESIZE: (host it came from, snapshot, ids)."""
+        self.skip_unless_resize()
+        source = self.disruptable_host()
+        owned = self.placement_snapshot(*self.up_hosts())
+        server = self.boot_server(host=source)
+        owned.track(server['id'])
+        migration_uuid = self.resize_to_verify(server['id'])
+        owned.track(migration_uuid, 'migration')
+        return source, owned, server, migration_uuid
+
+    @decorators.idempotent_id('b8e3f1a2-6c4d-4e7b-9a05-d2c7e1f3a896')
+    @decorators.attr(type='slow')
+    def test_delete_verify_resize_server_with_source_stopped(self):
+        """The source compute is stopped: the delete must not leak.
+
+        A user needs the delete to succeed with the server's and the
+        migration's allocations released, or to be refused cleanly. Nova
+        34 first confirms the resize with a synchronous RPC to the source
+        compute; with it stopped, DELETE answers 500 after
+        rpc_response_timeout and both consumers keep their allocations
+        (known defect verify-resize-delete-source-down).
+        """
+        source, owned, server, migration_uuid = self._resized_server()
+
+        with self.disrupted(source, owned, stop_process=True) as guard:
+            self.assert_service_reads_down(guard)
+            try:
+                self.admin_servers_client.delete_server(server['id'])
+                answer = 'accepted'
+            except lib_exc.ServerFault as error:
+                answer = error
+            except lib_exc.ClientRestClientException as error:
+                answer = 'refused cleanly (%s)' % error.resp.status
+            if answer == 'accepted':
+                tempest_waiters.wait_for_server_termination(
+                    self.admin_servers_client, server['id'])
+            findings = owned.leaks()
+
+        left = {finding.subject for finding in findings
+                if finding.level == 'consumer'}
+        report = 'DELETE answered: %s\n%s' % (
+            answer, owned.report(findings, 'delete of VERIFY_RESIZE server '
+                                 '%s with its source %s stopped' % (
+                                     server['id'], source))
+            if findings else 'nothing leaked')
+        self.judge_known_defect(
+            'verify-resize-delete-source-down',
+            needs_met=not findings and not isinstance(answer,
+                                                      lib_exc.ServerFault),
+            reproduces=(isinstance(answer, lib_exc.ServerFault) and
+                        len(left) == 2),
+            report=report)
+
+    def _delete_error_after_resize(self, locally):
+        source, owned, server, migration_uuid = self._resized_server()
+        self.admin_servers_client.reset_state(server['id'], state='error')
+        tempest_waiters.wait_for_server_status(
+            self.admin_servers_client, server['id'], 'ERROR',
+            raise_on_error=False)
+        destination = self.admin_servers_client.show_server(
+            server['id'])['server']['OS-EXT-SRV-ATTR:host']
+        if locally:
+            with self.disrupted(destination, owned) as guard:
+                self.delete_locally(server['id'], guard)
+                findings = owned.leaks()
+        else:
+            self.delete_server_and_wait(server['id'])
+            findings = owned.wait_clean(self.wait_timeout,
+                                        self.wait_interval)
+        left = [finding.subject for finding in findings
+                if finding.level == 'consumer']
+        self.judge_known_defect(
+            'error-after-resize-delete-leaks-migration',
+            needs_met=not findings,
+            reproduces=left == ['migration %s still has allocations' %
+                                migration_uuid],
+            report=owned.report(findings, '%s delete of server %s reset to '
+                                'ERROR in VERIFY_RESIZE (from %s to %s)' % (
+                                    'local' if locally else 'normal',
+                                    server['id'], source, destination))
+            if findings else 'nothing leaked')
+
+    @decorators.idempotent_id('6d2a9c4e-1f7b-4b38-a5e0-8c3d9f1b2e74')
+    def test_delete_error_server_after_resize(self):
+        """Reset to ERROR during VERIFY_RESIZE, then deleted normally.
+
+        Nova confirms a resize on delete only for vm_state RESIZED; for a
+        server an admin put in ERROR, something must still free the
+        migration's allocation of the old flavor on the source.
+        """
+        self._delete_error_after_resize(locally=False)
+
+    @decorators.idempotent_id('f4b1c7e9-3a2d-4d6e-8b50-7e9a2c1d3f58')
+    def test_local_delete_error_server_after_resize(self):
+        """Reset to ERROR during VERIFY_RESIZE, then deleted locally.
+
+        The destination compute is forced down; nova-api's local delete
+        frees the server's allocations and must free the migration's too.
+        """
+        self._delete_error_after_resize(locally=True)

@@ -1,0 +1,93 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+from tempest.common import waiters as tempest_waiters
+from tempest import config
+from tempest.lib import decorators
+from tempest.lib import exceptions as lib_exc
+
+from allocation_tempest_plugin.common import placement
+from allocation_tempest_plugin.serial_tests import base
+
+CONF = config.CONF
+
+
+@decorators.serial
+class ServiceDeleteTest(base.MultiComputeTestBase):
+    """A compute service cannot be deleted from under its servers.
+
+    DELETE /os-services/{id} deletes the host's resource provider with
+    every allocation on it; Nova must answer 409 while the host has
+    servers (bug 1763183) or migrations in progress (bug 1852610). If Nova
+    has regressed and deletes it, the test fails and the guard reports the
+    service gone: restarting that nova-compute registers it again, nothing
+    in the run can.
+    """
+
+    def _assert_delete_refused(self, host, owned, why):
+        rp_uuid = self.provider_for_host(host)
+        inventories = self.providers_client.\
+            list_resource_provider_inventories(rp_uuid)['inventories']
+        with self.disrupted(host, owned) as guard:
+            refused = guard.try_delete_service()
+            self.assertIsInstance(
+                refused, lib_exc.Conflict,
+                'DELETE of the nova-compute service of %s, which %s, was '
+                'not refused with 409 (answer: %s)' % (host, why,
+                                                       refused or 'deleted'))
+            guard.confirm_held()
+            self.assertEqual(
+                inventories, self.providers_client.
+                list_resource_provider_inventories(rp_uuid)['inventories'])
+            self.assert_placement_clean(
+                owned, 'refused delete of the service of %s' % host,
+                immediately=True)
+
+    @decorators.idempotent_id('2c9e7b41-5d3a-4f0e-b6a8-9e1d4c7f3a25')
+    @decorators.related_bug('1763183')
+    def test_service_with_a_server_is_not_deleted(self):
+        """409 while the host runs the test's server; nothing changes."""
+        owned = self.placement_snapshot(self.host_a)
+        server = self.boot_server(host=self.host_a)
+        owned.expect(server['id'], {
+            self.rp_a: placement.flavor_resources(self.flavor)},
+            project_id=server['tenant_id'])
+        self._assert_delete_refused(self.host_a, owned,
+                                    'runs server %s' % server['id'])
+
+    @decorators.idempotent_id('7a4f2e8c-9b1d-4c63-a0e5-3f8b6d2c1e97')
+    @decorators.related_bug('1852610')
+    def test_service_with_a_migration_in_progress_is_not_deleted(self):
+        """409 while a migration from the host waits in VERIFY_RESIZE.
+
+        The server is cold-migrated from A to B (2.56: to a named host),
+        so A runs no server but is the source of a migration whose
+        consumer holds the flavor on A.
+        """
+        if not CONF.compute_feature_enabled.cold_migration:
+            raise self.skipException(
+                '[compute-feature-enabled] cold_migration is off')
+        owned = self.placement_snapshot(self.host_a, self.host_b)
+        server = self.boot_server(host=self.host_a)
+        self.admin_servers_client.migrate_server(server['id'],
+                                                 host=self.host_b)
+        tempest_waiters.wait_for_server_status(
+            self.admin_servers_client, server['id'], 'VERIFY_RESIZE')
+        [migration] = self.os_admin.migrations_client.list_migrations(
+            instance_uuid=server['id'])['migrations']
+        flavor = placement.flavor_resources(self.flavor)
+        owned.expect(migration['uuid'], {self.rp_a: flavor}, 'migration',
+                     project_id=server['tenant_id'])
+        owned.expect(server['id'], {self.rp_b: flavor},
+                     project_id=server['tenant_id'])
+        self._assert_delete_refused(
+            self.host_a, owned, 'is the source of migration %s' %
+            migration['uuid'])
