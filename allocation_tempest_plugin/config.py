@@ -76,6 +76,27 @@ AllocationGroup = [
                min=1,
                help='Seconds compute_stop_command or compute_start_command '
                     'may run before the guard kills it and fails the test.'),
+    cfg.IntOpt('restore_timeout',
+               default=600,
+               min=10,
+               help='Seconds the guard keeps trying to restore a disrupted '
+                    'compute service: run compute_start_command, wait for '
+                    'a heartbeat the plugin did not cause, clear '
+                    'forced_down (Nova refuses that while evacuations from '
+                    'the host are still "done", bug 1922053) and put the '
+                    'status back. Each step is retried with backoff until '
+                    'this elapses; then the test fails naming what is left '
+                    'and the allocation-tempest-recover command that '
+                    'repairs it.'),
+    cfg.FloatOpt('claim_settle_seconds',
+                 default=3.0,
+                 min=0.1,
+                 help='After writing its marker into a compute service\'s '
+                      'disabled_reason, the guard waits this long and reads '
+                      'the service again; if another runner\'s marker is '
+                      'there, it backs off and the test is skipped. Must '
+                      'exceed the longest read-then-write round trip to '
+                      'the compute API of every runner sharing the cloud.'),
     cfg.IntOpt('resource_tracker_interval',
                default=60,
                min=1,

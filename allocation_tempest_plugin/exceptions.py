@@ -47,3 +47,52 @@ class DisruptionTimeout(DisruptionError):
     message = ('The compute service on %(host)s was disrupted longer than '
                '[allocation] max_disruption_seconds (%(seconds)s s); the '
                'guard restored it and failed the test.')
+
+
+class HostNotFree(DisruptionError):
+    """The host is not up and enabled, carries a marker, or another runner
+    claimed it first. The test base turns this into a skip: no free host.
+    """
+
+    message = 'No free host: %(reason)s'
+
+
+class HostNotExclusive(DisruptionError):
+    """After disabling, the host held something the test does not own.
+
+    The guard has restored the service; the test base turns this into a
+    skip. findings: human-readable lines, one per foreign thing found.
+    """
+
+    message = ('%(host)s holds what this test does not own, so it was '
+               'restored and not used: %(details)s')
+
+    def __init__(self, host, findings):
+        self.host = host
+        self.findings = list(findings)
+        super(HostNotExclusive, self).__init__(
+            host=host, details='; '.join(self.findings))
+
+
+class HostTakenOver(DisruptionError):
+    """Someone else changed the held service; the guard left it alone."""
+
+    message = ('nova-compute on %(host)s no longer reads as this run '
+               '(%(run_id)s) left it, so the guard did not touch it: '
+               '%(reason)s; found %(found)s')
+
+
+class RestoreFailed(DisruptionError):
+    """The restore deadline passed with part of the state not restored."""
+
+    message = ('Could not restore nova-compute on %(host)s within '
+               '[allocation] restore_timeout (%(seconds)s s): %(left)s. '
+               'Repair it with: %(repair)s')
+
+
+class CommandFailed(DisruptionError):
+    message = 'Compute command failed: %(reason)s'
+
+
+class UnsafeCommand(DisruptionError):
+    message = 'Compute command refused: %(reason)s'

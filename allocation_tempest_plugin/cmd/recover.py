@@ -22,12 +22,21 @@ def _parse(argv):
         prog='allocation-tempest-recover',
         description='Find nova-compute services that allocation_tempest_'
                     'plugin disabled (disabled_reason marker) and whose '
-                    'deadline has passed, and restore them.')
+                    'deadline has passed, and restore the state the '
+                    'marker recorded. Only hosts in [allocation] '
+                    'disruptable_hosts are touched when it is set.')
     parser.add_argument('--config-file', required=True,
                         help='tempest.conf with admin credentials')
     parser.add_argument('--force', action='store_true',
                         help='restore every marked service, even one whose '
                              'run may still be going')
+    parser.add_argument('--host', action='append', default=[],
+                        help='only this host (repeatable); a host named '
+                             'here may be restored even when it is not in '
+                             'disruptable_hosts')
+    parser.add_argument('--any-host', action='store_true',
+                        help='also act on marked hosts outside [allocation] '
+                             'disruptable_hosts')
     parser.add_argument('--dry-run', action='store_true',
                         help='print what would be restored, change nothing')
     return parser.parse_args(argv)
@@ -49,13 +58,18 @@ def main(argv=None):
         admin.compute_services_client(admin.auth_provider()),
         force=args.force, dry_run=args.dry_run,
         start_command=conf.allocation.compute_start_command,
-        command_timeout=conf.allocation.command_timeout)
+        command_timeout=conf.allocation.command_timeout,
+        disruptable_hosts=conf.allocation.disruptable_hosts,
+        any_host=args.any_host, hosts=args.host,
+        restore_timeout=conf.allocation.restore_timeout,
+        interval=conf.allocation.poll_interval or
+        conf.compute.build_interval)
     for action in actions:
         print(action.line())
     if not actions:
         print('no nova-compute service carries the '
               'allocation_tempest_plugin marker')
-    return 0
+    return 1 if any(action.failed for action in actions) else 0
 
 
 if __name__ == '__main__':

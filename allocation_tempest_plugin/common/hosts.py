@@ -12,12 +12,11 @@
 
 """Which compute host a destructive test may disrupt."""
 
-COMPUTE_BINARY = 'nova-compute'
+from allocation_tempest_plugin.common import compute_services
 
-
-def is_available(service):
-    return (service['status'] == 'enabled' and service['state'] == 'up'
-            and not service['forced_down'])
+# Owned by common/compute_services.py; kept here for existing callers.
+COMPUTE_BINARY = compute_services.BINARY
+is_available = compute_services.is_available
 
 
 def foreign_servers(servers_on_host, own_project_ids):

@@ -12,28 +12,61 @@
 
 """The disabled_reason a disrupted service carries while a test holds it.
 
-It names the plugin, the run and a deadline, so an operator who sees a
+It names the plugin, the run, a deadline and the state the guard found
+(status, forced_down, disabled_reason), so an operator who sees a
 disabled compute knows who did it and until when, and the recovery
-command can restore services a killed run left behind.
+command restores exactly what was there before, not a default.
+
+Nova keeps disabled_reason in a String(255) column and refuses a longer
+one, so the found reason is percent-encoded (no spaces, nothing that can
+be mistaken for a field) and a marker that would not fit is refused.
 """
 
+import collections
 import datetime
 import re
+from urllib import parse
 
 PREFIX = 'allocation_tempest_plugin'
+MAX_LENGTH = 255
 _FORMAT = '%Y-%m-%dT%H:%M:%SZ'
+# quote(safe='') never produces '!', so it cannot be a real reason.
+_NO_REASON = '!'
 _PATTERN = re.compile(
-    r'^%s run=(?P<run_id>[\w-]+) until=(?P<until>\S+)$' % PREFIX)
+    r'^%s run=(?P<run_id>[\w-]+) until=(?P<until>\S+)'
+    r'(?: was=(?P<status>enabled|disabled),(?P<forced>[01]),'
+    r'(?P<reason>\S*))?$' % PREFIX)
+
+Marker = collections.namedtuple('Marker', ['run_id', 'deadline', 'found'])
+
+# Markers written before the found state was recorded: the guard then
+# only ever took up, enabled services.
+_LEGACY_FOUND = {'status': 'enabled', 'disabled_reason': None,
+                 'forced_down': False}
 
 
-def make(run_id, deadline):
-    """The marker for run_id, deadline an aware UTC datetime."""
-    return '%s run=%s until=%s' % (PREFIX, run_id,
-                                   deadline.strftime(_FORMAT))
+def make(run_id, deadline, found=None):
+    """The marker for run_id, deadline an aware UTC datetime.
+
+    found: the service's status, disabled_reason and forced_down before
+    the guard changed anything. Raises ValueError when the marker would
+    not fit in Nova's disabled_reason.
+    """
+    found = found or _LEGACY_FOUND
+    reason = found['disabled_reason']
+    encoded = _NO_REASON if reason is None else parse.quote(reason, safe='')
+    text = '%s run=%s until=%s was=%s,%d,%s' % (
+        PREFIX, run_id, deadline.strftime(_FORMAT), found['status'],
+        1 if found['forced_down'] else 0, encoded)
+    if len(text) > MAX_LENGTH:
+        raise ValueError('the marker recording disabled_reason %r would '
+                         'be %d characters, more than the %d Nova keeps' %
+                         (reason, len(text), MAX_LENGTH))
+    return text
 
 
-def parse(reason):
-    """(run_id, deadline) when reason is a marker, else None."""
+def parse_marker(reason):
+    """A Marker when reason is one, else None."""
     match = _PATTERN.match(reason or '')
     if not match:
         return None
@@ -43,4 +76,24 @@ def parse(reason):
                 tzinfo=datetime.timezone.utc)
     except ValueError:
         return None
-    return match.group('run_id'), deadline
+    if match.group('status') is None:
+        found = dict(_LEGACY_FOUND)
+    else:
+        encoded = match.group('reason')
+        found = {'status': match.group('status'),
+                 'forced_down': match.group('forced') == '1',
+                 'disabled_reason': (None if encoded == _NO_REASON
+                                     else parse.unquote(encoded))}
+    return Marker(match.group('run_id'), deadline, found)
+
+
+def parse(reason):
+    """(run_id, deadline) when reason is a marker, else None."""
+    found = parse_marker(reason)
+    return None if found is None else (found.run_id, found.deadline)
+
+
+def run_of(service):
+    """The run id whose marker service carries, else None."""
+    found = parse_marker(service.get('disabled_reason'))
+    return None if found is None else found.run_id

@@ -10,71 +10,200 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""Heals compute services that a killed run left disrupted.
+"""Heals compute services that a killed run or a failed restore left.
 
-The guard writes a marker with a deadline into disabled_reason; a run
-killed with SIGKILL never restores its service. This finds marked
-services whose deadline has passed (every marked one with force) and
-puts them back to what the guard only ever disrupts: enabled, not forced
-down, its process started when a start command is configured.
+The guard writes a marker into disabled_reason that carries a deadline
+and the state it found. Recovery acts only on the exact state the guard
+leaves: its marker on a disabled service (forced down, or no longer if a
+restore got half way). It restores what the marker recorded, by the same
+steps as the guard (start the compute, wait for a heartbeat it did not
+cause, forced_down, then status), verifies the result, reports every
+other state instead of changing it, and carries on past a host it cannot
+fix. It touches only hosts this runner may disrupt
+([allocation] disruptable_hosts, when set) unless told otherwise.
 """
 
 import datetime
 
 from allocation_tempest_plugin.common import commands
-from allocation_tempest_plugin.common import hosts
+from allocation_tempest_plugin.common import compute_services
+from allocation_tempest_plugin.common import disruption
 from allocation_tempest_plugin.common import marker
+from allocation_tempest_plugin.common import retrying
 
-RESTORED_FIELDS = {'status': 'enabled', 'forced_down': False}
+RESTORE = 'restore'
 
 
 class Action(object):
-    def __init__(self, service, run_id, deadline, verdict):
+    def __init__(self, service, found, verdict):
         self.service = service
-        self.run_id = run_id
-        self.deadline = deadline
+        self.found = found
         self.verdict = verdict
 
+    @property
+    def failed(self):
+        return self.verdict.startswith('FAILED')
+
     def line(self):
+        if self.found is None:
+            return '%s %s: %s' % (self.service['host'],
+                                  self.service['binary'], self.verdict)
         return '%s %s run=%s until=%s: %s' % (
-            self.service['host'], self.service['binary'], self.run_id,
-            self.deadline.strftime('%Y-%m-%dT%H:%M:%SZ'), self.verdict)
+            self.service['host'], self.service['binary'],
+            self.found.run_id,
+            self.found.deadline.strftime('%Y-%m-%dT%H:%M:%SZ'),
+            self.verdict)
 
 
-def plan(services, now, force=False):
-    """Actions for every service carrying the marker, expired or not."""
+def _verdict(service, found, now, force, allowed_hosts):
+    if not commands.valid_host(service['host']):
+        return ('left alone: %r is not a plain host name' %
+                service['host'])
+    if allowed_hosts and service['host'] not in allowed_hosts:
+        return ('skip: not in [allocation] disruptable_hosts %s (use '
+                '--any-host)' % sorted(allowed_hosts))
+    if service['status'] != 'disabled':
+        return ('left alone: carries the marker but is %s, not a state '
+                'the guard leaves' % service['status'])
+    if not force and found.deadline > now:
+        return 'skip: its run may still hold it (use --force)'
+    return RESTORE
+
+
+def plan(services, now, force=False, allowed_hosts=(), only_hosts=()):
+    """An Action for every marked service (only_hosts: those hosts)."""
     actions = []
     for service in services:
-        parsed = marker.parse(service['disabled_reason'])
-        if parsed is None or service['status'] != 'disabled':
+        if only_hosts and service['host'] not in only_hosts:
             continue
-        run_id, deadline = parsed
-        if force or deadline <= now:
-            verdict = 'restore'
-        else:
-            verdict = 'skip: its run may still hold it (use --force)'
-        actions.append(Action(service, run_id, deadline, verdict))
+        found = marker.parse_marker(service['disabled_reason'])
+        if found is None:
+            continue
+        actions.append(Action(service, found, _verdict(
+            service, found, now, force, allowed_hosts)))
     return actions
 
 
+class _Restorer(object):
+    """Puts one marked service back to the state its marker recorded."""
+
+    def __init__(self, services_client, action, start_command,
+                 command_timeout, runner, disruptable_hosts, deadline,
+                 interval, clock):
+        self.client = services_client
+        self.action = action
+        self.host = action.service['host']
+        self.start_command = start_command
+        self.command_timeout = command_timeout
+        self.runner = runner
+        self.disruptable_hosts = disruptable_hosts
+        self.deadline = deadline
+        self.interval = interval
+        self.clock = clock
+        self.last_write = None
+
+    def step(self, call, what, done=None):
+        return retrying.until(call, self.deadline, self.clock,
+                              self.interval, 'recover %s: %s' % (
+                                  self.host, what), done)
+
+    def read(self):
+        return compute_services.show(self.client, self.host)
+
+    def note(self, service):
+        try:
+            moment = compute_services.parse_updated_at(
+                service['updated_at'])
+        except ValueError:
+            return
+        if moment and (self.last_write is None or
+                       moment > self.last_write):
+            self.last_write = moment
+
+    def put(self, **fields):
+        service = self.client.update_service(self.action.service['id'],
+                                             **fields)['service']
+        self.note(service)
+        return service
+
+    def run(self):
+        seen = self.step(self.read, 'read')
+        if not seen.done:
+            return 'FAILED: could not read it (%s)' % seen.why_not()
+        service = seen.value
+        if (marker.run_of(service) != self.action.found.run_id or
+                service['status'] != 'disabled'):
+            return 'left alone: changed since it was listed (now %s)' % (
+                compute_services.summary(service),)
+        self.note(service)
+        found = self.action.found.found
+        left = []
+        if self.start_command:
+            kwargs = {'runner': self.runner} if self.runner else {}
+            _, left = disruption.start_and_await_heartbeat(
+                lambda: commands.run(
+                    self.start_command, self.host, self.command_timeout,
+                    disruptable_hosts=self.disruptable_hosts,
+                    **kwargs),
+                self.read, lambda: self.last_write, self.step)
+        if not left:
+            left = disruption.put_back(
+                self.put, found, service['forced_down'] !=
+                found['forced_down'], lambda call, what: self.step(
+                    call, what))
+        if not left:
+            back = self.step(self.read, 'read back', lambda s: (
+                disruption.matches_original(s, found)))
+            if not back.done:
+                left = ['does not read as %s (%s)' % (found,
+                                                      back.why_not())]
+            else:
+                return 'restored to %s (now %s)' % (
+                    _describe(found), back.value['state'])
+        return 'FAILED: %s' % '; '.join(left)
+
+
+def _describe(found):
+    text = '%s, forced_down=%s' % (found['status'],
+                                   str(found['forced_down']).lower())
+    if found['status'] == 'disabled':
+        text += ', reason %r' % found['disabled_reason']
+    return text
+
+
 def recover(services_client, force=False, dry_run=False, start_command=None,
-            command_timeout=300, now=None, runner=None):
-    """Restore marked services; returns the actions taken, for printing."""
+            command_timeout=300, now=None, runner=None,
+            disruptable_hosts=(), any_host=False, hosts=(),
+            restore_timeout=600, interval=2, clock=None):
+    """Restore marked services; returns the actions, for printing.
+
+    disruptable_hosts: the hosts this runner may disrupt; when set, only
+    they are touched unless any_host. hosts: only these (named by the
+    operator, so they count as allowed).
+    """
     now = now or datetime.datetime.now(datetime.timezone.utc)
-    services = services_client.list_services(
-        binary=hosts.COMPUTE_BINARY)['services']
-    actions = plan(services, now, force)
+    clock = clock or retrying.Clock()
+    allowed = []
+    if disruptable_hosts and not any_host:
+        allowed = sorted(set(disruptable_hosts) | set(hosts or ()))
+    actions = plan(compute_services.list_all(services_client), now, force,
+                   allowed, hosts)
     for action in actions:
-        if action.verdict != 'restore':
+        if action.verdict != RESTORE:
             continue
         if dry_run:
-            action.verdict = 'would restore (dry run)'
+            action.verdict = 'would restore to %s (dry run)' % _describe(
+                action.found.found)
             continue
-        if start_command:
-            kwargs = {'runner': runner} if runner else {}
-            commands.run(start_command, action.service['host'],
-                         command_timeout, **kwargs)
-        services_client.update_service(action.service['id'],
-                                       **RESTORED_FIELDS)
-        action.verdict = 'restored (enabled, forced_down=false)'
+        restorer = _Restorer(services_client, action, start_command,
+                             command_timeout, runner,
+                             list(disruptable_hosts or ()),
+                             clock.monotonic() + restore_timeout, interval,
+                             clock)
+        try:
+            action.verdict = restorer.run()
+        except Exception as error:
+            # Carry on with the next host; this one is reported.
+            action.verdict = 'FAILED: %s: %s' % (type(error).__name__,
+                                                 error)
     return actions

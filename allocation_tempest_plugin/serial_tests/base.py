@@ -28,8 +28,8 @@ from tempest.lib.common import api_version_request
 from tempest.lib import decorators
 
 from allocation_tempest_plugin import base
+from allocation_tempest_plugin.common import compute_services as heartbeat
 from allocation_tempest_plugin.common import disruption
-from allocation_tempest_plugin.common import heartbeat
 from allocation_tempest_plugin.common import hosts
 from allocation_tempest_plugin.common import placement
 from allocation_tempest_plugin.common import recovery

@@ -15,6 +15,7 @@
 import copy
 import datetime
 import json
+import time
 import uuid
 
 from tempest.lib import exceptions as lib_exc
@@ -46,52 +47,188 @@ def service(host='compute1', **overrides):
     return record
 
 
-class FakeServicesClient(object):
-    """Nova's os-services at 2.53, enough of it for the guard.
+class FakeClock(object):
+    """Monotonic seconds that move only when told (or slept)."""
 
-    state follows forced_down (as Nova reports it) unless process_up is
-    False, which stands for a stopped nova-compute.
+    def __init__(self, now=0.0):
+        self.now = now
+
+    def monotonic(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.now += max(seconds, 0)
+
+
+class RealClock(object):
+    monotonic = staticmethod(time.monotonic)
+    sleep = staticmethod(time.sleep)
+
+
+class NovaServices(object):
+    """nova-compute services as Nova 34 keeps them (nova-behaviour.md).
+
+    - A running compute heartbeats every report_interval (its first
+      heartbeat startup seconds after it starts, after init_host); a
+      heartbeat sets last_seen_up and moves updated_at.
+    - Every successful PUT moves updated_at too, never last_seen_up.
+    - state is "down" at once when forced_down, otherwise "up" while the
+      last heartbeat is younger than service_down_time.
+    - Unforcing answers 400 while evacuations from the host are "done"
+      (bug 1922053); init_host of a restarted compute completes them. A
+      400 changes neither field.
+    - disabled_reason is only accepted with status "disabled"; enabling
+      clears it.
+    With a FakeClock every API call takes tick seconds.
     """
 
-    def __init__(self, *services):
-        self.services = {s['id']: s for s in services}
-        self.updates = []
-        self.process_up = True
-        self.heartbeats = 0
-        # 0-based indices of update_service calls that answer 500.
-        self.failing_updates = set()
-        self.update_calls = 0
+    EPOCH = datetime.datetime(2026, 11, 24, 12, 0)
 
-    def _refresh(self, record):
-        if self.process_up:
-            # A running compute heartbeats: every look sees a newer one.
-            self.heartbeats += 1
-            record['updated_at'] = (
-                datetime.datetime(2026, 11, 24, 12, 0) +
-                datetime.timedelta(seconds=self.heartbeats)).isoformat()
-        record['state'] = ('up' if self.process_up and
-                           not record['forced_down'] else 'down')
+    def __init__(self, services, clock=None, report_interval=10,
+                 service_down_time=60, startup=3, tick=0.2):
+        self.clock = clock or FakeClock()
+        self.report_interval = report_interval
+        self.service_down_time = service_down_time
+        self.startup = startup
+        self.tick = tick
+        self.records = {}
+        self.last_seen_up = {}
+        self.next_beat = {}
+        self.done_evacuations = {}
+        self.heartbeats = 0
+        for record in services:
+            record = copy.deepcopy(record)
+            self.records[record['id']] = record
+            host = record['host']
+            self.last_seen_up[host] = self.clock.monotonic()
+            self.next_beat[host] = (self.clock.monotonic() +
+                                    self.report_interval)
+            record['updated_at'] = self.timestamp(self.clock.monotonic())
+            self.done_evacuations[host] = 0
+
+    def timestamp(self, seconds):
+        return (self.EPOCH + datetime.timedelta(seconds=seconds)).strftime(
+            '%Y-%m-%dT%H:%M:%S.%f')
+
+    def by_host(self, host):
+        return next(r for r in self.records.values() if r['host'] == host)
+
+    # -- the compute process ----------------------------------------------
+
+    def running(self, host):
+        return self.next_beat[host] is not None
+
+    def stop(self, host):
+        self.next_beat[host] = None
+
+    def start(self, host):
+        if not self.running(host):
+            self.next_beat[host] = self.clock.monotonic() + self.startup
+
+    def advance(self):
+        if isinstance(self.clock, FakeClock):
+            self.clock.now += self.tick
+        now = self.clock.monotonic()
+        for host, beat in self.next_beat.items():
+            while beat is not None and beat <= now:
+                self._heartbeat(host, beat)
+                beat = self.next_beat[host] = beat + self.report_interval
+
+    def _heartbeat(self, host, moment):
+        self.heartbeats += 1
+        # init_host runs before the first heartbeat and completes the
+        # evacuations from this host.
+        self.done_evacuations[host] = 0
+        self.last_seen_up[host] = moment
+        self.by_host(host)['updated_at'] = self.timestamp(moment)
+
+    def view(self, record):
+        shown = copy.deepcopy(record)
+        age = self.clock.monotonic() - self.last_seen_up[record['host']]
+        shown['state'] = ('down' if record['forced_down'] or
+                          age > self.service_down_time else 'up')
+        return shown
+
+    # -- the API ----------------------------------------------------------
+
+    def list(self, **filters):
+        self.advance()
+        return [self.view(r) for r in self.records.values()
+                if all(r.get(k) == v for k, v in filters.items())]
+
+    def update(self, service_id, fields):
+        """(status, body): Nova's answer to PUT /os-services/{id}."""
+        self.advance()
+        record = self.records[service_id]
+        unknown = set(fields) - {'status', 'disabled_reason', 'forced_down'}
+        if unknown or ('disabled_reason' in fields and
+                       fields.get('status') != 'disabled'):
+            return 400, 'Invalid input for field/attribute %s' % sorted(
+                fields)
+        if (fields.get('forced_down') is False and
+                self.done_evacuations[record['host']]):
+            return 400, ('Service %s has evacuations in "done" state; '
+                         'unforcing it is refused (bug 1922053)' %
+                         record['host'])
+        if fields.get('status') == 'enabled':
+            record['disabled_reason'] = None
+        record.update(fields)
+        record['updated_at'] = self.timestamp(self.clock.monotonic())
+        return 200, self.view(record)
+
+
+class FakeServicesClient(object):
+    """ComputeServicesClient over NovaServices, with injectable faults.
+
+    failing_updates / failing_reads: 0-based call indices answering 500
+    (nothing changes); lost_updates: indices whose PUT lands but whose
+    answer never comes (a timeout); garbled_reads: indices whose
+    updated_at reads as garbage.
+    """
+
+    def __init__(self, *services, **kwargs):
+        self.nova = NovaServices(services, **kwargs)
+        self.clock = self.nova.clock
+        self.updates = []
+        self.failing_updates = set()
+        self.lost_updates = set()
+        self.failing_reads = set()
+        self.garbled_reads = set()
+        self.update_calls = 0
+        self.read_calls = 0
+
+    @property
+    def services(self):
+        return self.nova.records
+
+    def record(self, host='compute1'):
+        return self.nova.by_host(host)
 
     def list_services(self, **filters):
-        found = []
-        for record in self.services.values():
-            if all(record.get(k) == v for k, v in filters.items()):
-                self._refresh(record)
-                found.append(copy.deepcopy(record))
+        call = self.read_calls
+        self.read_calls += 1
+        if call in self.failing_reads:
+            self.nova.advance()
+            raise lib_exc.ServerFault('injected failure')
+        found = self.nova.list(**filters)
+        if call in self.garbled_reads:
+            for record in found:
+                record['updated_at'] = 'yesterday-ish'
         return {'services': found}
 
     def update_service(self, service_id, **fields):
         call = self.update_calls
         self.update_calls += 1
         if call in self.failing_updates:
+            self.nova.advance()
             raise lib_exc.ServerFault('injected failure')
+        status, body = self.nova.update(service_id, dict(fields))
+        if status == 400:
+            raise lib_exc.BadRequest(body)
         self.updates.append(dict(fields))
-        record = self.services[service_id]
-        if fields.get('status') == 'enabled':
-            record['disabled_reason'] = None
-        record.update(fields)
-        self._refresh(record)
-        return {'service': copy.deepcopy(record)}
+        if call in self.lost_updates:
+            raise lib_exc.TimeoutException('injected: no answer')
+        return {'service': body}
 
 
 class ManualTimer(object):
