@@ -50,8 +50,10 @@ class DisruptionTimeout(DisruptionError):
 
 
 class HostNotFree(DisruptionError):
-    """The host is not up and enabled, carries a marker, or another runner
-    claimed it first. The test base turns this into a skip: no free host.
+    """The host is taken: not up and enabled, marked, or claimed first.
+
+    Another runner or an operator holds it; the test base turns this into
+    a skip ("no free host").
     """
 
     message = 'No free host: %(reason)s'

@@ -110,7 +110,9 @@ class ComputeDisruption(object):
         self._last_write = None
         self._write_unsure = False
         self._lock = threading.Lock()
-        self._phase_lock = threading.Lock()
+        # Reentrant: the deadline handler reads the phase in the main thread,
+        # possibly while the main thread itself holds the lock.
+        self._phase_lock = threading.RLock()
         self._phase = 'idle'
         self._timer = None
         self._handlers = signals.GuardHandlers(self._deadline_signalled)
@@ -357,12 +359,31 @@ class ComputeDisruption(object):
         return False
 
     def _finish(self, error):
+        """Restore, whatever interrupts the way there; then let it act.
+
+        A signal can still unwind the main thread between the start of
+        __exit__ and the moment the restore holds signals; the restore
+        is then simply run again, and the signal raised once it is over.
+        """
+        interrupted = None
         try:
-            self.restore()
+            while True:
+                try:
+                    self.restore()
+                    break
+                except (TerminatedBySignal, DisruptionExpired,
+                        KeyboardInterrupt) as signalled:
+                    interrupted = interrupted or signalled
+                    if self._phase == 'done':
+                        break
         finally:
             self._handlers.uninstall()
+        if interrupted is not None and not isinstance(interrupted,
+                                                      DisruptionExpired):
+            raise interrupted
         if self.expired and (error is None or
-                             isinstance(error, DisruptionExpired)):
+                             isinstance(error, DisruptionExpired) or
+                             interrupted is not None):
             raise exceptions.DisruptionTimeout(
                 host=self.host, seconds=self.max_seconds) from error
 
@@ -375,14 +396,15 @@ class ComputeDisruption(object):
         with self._lock:
             if self.restored or not self._claimed:
                 self._disarm()
+                self._set_phase('done')
                 return
             self._set_phase('restoring')
-            try:
-                with self._handlers.held() as received:
+            with self._handlers.held() as received:
+                try:
                     self._restore_steps()
-            finally:
-                self._disarm()
-                self._set_phase('done')
+                finally:
+                    self._disarm()
+                    self._set_phase('done')
             self._handlers.act_on(received)
 
     def _disarm(self):
@@ -488,13 +510,13 @@ class ComputeDisruption(object):
     def restored_service(self):
         if self._restored_service is None and self.restored:
             outcome = self._wait_for_own_heartbeat(
-                self.clock.monotonic() + self.timeout)
+                self.clock.monotonic() + self.restore_timeout)
             if not outcome.done:
                 raise exceptions.DisruptionError(
                     reason='%s on %s sent no heartbeat past the guard\'s '
                            'last write %s within %s s: %s' % (
                                BINARY, self.host, self._last_write,
-                               self.timeout, outcome.why_not()))
+                               self.restore_timeout, outcome.why_not()))
             self._restored_service = outcome.value
         return self._restored_service
 
@@ -538,8 +560,10 @@ def start_and_await_heartbeat(start, read, threshold, step):
         return False, ['nova-compute was stopped and the start command '
                        'kept failing (%s)' % started.why_not()]
     since = threshold()
+    # Still forced down, so state reads "down" whatever the compute
+    # does; the heartbeat shows only in updated_at.
     beat = step(read, 'heartbeat after %s' % since,
-                lambda s: fresh_heartbeat(s, since))
+                lambda s: compute_services.heartbeat_after(s, since))
     if not beat.done:
         return True, ['nova-compute was started but sent no heartbeat '
                       'past %s (%s)' % (since, beat.why_not())]

@@ -25,7 +25,7 @@ be mistaken for a field) and a marker that would not fit is refused.
 import collections
 import datetime
 import re
-from urllib import parse
+from urllib import parse as urlparse
 
 PREFIX = 'allocation_tempest_plugin'
 MAX_LENGTH = 255
@@ -54,7 +54,7 @@ def make(run_id, deadline, found=None):
     """
     found = found or _LEGACY_FOUND
     reason = found['disabled_reason']
-    encoded = _NO_REASON if reason is None else parse.quote(reason, safe='')
+    encoded = _NO_REASON if reason is None else urlparse.quote(reason, safe='')
     text = '%s run=%s until=%s was=%s,%d,%s' % (
         PREFIX, run_id, deadline.strftime(_FORMAT), found['status'],
         1 if found['forced_down'] else 0, encoded)
@@ -83,7 +83,7 @@ def parse_marker(reason):
         found = {'status': match.group('status'),
                  'forced_down': match.group('forced') == '1',
                  'disabled_reason': (None if encoded == _NO_REASON
-                                     else parse.unquote(encoded))}
+                                     else urlparse.unquote(encoded))}
     return Marker(match.group('run_id'), deadline, found)
 
 

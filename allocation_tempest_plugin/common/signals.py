@@ -91,8 +91,10 @@ class GuardHandlers(object):
 
     @contextlib.contextmanager
     def held(self):
-        """Record the signals instead of acting on them; yields the list
-        of (signum, handler in force before)."""
+        """Record the signals instead of acting on them.
+
+        Yields the list of (signum, handler in force before) received.
+        """
         received = []
         if not _in_main_thread():
             yield received
@@ -101,9 +103,9 @@ class GuardHandlers(object):
 
         def record(signum, frame):
             received.append((signum, previous[signum]))
-        for signum in HELD:
-            previous[signum] = signal.signal(signum, record)
         try:
+            for signum in HELD:
+                previous[signum] = signal.signal(signum, record)
             yield received
         finally:
             for signum, handler in previous.items():

@@ -95,6 +95,7 @@ class NovaServices(object):
         self.last_seen_up = {}
         self.next_beat = {}
         self.done_evacuations = {}
+        self.starting = set()
         self.heartbeats = 0
         for record in services:
             record = copy.deepcopy(record)
@@ -124,6 +125,7 @@ class NovaServices(object):
     def start(self, host):
         if not self.running(host):
             self.next_beat[host] = self.clock.monotonic() + self.startup
+            self.starting.add(host)
 
     def advance(self):
         if isinstance(self.clock, FakeClock):
@@ -136,9 +138,11 @@ class NovaServices(object):
 
     def _heartbeat(self, host, moment):
         self.heartbeats += 1
-        # init_host runs before the first heartbeat and completes the
-        # evacuations from this host.
-        self.done_evacuations[host] = 0
+        if host in self.starting:
+            # init_host runs before the first heartbeat and completes the
+            # evacuations from this host.
+            self.starting.discard(host)
+            self.done_evacuations[host] = 0
         self.last_seen_up[host] = moment
         self.by_host(host)['updated_at'] = self.timestamp(moment)
 

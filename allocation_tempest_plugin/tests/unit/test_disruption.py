@@ -10,17 +10,30 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
+"""The guard against a fake Nova that behaves like Nova (fakes.py).
+
+Every test asserts the service's end state, not only what was raised.
+"""
+
 import signal
 import subprocess
-from unittest import mock
+import threading
+import time
 
 from tempest.lib import exceptions as lib_exc
 import testtools
 
+from allocation_tempest_plugin.common import compute_services
 from allocation_tempest_plugin.common import disruption
 from allocation_tempest_plugin.common import marker
+from allocation_tempest_plugin.common import recovery
 from allocation_tempest_plugin import exceptions
 from allocation_tempest_plugin.tests.unit import fakes
+
+STOP = 'cloud stop-compute {host}'
+START = 'cloud start-compute {host}'
+AS_FOUND = {'status': 'enabled', 'disabled_reason': None,
+            'forced_down': False, 'state': 'up'}
 
 
 class Boom(Exception):
@@ -32,36 +45,47 @@ class GuardTestBase(testtools.TestCase):
 
     def setUp(self):
         super(GuardTestBase, self).setUp()
-        self.service = fakes.service('compute1')
-        self.other = fakes.service('compute2')
-        self.client = fakes.FakeServicesClient(self.service, self.other)
+        self.client = fakes.FakeServicesClient(fakes.service('compute1'),
+                                               fakes.service('compute2'))
+        self.nova = self.client.nova
         self.commands = []
+        self.failing_starts = 0
         fakes.ManualTimer.instances = []
 
     def _runner(self, argv, **kwargs):
         self.commands.append((argv, kwargs))
         if argv[-2] == 'stop-compute':
-            self.client.process_up = False
+            self.nova.stop(argv[-1])
         elif argv[-2] == 'start-compute':
-            self.client.process_up = True
+            if self.failing_starts:
+                self.failing_starts -= 1
+                return subprocess.CompletedProcess(argv, 1, '', 'busy')
+            # Returns at once, like systemctl: the heartbeat comes later.
+            self.nova.start(argv[-1])
         return subprocess.CompletedProcess(argv, 0, '', '')
 
-    def _guard(self, **kwargs):
+    def _guard(self, host='compute1', **kwargs):
         params = dict(max_seconds=600, timeout=1, interval=0,
-                      runner=self._runner, timer_factory=fakes.ManualTimer)
+                      runner=self._runner, timer_factory=fakes.ManualTimer,
+                      clock=self.client.clock, restore_timeout=120,
+                      config_file='/etc/tempest/tempest.conf')
         params.update(kwargs)
-        return disruption.ComputeDisruption(self.client, 'compute1',
-                                            **params)
+        return disruption.ComputeDisruption(self.client, host, **params)
 
-    def _state(self, record=None):
-        record = self.client.list_services(host='compute1')['services'][0]
+    def _state(self, host='compute1'):
+        record = compute_services.show(self.client, host)
         return {k: record[k] for k in ('status', 'disabled_reason',
                                        'forced_down', 'state')}
 
-    def _assert_as_found(self):
-        self.assertEqual({'status': 'enabled', 'disabled_reason': None,
-                          'forced_down': False, 'state': 'up'},
-                         self._state())
+    def _assert_as_found(self, host='compute1'):
+        self.assertEqual(AS_FOUND, self._state(host))
+        self.assertTrue(self.nova.running(host), '%s not running' % host)
+
+    def _assert_marked(self):
+        state = self._state()
+        self.assertEqual('disabled', state['status'])
+        self.assertTrue(state['forced_down'])
+        self.assertIsNotNone(marker.parse_marker(state['disabled_reason']))
 
 
 class GuardTest(GuardTestBase):
@@ -72,12 +96,13 @@ class GuardTest(GuardTestBase):
         self.assertEqual('disabled', during['status'])
         self.assertTrue(during['forced_down'])
         self.assertEqual('down', during['state'])
-        self.assertEqual('r1', marker.parse(during['disabled_reason'])[0])
+        found = marker.parse_marker(during['disabled_reason'])
+        self.assertEqual('r1', found.run_id)
+        self.assertEqual({'status': 'enabled', 'disabled_reason': None,
+                          'forced_down': False}, found.found)
         self.assertTrue(guard.restored)
         self._assert_as_found()
-        # The other host was never touched.
-        self.assertEqual('enabled', self.client.services[
-            self.other['id']]['status'])
+        self._assert_as_found('compute2')
 
     def test_restores_on_test_failure(self):
         def failing_test():
@@ -100,36 +125,37 @@ class GuardTest(GuardTestBase):
         self.assertRaises(KeyboardInterrupt, interrupted)
         self._assert_as_found()
 
-    def test_sigterm_unwinds_and_restores(self):
-        def terminated():
-            with self._guard():
-                signal.raise_signal(signal.SIGTERM)
-        previous = signal.getsignal(signal.SIGTERM)
-        self.assertRaises(disruption.TerminatedBySignal, terminated)
-        self._assert_as_found()
-        self.assertEqual(previous, signal.getsignal(signal.SIGTERM))
+    def test_sigterm_and_sighup_unwind_and_restore(self):
+        for signum in (signal.SIGTERM, signal.SIGHUP):
+            previous = signal.getsignal(signum)
 
-    def test_deadline_restores_mid_test_and_fails(self):
-        seen_mid_test = {}
+            def terminated():
+                with self._guard(stop_command=STOP, start_command=START):
+                    signal.raise_signal(signum)
+                    self.fail('the signal must unwind the test')
+            self.assertRaises(disruption.TerminatedBySignal, terminated)
+            self._assert_as_found()
+            self.assertEqual(previous, signal.getsignal(signum))
 
-        def slow_test():
-            with self._guard():
-                fakes.ManualTimer.instances[-1].fire()
-                seen_mid_test.update(self._state())
-        self.assertRaises(exceptions.DisruptionTimeout, slow_test)
-        self.assertEqual('enabled', seen_mid_test['status'])
-        self.assertFalse(seen_mid_test['forced_down'])
-        self._assert_as_found()
+    def test_refuses_a_host_that_is_not_up_and_enabled(self):
+        self.client.record().update(status='disabled',
+                                    disabled_reason='maintenance by ops')
+        error = self.assertRaises(exceptions.HostNotFree,
+                                  self._guard().__enter__)
+        self.assertIn('not up and enabled', str(error))
+        self.assertEqual([], self.client.updates)
+        self.assertEqual('maintenance by ops',
+                         self._state()['disabled_reason'])
 
-    def test_restores_what_it_found_not_a_default(self):
-        self.client.services[self.service['id']].update(
-            status='disabled', disabled_reason='maintenance by ops')
-        with self._guard():
-            pass
-        state = self._state()
-        self.assertEqual('disabled', state['status'])
-        self.assertEqual('maintenance by ops', state['disabled_reason'])
-        self.assertFalse(state['forced_down'])
+    def test_refuses_a_marked_host(self):
+        self.client.record().update(
+            status='enabled', disabled_reason=marker.make(
+                'other', fakes.NovaServices.EPOCH.replace(
+                    tzinfo=marker.datetime.timezone.utc)))
+        error = self.assertRaises(exceptions.HostNotFree,
+                                  self._guard().__enter__)
+        self.assertIn('held by run other', str(error))
+        self.assertEqual([], self.client.updates)
 
     def test_failure_while_disrupting_restores(self):
         # The disable works, the force down answers 500: undo the disable.
@@ -141,6 +167,11 @@ class GuardTest(GuardTestBase):
         self.assertRaises(lib_exc.ServerFault, run)
         self._assert_as_found()
 
+    def test_disable_whose_answer_was_lost_is_undone(self):
+        self.client.lost_updates = {0}
+        self.assertRaises(lib_exc.TimeoutException, self._guard().__enter__)
+        self._assert_as_found()
+
     def test_precheck_refusal_changes_nothing(self):
         def refuse(host):
             raise Boom('host %s runs other projects\' servers' % host)
@@ -149,41 +180,49 @@ class GuardTest(GuardTestBase):
         self._assert_as_found()
 
     def test_stop_and_start_commands_as_argv_without_shell(self):
-        guard = self._guard(stop_command='/opt/cloud stop-compute {host}',
-                            start_command='/opt/cloud start-compute {host}',
+        guard = self._guard(stop_command='/opt/' + STOP,
+                            start_command='/opt/' + START,
                             command_timeout=42)
         with guard:
             self.assertEqual('down', self._state()['state'])
+            self.assertFalse(self.nova.running('compute1'))
         self._assert_as_found()
-        argvs = [argv for argv, _ in self.commands]
         self.assertEqual([['/opt/cloud', 'stop-compute', 'compute1'],
                           ['/opt/cloud', 'start-compute', 'compute1']],
-                         argvs)
+                         [argv for argv, _ in self.commands])
         for _, kwargs in self.commands:
             self.assertIs(False, kwargs['shell'])
             self.assertEqual(42, kwargs['timeout'])
 
+    def test_template_without_host_needs_one_disruptable_host(self):
+        guard = self._guard(stop_command='systemctl stop devstack@n-cpu',
+                            start_command=START)
+        error = self.assertRaises(exceptions.UnsafeCommand, guard.__enter__)
+        self.assertIn('disruptable_hosts', str(error))
+        self.assertEqual([], self.client.updates)
+        with self._guard(stop_command='cloud stop-compute compute1',
+                         start_command='cloud start-compute compute1',
+                         disruptable_hosts=['compute1']):
+            self.assertFalse(self.nova.running('compute1'))
+        self._assert_as_found()
+
     def test_failed_stop_command_still_starts_and_restores(self):
         def runner(argv, **kwargs):
             self.commands.append(argv)
-            return subprocess.CompletedProcess(argv, 3, '', 'no such unit')
+            if argv[0] == 'stop':
+                # Half-worked: the process is gone, the command failed.
+                self.nova.stop('compute1')
+                return subprocess.CompletedProcess(argv, 3, '',
+                                                   'no such unit')
+            self.nova.start('compute1')
+            return subprocess.CompletedProcess(argv, 0, '', '')
         guard = self._guard(stop_command='stop {host}',
                             start_command='start {host}', runner=runner)
-        error = self.assertRaises(exceptions.DisruptionError,
-                                  guard.__enter__)
+        error = self.assertRaises(exceptions.CommandFailed, guard.__enter__)
         self.assertIn('no such unit', str(error))
         self.assertEqual([['stop', 'compute1'], ['start', 'compute1']],
                          self.commands)
-
-    def test_service_that_never_comes_back_fails_clearly(self):
-        guard = self._guard()
-        with mock.patch.object(self.client, 'update_service',
-                               wraps=self.client.update_service):
-            guard.__enter__()
-            self.client.process_up = False
-            error = self.assertRaises(exceptions.DisruptionError,
-                                      guard.__exit__, None, None, None)
-        self.assertIn('did not become as recorded', str(error))
+        self._assert_as_found()
 
     def test_restore_is_idempotent(self):
         with self._guard() as guard:
@@ -191,6 +230,394 @@ class GuardTest(GuardTestBase):
         updates = len(self.client.updates)
         guard.restore()
         self.assertEqual(updates, len(self.client.updates))
+        self._assert_as_found()
+
+
+class DeadlineTest(GuardTestBase):
+
+    def test_deadline_interrupts_the_test_and_restores_in_it(self):
+        restored_in = []
+
+        def on_step(step):
+            if step == 'restoring':
+                restored_in.append(threading.current_thread())
+
+        def slow_test():
+            with self._guard(on_step=on_step):
+                fakes.ManualTimer.instances[-1].fire()
+                self.fail('the deadline must interrupt the test')
+        self.assertRaises(exceptions.DisruptionTimeout, slow_test)
+        self.assertEqual([threading.main_thread()], restored_in)
+        self._assert_as_found()
+
+    def test_stop_command_outliving_the_deadline(self):
+        # The timer fires while the stop command still runs: nothing is
+        # restored behind the command's back; the main thread unwinds
+        # from the command and restores, the compute started again.
+        def runner(argv, **kwargs):
+            self.commands.append(argv)
+            if argv[-2] == 'stop-compute':
+                self.nova.stop('compute1')
+                fakes.ManualTimer.instances[-1].fire()
+                self.assertEqual('disabled', self._state()['status'])
+            else:
+                self.nova.start('compute1')
+            return subprocess.CompletedProcess(argv, 0, '', '')
+        guard = self._guard(stop_command=STOP, start_command=START,
+                            runner=runner)
+        self.assertRaises(exceptions.DisruptionTimeout, guard.__enter__)
+        self._assert_as_found()
+
+    def test_real_timer_thread_interrupts_the_main_thread(self):
+        def slow_test():
+            with self._guard(max_seconds=0.2,
+                             timer_factory=threading.Timer):
+                deadline = time.monotonic() + 10
+                while time.monotonic() < deadline:
+                    time.sleep(0.01)
+                self.fail('the timer never interrupted the test')
+        self.assertRaises(exceptions.DisruptionTimeout, slow_test)
+        self._assert_as_found()
+
+
+class PersistentRestoreTest(GuardTestBase):
+
+    def _run(self, **kwargs):
+        with self._guard(**kwargs) as guard:
+            pass
+        return guard
+
+    def test_put_500s_are_retried(self):
+        # Calls 0, 1: disable, force down; then the restore's PUTs fail.
+        self.client.failing_updates = {2, 3, 4, 5}
+        self._run()
+        self._assert_as_found()
+
+    def test_lost_answers_are_retried(self):
+        self.client.lost_updates = {2, 3}
+        self._run()
+        self._assert_as_found()
+
+    def test_get_failures_and_garbled_updated_at(self):
+        with self._guard(stop_command=STOP, start_command=START):
+            reads = self.client.read_calls
+            self.client.failing_reads = {reads, reads + 1}
+            self.client.garbled_reads = set(range(reads + 2, reads + 6))
+        self._assert_as_found()
+
+    def test_start_failing_once_then_succeeding(self):
+        self.failing_starts = 1
+        self._run(stop_command=STOP, start_command=START)
+        self._assert_as_found()
+        self.assertEqual(3, len(self.commands))
+
+    def test_start_always_failing_leaves_it_marked_for_recovery(self):
+        self.failing_starts = 10 ** 6
+        guard = self._guard(stop_command=STOP, start_command=START,
+                            restore_timeout=30)
+        guard.__enter__()
+        error = self.assertRaises(exceptions.RestoreFailed, guard.__exit__,
+                                  None, None, None)
+        message = str(error)
+        self.assertIn('start command kept failing', message)
+        self.assertIn('allocation-tempest-recover --config-file '
+                      '/etc/tempest/tempest.conf --host compute1 --force',
+                      message)
+        self._assert_marked()
+        # The unit works again: the recovery command repairs the host.
+        self.failing_starts = 0
+        actions = recovery.recover(self.client, force=True,
+                                   start_command=START, runner=self._runner,
+                                   clock=self.client.clock, interval=0)
+        self.assertIn('restored', actions[0].verdict)
+        self._assert_as_found()
+
+    def test_evacuations_done_refuse_unforcing_until_init_host(self):
+        # Bug 1922053: 400 until the restarted compute's init_host.
+        puts = []
+        update = self.client.update_service
+
+        def recording_update(service_id, **fields):
+            if fields.get('forced_down') is False:
+                puts.append(self.nova.done_evacuations['compute1'])
+            return update(service_id, **fields)
+        self.client.update_service = recording_update
+        with self._guard(stop_command=STOP, start_command=START):
+            self.nova.done_evacuations['compute1'] = 1
+        self._assert_as_found()
+        # The guard waited for the heartbeat before unforcing: no 400.
+        self.assertEqual([0], puts)
+
+    def test_forced_only_evacuations_retry_until_they_complete(self):
+        with self._guard():
+            self.nova.done_evacuations['compute1'] = 1
+            calls = self.client.update_calls
+            # Nova completes them a while into the restore.
+            self.client.failing_updates = set()
+            original = self.client.update_service
+
+            def update(service_id, **fields):
+                if self.client.update_calls >= calls + 3:
+                    self.nova.done_evacuations['compute1'] = 0
+                return original(service_id, **fields)
+            self.client.update_service = update
+        self._assert_as_found()
+
+    def test_evacuations_never_completing_fail_clearly(self):
+        guard = self._guard(restore_timeout=20)
+        guard.__enter__()
+        self.nova.done_evacuations['compute1'] = 1
+        error = self.assertRaises(exceptions.RestoreFailed, guard.__exit__,
+                                  None, None, None)
+        self.assertIn('forced_down is still true', str(error))
+        self.assertIn('BadRequest', str(error))
+        self._assert_marked()
+
+    def test_forced_down_and_status_are_separate_puts(self):
+        self._run()
+        self.assertEqual([{'forced_down': False}, {'status': 'enabled'}],
+                         self.client.updates[-2:])
+
+    def test_service_that_never_comes_back_fails_clearly(self):
+        guard = self._guard(stop_command=STOP, start_command='cloud noop '
+                            '{host}', restore_timeout=60)
+        guard.__enter__()
+        error = self.assertRaises(exceptions.RestoreFailed, guard.__exit__,
+                                  None, None, None)
+        self.assertIn('sent no heartbeat', str(error))
+        self._assert_marked()
+
+
+class HeartbeatTest(GuardTestBase):
+
+    def test_unforces_only_after_a_heartbeat_it_did_not_cause(self):
+        seen = {}
+        update = self.client.update_service
+
+        def recording_update(service_id, **fields):
+            if fields.get('forced_down') is False:
+                seen['beats_since_start'] = self.nova.heartbeats - seen[
+                    'beats_at_start']
+            return update(service_id, **fields)
+        self.client.update_service = recording_update
+
+        def runner(argv, **kwargs):
+            if argv[-2] == 'start-compute':
+                seen['beats_at_start'] = self.nova.heartbeats
+            return self._runner(argv, **kwargs)
+        with self._guard(stop_command=STOP, start_command=START,
+                         runner=runner):
+            pass
+        self.assertGreaterEqual(seen['beats_since_start'], 1)
+        self._assert_as_found()
+
+    def test_restored_service_is_a_heartbeat_after_the_last_write(self):
+        for kwargs in ({}, {'stop_command': STOP, 'start_command': START}):
+            with self._guard(**kwargs) as guard:
+                pass
+            last_write = self.client.record()['updated_at']
+            restored = guard.restored_service
+            self.assertGreater(restored['updated_at'], last_write)
+            self.assertEqual('up', restored['state'])
+            self.assertEqual(
+                self.nova.timestamp(self.nova.last_seen_up['compute1']),
+                restored['updated_at'])
+
+
+class OwnershipTest(GuardTestBase):
+
+    def test_confirm_held_returns_the_service(self):
+        with self._guard() as guard:
+            service = guard.confirm_held()
+        self.assertEqual('down', service['state'])
+
+    def test_confirm_held_refuses_a_service_changed_by_someone(self):
+        with self._guard() as guard:
+            self.client.record().update(forced_down=False)
+            error = self.assertRaises(exceptions.HostTakenOver,
+                                      guard.confirm_held)
+            self.assertIn('forced_down is false', str(error))
+            self.assertIn('state is up', str(error))
+            self.client.record().update(forced_down=True)
+
+    def test_does_not_overwrite_an_operator_decision(self):
+        guard = self._guard()
+        guard.__enter__()
+        # An operator fences the host while the test holds it.
+        self.client.record().update(disabled_reason='fenced by ops')
+        error = self.assertRaises(exceptions.HostTakenOver, guard.__exit__,
+                                  None, None, None)
+        self.assertIn('fenced by ops', str(error))
+        state = self._state()
+        self.assertEqual(('disabled', 'fenced by ops', True),
+                         (state['status'], state['disabled_reason'],
+                          state['forced_down']))
+
+    def test_does_not_undo_another_runners_recovery(self):
+        guard = self._guard()
+        guard.__enter__()
+        recovery.recover(self.client, force=True, clock=self.client.clock,
+                         interval=0)
+        updates = len(self.client.updates)
+        # Recovery restored it as found: nothing is left to write.
+        guard.__exit__(None, None, None)
+        self.assertEqual(updates, len(self.client.updates))
+        self._assert_as_found()
+
+    def test_ownership_verdicts(self):
+        original = {'status': 'enabled', 'disabled_reason': None,
+                    'forced_down': False}
+        mine = marker.make('me', fakes.NovaServices.EPOCH, original)
+        cases = [
+            ({'status': 'disabled', 'disabled_reason': mine,
+              'forced_down': True}, {True}, 'ours'),
+            ({'status': 'disabled', 'disabled_reason': mine,
+              'forced_down': True}, set(), 'other'),
+            ({'status': 'disabled', 'disabled_reason': mine,
+              'forced_down': False}, {True, False}, 'ours'),
+            ({'status': 'enabled', 'disabled_reason': None,
+              'forced_down': False}, {True}, 'as_found'),
+            ({'status': 'disabled', 'disabled_reason': 'ops',
+              'forced_down': True}, {True}, 'other'),
+        ]
+        for service, attempted, verdict in cases:
+            self.assertEqual(verdict, disruption.ownership(
+                service, 'me', original, attempted), service)
+
+
+class TwoRunnersTest(GuardTestBase):
+
+    def test_later_runner_is_refused_without_touching_the_holder(self):
+        with self._guard(run_id='a'):
+            error = self.assertRaises(exceptions.HostNotFree,
+                                      self._guard(run_id='b').__enter__)
+            self.assertIn('held by run a', str(error))
+            self.assertEqual('a', marker.run_of(self.client.record()))
+        self._assert_as_found()
+
+    def test_simultaneous_claims_one_backs_off_without_restoring(self):
+        runner_b = self._guard(run_id='b')
+        sleep = self.client.clock.sleep
+        entered = {}
+
+        def settle(seconds):
+            # B read the host free just before A's write and writes now,
+            # inside A's settle delay: the last write wins.
+            if 'b' not in entered:
+                entered['b'] = True
+                runner_b.service_id = self.client.record()['id']
+                runner_b.original = {'status': 'enabled',
+                                     'disabled_reason': None,
+                                     'forced_down': False}
+                runner_b.original_state = 'up'
+                runner_b._claim(marker.make(
+                    'b', fakes.NovaServices.EPOCH, runner_b.original),
+                    self.client.clock.monotonic())
+            sleep(seconds)
+        self.client.clock.sleep = settle
+        runner_a = self._guard(run_id='a')
+        error = self.assertRaises(exceptions.HostNotFree,
+                                  runner_a.__enter__)
+        self.assertIn('another runner claimed', str(error))
+        # A left B's claim alone.
+        self.assertEqual('b', marker.run_of(self.client.record()))
+        self.assertEqual('disabled', self.client.record()['status'])
+        runner_b.restore()
+        self._assert_as_found()
+
+    def test_slow_claim_backs_off_and_undoes_only_itself(self):
+        guard = self._guard(claim_settle_seconds=0.1)
+        error = self.assertRaises(exceptions.HostNotFree, guard.__enter__)
+        self.assertIn('claim_settle_seconds', str(error))
+        self._assert_as_found()
+
+
+class ExclusiveCheckTest(GuardTestBase):
+
+    def test_foreign_findings_restore_and_raise(self):
+        seen = {}
+
+        def check(host):
+            seen['status'] = self.client.record(host)['status']
+            return ['server s1 of project p runs on compute1']
+        error = self.assertRaises(exceptions.HostNotExclusive,
+                                  self._guard(exclusive_check=check)
+                                  .__enter__)
+        self.assertEqual(['server s1 of project p runs on compute1'],
+                         error.findings)
+        # Checked after the disable, and never forced down.
+        self.assertEqual('disabled', seen['status'])
+        self.assertNotIn({'forced_down': True}, self.client.updates)
+        self._assert_as_found()
+
+    def test_nothing_foreign_goes_ahead(self):
+        with self._guard(exclusive_check=lambda host: []):
+            self.assertTrue(self._state()['forced_down'])
+        self._assert_as_found()
+
+
+class SignalsDuringRestoreTest(GuardTestBase):
+
+    def _signal_at(self, step, signum, **kwargs):
+        def on_step(name):
+            if name == step:
+                signal.raise_signal(signum)
+        return self._guard(on_step=on_step, **kwargs)
+
+    def test_signals_during_restore_wait_for_the_restore(self):
+        for signum, raised in ((signal.SIGTERM,
+                                disruption.TerminatedBySignal),
+                               (signal.SIGHUP,
+                                disruption.TerminatedBySignal),
+                               (signal.SIGINT, KeyboardInterrupt)):
+            def run():
+                with self._signal_at('restoring', signum):
+                    pass
+            self.assertRaises(raised, run)
+            self._assert_as_found()
+
+    def test_sigalrm_of_the_test_timeout_waits_for_the_restore(self):
+        class TimeoutException(Exception):
+            pass
+
+        def tempest_timeout(signum, frame):
+            raise TimeoutException()
+        previous = signal.signal(signal.SIGALRM, tempest_timeout)
+        self.addCleanup(signal.signal, signal.SIGALRM, previous)
+
+        def run():
+            with self._signal_at('restoring', signal.SIGALRM,
+                                 stop_command=STOP, start_command=START):
+                signal.raise_signal(signal.SIGALRM)
+        self.assertRaises(TimeoutException, run)
+        self._assert_as_found()
+
+    def test_second_ctrl_c_during_restore(self):
+        def run():
+            with self._signal_at('restoring', signal.SIGINT,
+                                 stop_command=STOP, start_command=START):
+                raise KeyboardInterrupt()
+        self.assertRaises(KeyboardInterrupt, run)
+        self._assert_as_found()
+
+    def test_sigterm_after_each_disrupting_step(self):
+        for step in ('disabled', 'forced_down', 'stopped'):
+            guard = self._signal_at(step, signal.SIGTERM,
+                                    stop_command=STOP, start_command=START)
+
+            def run():
+                with guard:
+                    self.fail('the signal must interrupt the disruption')
+            self.assertRaises(disruption.TerminatedBySignal, run)
+            self._assert_as_found()
+
+    def test_steps_are_reported_in_order(self):
+        steps = []
+        with self._guard(on_step=steps.append, stop_command=STOP,
+                         start_command=START):
+            pass
+        self.assertEqual(['disabled', 'forced_down', 'stopped', 'restoring',
+                          'restored'], steps)
 
 
 class RestoreFieldsTest(testtools.TestCase):
@@ -204,89 +631,8 @@ class RestoreFieldsTest(testtools.TestCase):
 
     def test_disabled_service_gets_its_reason_back(self):
         self.assertEqual(
-            {'status': 'disabled', 'forced_down': True,
-             'disabled_reason': 'ops'},
+            {'status': 'disabled', 'disabled_reason': 'ops'},
             disruption.restore_fields({'status': 'disabled',
                                        'disabled_reason': 'ops',
-                                       'forced_down': True}))
-
-
-class SignalsDuringRestoreTest(GuardTestBase):
-
-    def _signal_at(self, step, signum):
-        def on_step(name):
-            if name == step:
-                signal.raise_signal(signum)
-        return self._guard(on_step=on_step)
-
-    def test_sigterm_during_restore_waits_for_the_restore(self):
-        def run():
-            with self._signal_at('restoring', signal.SIGTERM):
-                pass
-        self.assertRaises(disruption.TerminatedBySignal, run)
-        self._assert_as_found()
-
-    def test_sigint_during_restore_waits_for_the_restore(self):
-        def run():
-            with self._signal_at('restoring', signal.SIGINT):
-                pass
-        self.assertRaises(KeyboardInterrupt, run)
-        self._assert_as_found()
-
-    def test_sigterm_after_each_disrupting_step(self):
-        for step in ('disabled', 'forced_down', 'stopped'):
-            guard = self._signal_at(step, signal.SIGTERM)
-            guard.stop_command = 'cloud stop-compute {host}'
-            guard.start_command = 'cloud start-compute {host}'
-
-            def run():
-                with guard:
-                    self.fail('the signal must interrupt the disruption')
-            self.assertRaises(disruption.TerminatedBySignal, run)
-            self._assert_as_found()
-            self.assertTrue(self.client.process_up, step)
-
-    def test_steps_are_reported_in_order(self):
-        steps = []
-        guard = self._guard(on_step=steps.append,
-                            stop_command='cloud stop-compute {host}',
-                            start_command='cloud start-compute {host}')
-        with guard:
-            pass
-        self.assertEqual(['disabled', 'forced_down', 'stopped', 'restoring',
-                          'restored'], steps)
-
-
-class RestartHeartbeatTest(GuardTestBase):
-
-    def test_restarted_compute_must_heartbeat_again(self):
-        # After the start command the old heartbeat is still recent, so
-        # Nova may say "up"; the guard waits for a newer one.
-        frozen = {}
-
-        def runner(argv, **kwargs):
-            self.commands.append((argv, kwargs))
-            if argv[-2] == 'stop-compute':
-                self.client.process_up = False
-            return subprocess.CompletedProcess(argv, 0, '', '')
-
-        guard = self._guard(stop_command='cloud stop-compute {host}',
-                            start_command='cloud start-compute {host}',
-                            runner=runner)
-        guard.__enter__()
-        record = self.client.services[self.service['id']]
-        frozen['updated_at'] = record['updated_at']
-        # The process never came back: no heartbeat newer than the stop.
-        error = self.assertRaises(exceptions.DisruptionError,
-                                  guard.__exit__, None, None, None)
-        self.assertIn('did not become as recorded', str(error))
-        self.assertEqual(frozen['updated_at'], record['updated_at'])
-
-    def test_restored_service_is_the_first_fresh_heartbeat(self):
-        guard = self._guard(stop_command='cloud stop-compute {host}',
-                            start_command='cloud start-compute {host}')
-        with guard:
-            stopped_at = self.client.services[
-                self.service['id']]['updated_at']
-        self.assertGreater(guard.restored_service['updated_at'], stopped_at)
-        self.assertEqual('up', guard.restored_service['state'])
+                                       'forced_down': True},
+                                      with_forced_down=False))
