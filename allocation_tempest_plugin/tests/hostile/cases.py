@@ -25,15 +25,21 @@ from allocation_tempest_plugin.common import disruption
 from allocation_tempest_plugin.tests.hostile import proxy as hp
 
 # clients: an object with allocations, providers, usages and services.
+# outcome: ERROR, the call fails with the expected text and the service
+# ends as found; RESTORED, the guard rides out the fault (restore phase)
+# and the service ends as found; MARKED, the restore can never succeed:
+# a clear error, the service left marked, and recovery repairs it.
 Case = collections.namedtuple('Case', [
-    'name', 'api', 'call', 'rule', 'expect', 'writes', 'guard'])
+    'name', 'api', 'call', 'rule', 'expect', 'writes', 'guard', 'outcome'])
+ERROR, RESTORED, MARKED = 'error', 'restored', 'marked'
 
 BAD_TYPE_STATUS = 1
 
 
-def case(name, api, call, rule, *expect, writes=False, guard=False):
+def case(name, api, call, rule, *expect, writes=False, guard=False,
+         outcome=ERROR):
     rule.label = name
-    return Case(name, api, call, rule, expect, writes, guard)
+    return Case(name, api, call, rule, expect, writes, guard, outcome)
 
 
 def _allocations(c, ids):
@@ -69,11 +75,12 @@ def _update(c, ids):
     return c.services.update_service(ids['service_id'], forced_down=False)
 
 
-def _guard(timeout, interval):
+def _guard(timeout, interval, settle, restore_timeout):
     def run(c, ids):
         with disruption.ComputeDisruption(
                 c.services, ids['host'], max_seconds=120, timeout=timeout,
-                interval=interval):
+                interval=interval, claim_settle_seconds=settle,
+                restore_timeout=restore_timeout):
             pass
     return run
 
@@ -85,12 +92,19 @@ USAGES = 'placement /usages?project_id={project}'
 SERVICES = 'compute /os-services?binary=nova-compute&host={host}'
 SERVICE = 'compute /os-services/{service_id}'
 PUT = '/os-services/[^/?]+$'
+# The force-down PUT arms the restore-phase rules; one GET (the wait for
+# "down") still belongs to the disruption.
+FORCED = ('PUT', PUT, '"forced_down": true')
+UNFORCE = '"forced_down": false'
+ENABLE = '"status": "enabled"'
 INVALID = 'answered 200 with an invalid body at '
 
 
-def cases(slow_seconds, guard_timeout=5, guard_interval=0.05):
+def cases(slow_seconds, guard_timeout=5, guard_interval=0.05,
+          claim_settle=0.5, restore_timeout=None):
     """The cases; slow_seconds must exceed the clients' http_timeout."""
-    guard = _guard(guard_timeout, guard_interval)
+    guard = _guard(guard_timeout, guard_interval, claim_settle,
+                   restore_timeout or guard_timeout)
     Rule = hp.Rule
     return [
         # -- bodies that break the schema: URL and JSON path ------------
@@ -213,6 +227,41 @@ def cases(slow_seconds, guard_timeout=5, guard_interval=0.05):
         case('guard: wait GET 500', 'ComputeDisruption', guard,
              Rule(hp.status_500, path='/os-services\\?', skip=1, times=1),
              SERVICES, 'answered 500', guard=True, writes=True),
+        # -- the restore phase: ridden out, the service as found --------
+        case('restore: GET 500 twice', 'ComputeDisruption', guard,
+             Rule(hp.status_500, path='/os-services\\?', after=FORCED,
+                  skip=1, times=2),
+             guard=True, outcome=RESTORED),
+        case('restore: GET slow', 'ComputeDisruption', guard,
+             Rule(hp.slow(slow_seconds), path='/os-services\\?',
+                  after=FORCED, skip=1, times=1),
+             guard=True, outcome=RESTORED),
+        case('restore: GET truncated', 'ComputeDisruption', guard,
+             Rule(hp.truncated(honest=False), path='/os-services\\?',
+                  after=FORCED, skip=1, times=1),
+             guard=True, outcome=RESTORED),
+        case('restore: unforce PUT 503 twice', 'ComputeDisruption', guard,
+             Rule(hp.status_503, method='PUT', path=PUT, body=UNFORCE,
+                  times=2),
+             guard=True, outcome=RESTORED),
+        case('restore: unforce PUT slow', 'ComputeDisruption', guard,
+             Rule(hp.slow(slow_seconds), method='PUT', path=PUT,
+                  body=UNFORCE, times=1),
+             guard=True, outcome=RESTORED),
+        case('restore: enable PUT 500 twice', 'ComputeDisruption', guard,
+             Rule(hp.status_500, method='PUT', path=PUT, body=ENABLE,
+                  times=2),
+             guard=True, outcome=RESTORED),
+        case('restore: unforce 400 (evacuations done) 3x',
+             'ComputeDisruption', guard,
+             Rule(hp.evacuations_400, method='PUT', path=PUT, body=UNFORCE,
+                  times=3),
+             guard=True, outcome=RESTORED),
+        # -- the restore phase: never succeeds, recovery repairs --------
+        case('restore: unforce always 400', 'ComputeDisruption', guard,
+             Rule(hp.evacuations_400, method='PUT', path=PUT, body=UNFORCE),
+             'forced_down is still true', 'BadRequest',
+             'allocation-tempest-recover', guard=True, outcome=MARKED),
     ]
 
 

@@ -16,13 +16,12 @@ Each is a callable (method, path, headers, body) -> proxy.Reply serving
 the good bodies the schema tests use, so a unit test needs no cloud.
 """
 
-import copy
-import datetime
 import json
 import re
 from urllib import parse
 
 from allocation_tempest_plugin.tests.hostile import proxy
+from allocation_tempest_plugin.tests.unit import fakes
 from allocation_tempest_plugin.tests.unit import test_schemas
 
 JSON = {'Content-Type': 'application/json'}
@@ -59,26 +58,19 @@ def placement(method, path, headers, body):
 
 
 class Nova(object):
-    """os-services at 2.53: GET lists (binary=, host=), PUT updates.
+    """os-services at 2.53 over HTTP, behaving like Nova (fakes.NovaServices)
 
-    state follows forced_down, as Nova reports it for a running compute,
-    and every look sees a newer heartbeat.
+    in real time, with heartbeats every 0.2 s so a restore sees one soon.
     """
 
     def __init__(self, *services):
-        self.services = {s['id']: copy.deepcopy(s) for s in services}
-        self.heartbeats = 0
+        self.model = fakes.NovaServices(services, clock=fakes.RealClock(),
+                                        report_interval=0.2, startup=0.1,
+                                        tick=0)
         self.puts = []
 
-    def _refresh(self, record):
-        self.heartbeats += 1
-        record['updated_at'] = (datetime.datetime(2026, 11, 24, 12, 0) +
-                                datetime.timedelta(
-                                    seconds=self.heartbeats)).isoformat()
-        record['state'] = 'down' if record['forced_down'] else 'up'
-
     def state(self, service_id):
-        record = self.services[service_id]
+        record = self.model.view(self.model.records[service_id])
         return {k: record[k] for k in ('status', 'disabled_reason',
                                        'forced_down', 'state')}
 
@@ -86,20 +78,14 @@ class Nova(object):
         split = parse.urlsplit(path)
         query = dict(parse.parse_qsl(split.query))
         if method == 'GET' and split.path == '/os-services':
-            found = []
-            for record in self.services.values():
-                if all(record.get(k) == v for k, v in query.items()):
-                    self._refresh(record)
-                    found.append(copy.deepcopy(record))
-            return _json(200, {'services': found})
+            return _json(200, {'services': self.model.list(**query)})
         match = re.match(r'^/os-services/([^/]+)$', split.path)
-        if method == 'PUT' and match and match.group(1) in self.services:
+        if method == 'PUT' and match and match.group(1) in self.model.records:
             fields = json.loads(body.decode('utf-8'))
+            status, answer = self.model.update(match.group(1), fields)
+            if status == 400:
+                return _json(400, {'badRequest': {'code': 400,
+                                                  'message': answer}})
             self.puts.append(fields)
-            record = self.services[match.group(1)]
-            if fields.get('status') == 'enabled':
-                record['disabled_reason'] = None
-            record.update(fields)
-            self._refresh(record)
-            return _json(200, {'service': copy.deepcopy(record)})
+            return _json(200, {'service': answer})
         return _not_found(path)

@@ -146,6 +146,11 @@ status_500 = status(500, {'errors': [{
     'detail': 'injected by the hostile proxy'}]})
 status_503 = status(503, b'<html><body>503 Service Unavailable</body></html>',
                     'text/html')
+# What Nova answers to unforcing while evacuations are "done" (bug
+# 1922053); the request never reaches Nova, so nothing changes.
+evacuations_400 = status(400, {'badRequest': {
+    'code': 400, 'message': 'Service is forced down with evacuations in '
+                            '"done" state (injected by the hostile proxy)'}})
 conflict_409 = status(409, {'errors': [{
     'status': 409, 'title': 'Conflict', 'code': 'placement.concurrent_update',
     'detail': 'injected by the hostile proxy'}]})
@@ -167,7 +172,13 @@ class Rule(object):
     """
 
     def __init__(self, mutation, method='GET', path='.*', body=None,
-                 skip=0, times=None, label=None):
+                 skip=0, times=None, label=None, after=None):
+        # after: (method, path regex, body regex) of a request that arms
+        # the rule; requests before it (and it) pass untouched. This is
+        # how a case reaches the guard's restore phase.
+        self.after = after and (after[0], re.compile(after[1]),
+                                re.compile(after[2]))
+        self.armed = after is None
         self.mutation = mutation
         self.label = label or getattr(mutation, '__name__', 'mutation')
         self.method = method
@@ -179,6 +190,13 @@ class Rule(object):
         self.applied = 0
 
     def claims(self, method, path, body):
+        if not self.armed:
+            arm_method, arm_path, arm_body = self.after
+            self.armed = (method == arm_method and
+                          bool(arm_path.search(path)) and
+                          bool(arm_body.search(body.decode('utf-8',
+                                                           'replace'))))
+            return False
         if (method != self.method or not self.path.search(path) or
                 (self.body and not self.body.search(body.decode(
                     'utf-8', 'replace')))):

@@ -24,6 +24,8 @@ from tempest.lib import exceptions as lib_exc
 import testtools
 
 from allocation_tempest_plugin.common import disruption
+from allocation_tempest_plugin.common import marker
+from allocation_tempest_plugin.common import recovery
 from allocation_tempest_plugin import exceptions
 from allocation_tempest_plugin.services import compute
 from allocation_tempest_plugin.services import placement
@@ -38,8 +40,8 @@ HTTP_TIMEOUT = 0.5
 SLOW = 3
 GUARD_TIMEOUT = 2
 # No case may take longer: one timeout per request the case makes, plus
-# the guard's own wait, plus slack.
-BOUND = 4 * HTTP_TIMEOUT + GUARD_TIMEOUT + 2
+# the guard's own wait and its restore deadline, plus slack.
+BOUND = 4 * HTTP_TIMEOUT + 2 * GUARD_TIMEOUT + 2
 SERVICE_ID = '0ec3c9ac-0d8f-4a6b-9a0c-2a3c1e2f1a00'
 IDS = {'consumer': test_schemas.CONSUMER, 'rp': test_schemas.RP,
        'project': 'proj', 'host': 'compute1', 'service_id': SERVICE_ID}
@@ -90,12 +92,24 @@ class HostileResponsesTest(HostileTestBase):
         clients = self._proxy(case.rule)
         before = self.nova.state(SERVICE_ID)
         error, seconds = cases.run(case, clients, IDS)
-        self.assertIsNotNone(error, '%s: no failure' % case.name)
-        message = str(error)
-        for text in cases.expected(case, IDS):
-            self.assertIn(text, message)
-        self.assertGreaterEqual(case.rule.applied, 1)
-        self.assertLess(seconds, BOUND, message)
+        self.assertGreaterEqual(case.rule.applied, 1, str(error))
+        self.assertLess(seconds, BOUND, str(error))
+        if case.outcome == cases.RESTORED:
+            self.assertIsNone(error, '%s: %s' % (case.name, error))
+        else:
+            self.assertIsNotNone(error, '%s: no failure' % case.name)
+            for text in cases.expected(case, IDS):
+                self.assertIn(text, str(error))
+        if case.outcome == cases.MARKED:
+            found = self.nova.state(SERVICE_ID)
+            self.assertEqual(('disabled', True),
+                             (found['status'], found['forced_down']))
+            self.assertIsNotNone(marker.parse_marker(
+                found['disabled_reason']))
+            self.proxy.rules = []
+            actions = recovery.recover(clients.services, force=True,
+                                       interval=0.05, restore_timeout=5)
+            self.assertIn('restored', actions[0].verdict)
         # Nothing is left disrupted, whatever broke and wherever.
         self.assertEqual(before, self.nova.state(SERVICE_ID))
         return error
@@ -121,6 +135,8 @@ class HostileProxyTest(HostileTestBase):
         all_cases = _cases()
         self.assertGreaterEqual(len(all_cases), 20)
         self.assertGreaterEqual(len([c for c in all_cases if c.guard]), 4)
+        self.assertGreaterEqual(len([c for c in all_cases
+                                     if c.outcome != cases.ERROR]), 8)
 
     def test_good_answers_pass_through(self):
         clients = self._proxy()
@@ -132,7 +148,8 @@ class HostileProxyTest(HostileTestBase):
         clients = self._proxy()
         before = self.nova.state(SERVICE_ID)
         with disruption.ComputeDisruption(clients.services, 'compute1', 60,
-                                          GUARD_TIMEOUT, 0.05) as guard:
+                                          GUARD_TIMEOUT, 0.05,
+                                          claim_settle_seconds=0.5) as guard:
             self.assertEqual({'status': 'disabled', 'forced_down': True,
                               'state': 'down'},
                              {k: v for k, v in
