@@ -25,6 +25,7 @@ import copy
 import http.server
 import json
 import re
+import ssl
 import threading
 import urllib.error
 from urllib import parse
@@ -215,11 +216,22 @@ def origin(url):
     return parse.urlunsplit(parse.urlsplit(url)[:2] + ('', '', ''))
 
 
-def url_upstream(base_url, timeout=30):
-    """An upstream that forwards to a real base URL over HTTP."""
+def tls_context(disable_ssl_certificate_validation=False, ca_certs=None):
+    """The TLS settings of a tempest.conf, for forwarding to https."""
+    context = ssl.create_default_context(cafile=ca_certs)
+    if disable_ssl_certificate_validation:
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    return context
+
+
+def url_upstream(base_url, timeout=30, ssl_context=None):
+    """An upstream that forwards to a real base URL over HTTP(S)."""
     base_url = base_url.rstrip('/')
     # Loopback only: never through an http_proxy from the environment.
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    opener = urllib.request.build_opener(
+        urllib.request.ProxyHandler({}),
+        urllib.request.HTTPSHandler(context=ssl_context))
 
     def forward(method, path, headers, body):
         request = urllib.request.Request(
