@@ -66,8 +66,10 @@ def until(step, deadline, clock, interval, what, done=None):
                 return attempts
         except Exception as error:
             attempts.error = error
-            LOG.warning('%s failed (try %d): %s', what, attempts.tries,
-                        attempts.why_not())
+            # The first failure is news; the retries are detail.
+            log = LOG.warning if attempts.tries == 1 else LOG.debug
+            log('%s failed (try %d): %s', what, attempts.tries,
+                attempts.why_not())
         remaining = deadline - clock.monotonic()
         if remaining <= 0:
             return attempts
