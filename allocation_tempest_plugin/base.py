@@ -24,6 +24,7 @@ from tempest import config
 from tempest.lib.common.utils import test_utils
 from tempest.lib import exceptions as lib_exc
 
+from allocation_tempest_plugin.common import compute_services
 from allocation_tempest_plugin.common import hosts
 from allocation_tempest_plugin.common import known_defects
 from allocation_tempest_plugin.common import placement
@@ -127,9 +128,17 @@ class AdminAllocationTestBase(AllocationTestBase,
         super(AdminAllocationTestBase, cls).resource_setup()
         cls.host_providers = {}
 
+    def setUp(self):
+        super(AdminAllocationTestBase, self).setUp()
+        # "Own" is what this test created, not its project: with
+        # pre-provisioned credentials the admin project holds real servers.
+        self.created_server_ids = set()
+
     def boot_server(self, clients=None, wait_until='ACTIVE', **kwargs):
-        return super(AdminAllocationTestBase, self).boot_server(
+        server = super(AdminAllocationTestBase, self).boot_server(
             clients or self.os_admin, wait_until, **kwargs)
+        self.created_server_ids.add(server['id'])
+        return server
 
     def delete_server_and_wait(self, server_id, clients=None):
         super(AdminAllocationTestBase, self).delete_server_and_wait(
@@ -147,8 +156,7 @@ class AdminAllocationTestBase(AllocationTestBase,
     def up_hosts(self):
         """Every compute host whose service reads up, by name."""
         return sorted(s['host'] for s in
-                      self.compute_services_client.list_services(
-                          binary=hosts.COMPUTE_BINARY)['services']
+                      compute_services.list_all(self.compute_services_client)
                       if s['state'] == 'up')
 
     def provider_for_host(self, host):

@@ -197,12 +197,10 @@ class ComputeDisruption(object):
         self._arm_deadline()
         LOG.info('Disrupting %s on %s (was %s)', BINARY, self.host,
                  self.original)
-        self._claim(reason, read_started)
+        findings = self._claim(reason, read_started)
         self.on_step('disabled')
-        if self.exclusive_check is not None:
-            findings = self.exclusive_check(self.host)
-            if findings:
-                raise exceptions.HostNotExclusive(self.host, findings)
+        if findings:
+            raise exceptions.HostNotExclusive(self.host, findings)
         self._put(forced_down=True)
         self.on_step('forced_down')
         if self.stop_command:
@@ -227,6 +225,10 @@ class ComputeDisruption(object):
     def _claim(self, reason, read_started):
         """Disable with this run's marker and make sure it is ours alone.
 
+        Returns what exclusive_check found on the host: it runs while the
+        claim settles, so the settle delay costs only what the check does
+        not already take.
+
         os-services has no compare-and-swap, so two runners (separate
         lock paths, one cloud) can both read the host free and both
         write. Each runner writes, waits claim_settle_seconds and reads
@@ -249,8 +251,13 @@ class ComputeDisruption(object):
         # Set first: a disable whose answer was lost may have landed.
         self._claimed = True
         self._put(status='disabled', disabled_reason=reason)
-        round_trip = self.clock.monotonic() - read_started
-        self.clock.sleep(self.claim_settle_seconds)
+        written = self.clock.monotonic()
+        round_trip = written - read_started
+        # Checked after the disable: nothing new can be scheduled there.
+        findings = (self.exclusive_check(self.host)
+                    if self.exclusive_check is not None else [])
+        self.clock.sleep(max(0.0, self.claim_settle_seconds -
+                             (self.clock.monotonic() - written)))
         seen = self._read()
         if marker.run_of(seen) != self.run_id:
             # Someone else's write landed after ours: it is theirs now.
@@ -268,6 +275,7 @@ class ComputeDisruption(object):
                        'undid this claim' % (
                            BINARY, self.host, round_trip,
                            self.claim_settle_seconds))
+        return findings
 
     def confirm_held(self):
         """The service, re-read, if it is still held as this run left it.

@@ -28,11 +28,13 @@ from tempest.lib.common import api_version_request
 from tempest.lib import decorators
 
 from allocation_tempest_plugin import base
-from allocation_tempest_plugin.common import compute_services as heartbeat
+from allocation_tempest_plugin.common import compute_services
 from allocation_tempest_plugin.common import disruption
+from allocation_tempest_plugin.common import exclusive
 from allocation_tempest_plugin.common import hosts
 from allocation_tempest_plugin.common import placement
 from allocation_tempest_plugin.common import recovery
+from allocation_tempest_plugin import exceptions
 
 CONF = config.CONF
 LOG = logging.getLogger(__name__)
@@ -40,6 +42,18 @@ LOG = logging.getLogger(__name__)
 # The event a nova-compute records when it deletes a server itself
 # (ComputeManager.terminate_instance, @wrap_instance_event(prefix='compute')).
 COMPUTE_TERMINATE_EVENT = 'compute_terminate_instance'
+
+
+@contextlib.contextmanager
+def _exiting(guard):
+    """guard.__exit__ with the block's outcome, once __enter__ succeeded."""
+    try:
+        yield
+    except BaseException as error:
+        if not guard.__exit__(type(error), error, error.__traceback__):
+            raise
+    else:
+        guard.__exit__(None, None, None)
 
 
 # Inherited by every subclass, so no destructive class can forget it; the
@@ -61,10 +75,15 @@ class DisruptiveTestBase(base.AdminAllocationTestBase):
         super(DisruptiveTestBase, cls).resource_setup()
         # A run killed with SIGKILL could not restore its host; heal it
         # before anything new is disrupted.
+        # Only hosts this runner may disrupt: another runner's marked host
+        # is that runner's to restore.
         for action in recovery.recover(
                 cls.compute_services_client,
                 start_command=CONF.allocation.compute_start_command,
-                command_timeout=CONF.allocation.command_timeout):
+                command_timeout=CONF.allocation.command_timeout,
+                disruptable_hosts=CONF.allocation.disruptable_hosts,
+                restore_timeout=CONF.allocation.restore_timeout,
+                interval=cls.wait_interval):
             LOG.warning('Recovery before %s: %s', cls.__name__,
                         action.line())
 
@@ -73,9 +92,8 @@ class DisruptiveTestBase(base.AdminAllocationTestBase):
     def available_hosts(self):
         """Up, enabled, not forced-down compute hosts, by name."""
         return sorted(s['host'] for s in
-                      self.compute_services_client.list_services(
-                          binary=hosts.COMPUTE_BINARY)['services']
-                      if hosts.is_available(s))
+                      compute_services.list_all(self.compute_services_client)
+                      if compute_services.is_available(s))
 
     def evacuated_status(self):
         """An evacuated server ends SHUTOFF from compute API 2.95."""
@@ -102,13 +120,13 @@ class DisruptiveTestBase(base.AdminAllocationTestBase):
 
     def disruptable_host(self):
         """A host this test may hold down, or a skip saying why not."""
-        return self._choose_host(self.compute_services_client.list_services(
-            binary=hosts.COMPUTE_BINARY)['services'])
+        return self._choose_host(
+            compute_services.list_all(self.compute_services_client))
 
     def _recheck_host(self, host):
         # Other projects may have booted onto the host since it was chosen.
-        self._choose_host(self.compute_services_client.list_services(
-            binary=hosts.COMPUTE_BINARY, host=host)['services'])
+        self._choose_host([compute_services.show(
+            self.compute_services_client, host)])
 
     @contextlib.contextmanager
     def disrupted(self, host, owned=None, stop_process=False):
@@ -119,16 +137,34 @@ class DisruptiveTestBase(base.AdminAllocationTestBase):
         and the guard found nothing foreign on it.
         """
         rp_uuid = self.provider_for_host(host)
-        with self._guard(host, stop_process) as guard:
-            if owned is not None:
-                owned.hold_exclusively(rp_uuid)
-            try:
-                yield guard
-            finally:
-                if owned is not None:
-                    owned.release_hold(rp_uuid)
+        own = set(self.created_server_ids)
+        if owned is not None:
+            own |= set(owned.expected)
 
-    def _guard(self, host, stop_process):
+        def exclusive_check(host):
+            return exclusive.foreign_findings(
+                host, self.providers_client.
+                list_resource_provider_allocations(rp_uuid)['allocations'],
+                exclusive.servers_on_host(self.admin_servers_client, host),
+                own)
+
+        try:
+            guard = self._guard(host, stop_process, exclusive_check)
+            guard.__enter__()
+        except (exceptions.HostNotFree, exceptions.HostNotExclusive) as why:
+            # Another runner or tenant holds it: no free host, not a
+            # failure (the guard has left or restored the service).
+            raise self.skipException('cannot hold %s: %s' % (host, why))
+        if owned is not None:
+            owned.hold_exclusively(rp_uuid)
+        try:
+            with _exiting(guard):
+                yield guard
+        finally:
+            if owned is not None:
+                owned.release_hold(rp_uuid)
+
+    def _guard(self, host, stop_process, exclusive_check):
         stop_command = start_command = None
         if stop_process:
             stop_command = CONF.allocation.compute_stop_command
@@ -143,7 +179,10 @@ class DisruptiveTestBase(base.AdminAllocationTestBase):
             timeout=self.wait_timeout, interval=self.wait_interval,
             stop_command=stop_command, start_command=start_command,
             command_timeout=CONF.allocation.command_timeout,
-            precheck=self._recheck_host)
+            precheck=self._recheck_host, exclusive_check=exclusive_check,
+            restore_timeout=CONF.allocation.restore_timeout,
+            claim_settle_seconds=CONF.allocation.claim_settle_seconds,
+            disruptable_hosts=CONF.allocation.disruptable_hosts)
 
     # -- the local delete and its premise ---------------------------------
 
@@ -209,9 +248,9 @@ class DisruptiveTestBase(base.AdminAllocationTestBase):
         ran in between.
         """
         interval = CONF.allocation.resource_tracker_interval
-        since = heartbeat.parse_updated_at(since_service['updated_at'])
+        since = compute_services.parse_updated_at(since_service['updated_at'])
         moment = since + datetime.timedelta(seconds=interval)
-        outcome = heartbeat.wait_for_heartbeat_after(
+        outcome = compute_services.wait_for_heartbeat_after(
             self.compute_services_client, host, moment,
             self.wait_timeout + interval, self.wait_interval)
         if not outcome.done:
