@@ -92,14 +92,19 @@ class Picture(object):
                 % (consumer, server['node'] or '(none)'))
 
     def held_for_flavor(self, server_uuid):
-        """What the server's consumer holds, bar a migration's source."""
+        """What the server's consumer holds for its flavor.
+
+        Not counted: the source of a migration that still holds it, and
+        allocations that are orphans (reported as such already).
+        """
         server = self.servers[server_uuid]
         consumer = self.consumers.get(server_uuid, {'allocations': {}})
         elsewhere = self.moving_from(server_uuid) - {server['node']}
         return placement.add_resources(*[
             resources for rp, resources in consumer['allocations'].items()
-            if rp not in self.providers or
-            self.node_of(rp) not in elsewhere])
+            if rp not in self.providers or (
+                self.node_of(rp) not in elsewhere and
+                not self.orphan_reason(rp, server_uuid))])
 
     def node_provider(self, node):
         for rp_uuid, provider in sorted(self.providers.items()):
