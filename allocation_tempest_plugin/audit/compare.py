@@ -46,16 +46,26 @@ class Picture(object):
         self.consumers = snap['consumers']
         self.servers = snap['servers']
         self.migrations = snap['migrations']
+        # Indexes, so that every check is linear in the picture's size.
         self.migrations_of = {}
         for uuid, migration in self.migrations.items():
             self.migrations_of.setdefault(
                 migration['instance_uuid'], []).append(uuid)
+        self._node_of = {}          # provider -> its root's name
+        self._node_provider = {}    # node -> its root provider
+        self._nodes_held = {}       # consumer -> nodes it holds on
+        for rp_uuid, provider in self.providers.items():
+            root = self.providers.get(provider['root'], provider)
+            self._node_of[rp_uuid] = root['name']
+            if provider['root'] == rp_uuid:
+                self._node_provider.setdefault(provider['name'], rp_uuid)
+            for consumer in provider['allocations']:
+                self._nodes_held.setdefault(consumer, set()).add(
+                    root['name'])
 
     def node_of(self, rp_uuid):
         """The compute node a provider belongs to (its root's name)."""
-        provider = self.providers[rp_uuid]
-        root = self.providers.get(provider['root'], provider)
-        return root['name']
+        return self._node_of[rp_uuid]
 
     def held_on(self, rp_uuid, consumer):
         provider = self.providers.get(rp_uuid)
@@ -107,15 +117,10 @@ class Picture(object):
                 not self.orphan_reason(rp, server_uuid))])
 
     def node_provider(self, node):
-        for rp_uuid, provider in sorted(self.providers.items()):
-            if provider['name'] == node and provider['root'] == rp_uuid:
-                return rp_uuid
-        return None
+        return self._node_provider.get(node)
 
     def holds_on_node(self, consumer, node):
-        return any(consumer in provider['allocations'] and
-                   self.node_of(rp_uuid) == node
-                   for rp_uuid, provider in self.providers.items())
+        return node in self._nodes_held.get(consumer, ())
 
 
 def _finding(kind, rp_uuid, provider_name, consumer, project, user,

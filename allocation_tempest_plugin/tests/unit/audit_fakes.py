@@ -65,7 +65,7 @@ def claim(flavor_view, volume_backed=False):
     return resources
 
 
-def _check(schema, body):
+def check(schema, body):
     error = jsonschema.exceptions.best_match(
         jsonschema.Draft4Validator(schema).iter_errors(body))
     if error is not None:
@@ -101,13 +101,19 @@ def _page(items, key, url, params, id_key, max_limit):
 class FakeCloud(object):
     """State of the fake cloud and its clients (see the module)."""
 
-    def __init__(self, max_limit=1000):
+    def __init__(self, max_limit=1000, validate=True):
         self.max_limit = max_limit
+        # Off only to time big clouds: jsonschema is slower than the
+        # audit itself.
+        self.validate = validate
         self.providers = collections.OrderedDict()   # uuid -> record
         self.consumers = {}     # uuid -> {project_id, user_id, allocs}
+        # rp uuid -> {consumers}: Placement indexes allocations by provider.
+        self.on_provider = {}
         self.servers = collections.OrderedDict()     # uuid -> API view
         self.migrations = collections.OrderedDict()  # uuid -> API view
         self.projects = {}      # id -> name
+        self._by_name = {}      # provider name -> uuid
         self.calls = collections.Counter()
         self.bytes = 0
         self._migration_ids = 0
@@ -115,10 +121,15 @@ class FakeCloud(object):
                                         allocations=self, servers=self,
                                         migrations=self)
 
+    def _check(self, schema, body):
+        return check(schema, body) if self.validate else body
+
     def _answer(self, call, body):
+        # Over the wire and back, as a real client gets it.
+        raw = json.dumps(body)
         self.calls[call] += 1
-        self.bytes += len(json.dumps(body))
-        return copy.deepcopy(body)
+        self.bytes += len(raw)
+        return json.loads(raw)
 
     # -- building the cloud ------------------------------------------------
 
@@ -126,16 +137,14 @@ class FakeCloud(object):
         rp_uuid = str(uuid.uuid4())
         root = (self.providers[parent]['root_provider_uuid'] if parent
                 else rp_uuid)
+        self._by_name.setdefault(name, rp_uuid)
         self.providers[rp_uuid] = {
             'uuid': rp_uuid, 'name': name, 'generation': 1,
             'parent_provider_uuid': parent, 'root_provider_uuid': root}
         return rp_uuid
 
     def provider_of(self, node):
-        for rp_uuid, record in self.providers.items():
-            if record['name'] == node:
-                return rp_uuid
-        raise KeyError(node)
+        return self._by_name[node]
 
     def add_project(self, name):
         project_id = uuid.uuid4().hex
@@ -148,15 +157,15 @@ class FakeCloud(object):
             consumer, {'project_id': project_id, 'user_id': user_id,
                        'allocations': {}})
         record['allocations'][rp_uuid] = dict(resources)
+        self.on_provider.setdefault(rp_uuid, set()).add(consumer)
 
     def free(self, consumer, rp_uuid=None):
         record = self.consumers.get(consumer)
         if record is None:
             return
-        if rp_uuid is None:
-            record['allocations'].clear()
-        else:
-            record['allocations'].pop(rp_uuid, None)
+        for freed in ([rp_uuid] if rp_uuid else list(record['allocations'])):
+            record['allocations'].pop(freed, None)
+            self.on_provider.get(freed, set()).discard(consumer)
         if not record['allocations']:
             # Placement forgets a consumer with nothing allocated.
             del self.consumers[consumer]
@@ -216,19 +225,18 @@ class FakeCloud(object):
             'new_instance_type_id': 2, 'created_at': TIMESTAMP,
             'updated_at': TIMESTAMP, 'migration_type': migration_type}
         source_rp = self.provider_of(source_node)
-        held = self.consumers[server_uuid]['allocations'].pop(source_rp)
-        if migration_type == 'evacuation':
-            # The server's consumer holds both nodes until the source
-            # compute starts again (bug 1709902).
-            self.consumers[server_uuid]['allocations'][source_rp] = held
-        else:
+        held = self.consumers[server_uuid]['allocations'][source_rp]
+        # An evacuation's server consumer holds both nodes until the
+        # source compute starts again (bug 1709902); other moves hand the
+        # source to the migration's consumer.
+        if migration_type != 'evacuation':
+            self.free(server_uuid, source_rp)
             self.allocate(migration_uuid, server['tenant_id'], source_rp,
                           held)
         if new_flavor:
             server['flavor'] = copy.deepcopy(new_flavor)
-        held_now = claim(server['flavor'])
-        self.consumers[server_uuid]['allocations'][
-            self.provider_of(dest_node)] = held_now
+        self.allocate(server_uuid, server['tenant_id'],
+                      self.provider_of(dest_node), claim(server['flavor']))
         server['OS-EXT-SRV-ATTR:host'] = dest_node
         server['OS-EXT-SRV-ATTR:hypervisor_hostname'] = dest_node
         return migration_uuid
@@ -244,20 +252,20 @@ class FakeCloud(object):
     def list_resource_providers(self, **filters):
         body = {'resource_providers': [
             dict(record, links=[]) for record in self.providers.values()]}
-        _check(_versioned(placement.list_resource_providers, PLACEMENT),
-               body)
+        self._check(_versioned(placement.list_resource_providers,
+                               PLACEMENT), body)
         return self._answer('GET /resource_providers', body)
 
     def list_resource_provider_allocations(self, rp_uuid):
         allocations = {
-            consumer: {'resources': record['allocations'][rp_uuid],
+            consumer: {'resources':
+                       self.consumers[consumer]['allocations'][rp_uuid],
                        'consumer_generation': 1}
-            for consumer, record in self.consumers.items()
-            if rp_uuid in record['allocations']}
+            for consumer in self.on_provider.get(rp_uuid, ())}
         body = {'allocations': allocations,
                 'resource_provider_generation': 1}
-        _check(_versioned(placement.list_resource_provider_allocations,
-                          PLACEMENT), body)
+        self._check(_versioned(
+            placement.list_resource_provider_allocations, PLACEMENT), body)
         return self._answer('GET /resource_providers/{uuid}/allocations',
                             body)
 
@@ -271,22 +279,23 @@ class FakeCloud(object):
                 for rp, resources in record['allocations'].items()},
                 'project_id': record['project_id'],
                 'user_id': record['user_id'], 'consumer_generation': 1}
-        _check(_versioned(placement.list_allocations, PLACEMENT), body)
+        self._check(_versioned(placement.list_allocations, PLACEMENT), body)
         return self._answer('GET /allocations/{consumer}', body)
 
     def list_servers(self, detail=False, **params):
         assert detail and params.get('all_tenants'), params
         body = _page(list(self.servers.values()), 'servers',
                      NOVA + '/servers/detail', params, 'id', self.max_limit)
-        _check(tempest_servers.list_servers_detail['response_body'], body)
+        self._check(tempest_servers.list_servers_detail['response_body'],
+                    body)
         return self._answer('GET /servers/detail', body)
 
     def list_migrations(self, **params):
         body = _page(list(self.migrations.values()), 'migrations',
                      NOVA + '/os-migrations', params, 'uuid',
                      self.max_limit)
-        _check(_versioned(compute_migrations.list_migrations, COMPUTE),
-               body)
+        self._check(_versioned(compute_migrations.list_migrations,
+                               COMPUTE), body)
         return self._answer('GET /os-migrations', body)
 
     def show_project(self, project_id):
@@ -296,5 +305,5 @@ class FakeCloud(object):
         body = {'project': {'id': project_id,
                             'name': self.projects[project_id],
                             'domain_id': 'default', 'enabled': True}}
-        _check(_versioned(identity.show_project, '3.0'), body)
+        self._check(_versioned(identity.show_project, '3.0'), body)
         return self._answer('GET /v3/projects/{id}', body)
