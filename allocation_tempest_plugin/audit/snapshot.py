@@ -159,3 +159,17 @@ def take(clients, microversions=None, page_size=PAGE_SIZE, now=None):
         'reads': dict(reads),
         'seconds': round(time.monotonic() - started, 3),
     }
+
+
+def empty(microversions=None, now=None):
+    """The picture of a cloud that does not exist yet.
+
+    For a single-use node (a Zuul devstack job) whose pre-run comes
+    before the cloud is deployed: Placement held nothing then, so every
+    allocation found after the run appeared during the job.
+    """
+    taken_at = now or datetime.datetime.now(datetime.timezone.utc)
+    return {'format': FORMAT, 'taken_at': taken_at.isoformat(),
+            'microversions': dict(microversions or {}), 'providers': {},
+            'consumers': {}, 'servers': {}, 'migrations': {}, 'reads': {},
+            'seconds': 0, 'empty': True}

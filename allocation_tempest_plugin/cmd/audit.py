@@ -56,6 +56,10 @@ def _parse(argv):
     commands = parser.add_subparsers(dest='command', required=True)
     snap = commands.add_parser('snapshot', help='record the picture')
     snap.add_argument('--out', required=True, help='JSON file to write')
+    snap.add_argument('--empty', action='store_true',
+                      help='write the picture of a cloud that does not '
+                           'exist yet, reading nothing (a single-use node '
+                           'before its cloud is deployed)')
     compare = commands.add_parser(
         'compare', help='take the picture again and report what changed')
     compare.add_argument('--before', required=True,
@@ -173,8 +177,14 @@ def run_compare(before, after, projects_client, subunit_path=None,
 
 
 def _main(args):
-    _use_config(args.config_file)
     from allocation_tempest_plugin.audit import report as text
+    from allocation_tempest_plugin.audit import snapshot
+
+    if args.command == 'snapshot' and args.empty:
+        _write_json(args.out, snapshot.empty(MICROVERSIONS))
+        print('snapshot: an empty cloud -> %s' % args.out)
+        return CLEAN
+    _use_config(args.config_file)
 
     clients, projects_client = build_clients()
     if args.command == 'snapshot':

@@ -66,6 +66,19 @@ class AuditCommandTest(testtools.TestCase):
         self.assertEqual(os.path.basename(self.conf),
                          os.environ['TEMPEST_CONFIG'])
 
+    def test_empty_snapshot_reads_nothing(self):
+        # A Zuul pre-run comes before devstack deploys the cloud.
+        self.cloud.boot('node1', self.project)
+        self.conf = os.path.join(self.dir, 'not-written-yet.conf')
+        rc, out, _ = self._run('snapshot', '--empty', '--out', self.before)
+        self.assertEqual(audit_cmd.CLEAN, rc)
+        self.assertEqual(0, sum(self.cloud.calls.values()))
+        self.conf = os.path.join(self.dir, 'tempest.conf')
+        rc, out, _ = self._run('compare', '--before', self.before)
+        # Everything found after appeared during the job: here a live
+        # server with its allocation, which is no finding.
+        self.assertEqual(audit_cmd.CLEAN, rc, out)
+
     def test_compute_microversion_is_set_while_reading_only(self):
         seen = []
         real = self.cloud.list_servers
