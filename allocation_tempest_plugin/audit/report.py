@@ -76,6 +76,11 @@ def render(report):
             '%(consumers)s consumers, %(server_pages)s server page(s), '
             '%(migration_pages)s migration page(s)' % reads +
             ' in %ss' % after.get('seconds'))
+    inputs = report.get('inputs') or {}
+    lines.append('attribution from: Keystone%s%s' % (
+        ', log %s' % inputs['log'] if inputs.get('log') else ' (no log)',
+        ', subunit %s' % inputs['subunit'] if inputs.get('subunit') else
+        ''))
     findings = report['findings']
     grouped = _by_provider(findings)
     for (rp_uuid, name), in_provider in sorted(grouped.items()):

@@ -70,7 +70,8 @@ def _parse(argv):
                          'tests of each owning class')
     compare.add_argument('--log', help='the run\'s tempest.log: names '
                          'projects Tempest has deleted since, and the '
-                         'tests whose requests named a consumer')
+                         'tests whose requests named a consumer (default: '
+                         'the log file tempest.conf configures, if any)')
     for sub in (snap, compare):
         sub.add_argument('--page-size', type=int, default=1000,
                          help='servers and migrations per request '
@@ -138,6 +139,22 @@ def _write_json(path, data):
     os.replace(path + '.tmp', path)
 
 
+def configured_log():
+    """The log file tempest.conf's [DEFAULT] log_dir/log_file name.
+
+    Tempest deletes a class's projects at teardown: after the run only
+    its log still names them, so the audit reads it even when the caller
+    did not say where it is.
+    """
+    from tempest import config
+
+    conf = config.CONF
+    if not conf.log_file:
+        return None
+    path = os.path.join(conf.log_dir or '', conf.log_file)
+    return path if os.path.isfile(path) else None
+
+
 def name_projects(project_ids, projects_client, run_log=None):
     """{project id: name or None}: the log first, Keystone once each."""
     from tempest.lib import exceptions as lib_exc
@@ -199,8 +216,10 @@ def _main(args):
     with open(args.before) as source:
         before = json.load(source)
     after = _take(clients, args.page_size)
+    log_path = args.log or configured_log()
     report = run_compare(before, after, projects_client, args.subunit,
-                         args.log)
+                         log_path)
+    report['inputs'] = {'subunit': args.subunit, 'log': log_path}
     if args.json:
         _write_json(args.json, report)
     print('\n'.join(text.render(report)))

@@ -119,6 +119,25 @@ class AuditCommandTest(testtools.TestCase):
             [finding] = json.load(written)['findings']
         self.assertEqual('LeakTest', finding['owner']['test_class'])
 
+    def test_names_deleted_projects_from_the_configured_log(self):
+        # The local cloud's harness passes no --log: the audit finds the
+        # log tempest.conf writes to, where Tempest named the project it
+        # has deleted since.
+        self._snapshot()
+        project = 'd863837cd25943469c9ed4b383a4b151'
+        server = self.cloud.boot('node1', project)
+        self.cloud.delete_server(server, free=False)
+        log = os.path.join(self.dir, 'tempest.log')
+        with open(log, 'w') as out:
+            out.write(" credentials: Credentials: {'project_id': '%s', "
+                      "'project_name': 'tempest-GoneTest-5'}\n" % project)
+        with mock.patch.object(audit_cmd, 'configured_log',
+                               return_value=log):
+            rc, out, _ = self._run('compare', '--before', self.before)
+        self.assertEqual(audit_cmd.FINDINGS, rc, out)
+        self.assertIn('owner: Tempest test class GoneTest', out)
+        self.assertIn('attribution from: Keystone, log %s' % log, out)
+
     def test_errors_exit_1(self):
         rc, _, err = self._run('compare', '--before',
                                os.path.join(self.dir, 'absent.json'))
