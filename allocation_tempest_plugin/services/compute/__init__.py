@@ -10,7 +10,9 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
+from allocation_tempest_plugin.services.compute.migrations_client import \
+    MigrationsClient
 from allocation_tempest_plugin.services.compute.services_client import \
     ComputeServicesClient
 
-__all__ = ['ComputeServicesClient']
+__all__ = ['ComputeServicesClient', 'MigrationsClient']
