@@ -19,26 +19,12 @@ until its condition holds or its deadline passes; no fixed sleeps.
 
 import time
 
+from oslo_log import log as logging
 from tempest.lib.common.utils import test_utils
 
-
-class PollStats(object):
-    """How many polls the plugin made and how long it slept between them.
-
-    Read by tools/bench to show what the plugin costs beyond its API calls.
-    """
-
-    def __init__(self):
-        self.polls = 0
-        self.waits = 0
-        self.seconds_waiting = 0.0
-
-    def as_dict(self):
-        return {'polls': self.polls, 'waits': self.waits,
-                'seconds_waiting': round(self.seconds_waiting, 3)}
-
-
-STATS = PollStats()
+LOG = logging.getLogger(__name__)
+# tools/bench sums these lines: what the plugin's own waiting cost.
+WAIT_LOG = 'allocation_tempest_plugin wait: %d polls, %.3f s, done=%s'
 
 
 class Outcome(object):
@@ -69,7 +55,6 @@ def wait_for(probe, condition, timeout, interval):
     if not outcome.polls:
         # A zero or negative timeout still deserves one look.
         poll()
-    STATS.waits += 1
-    STATS.polls += outcome.polls
-    STATS.seconds_waiting += time.monotonic() - started
+    LOG.info(WAIT_LOG, outcome.polls, time.monotonic() - started,
+             outcome.done)
     return outcome

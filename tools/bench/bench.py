@@ -29,7 +29,8 @@ STATE_DIR = os.environ.get('LOCAL_CLOUD_DIR',
 WORKSPACE = os.path.join(STATE_DIR, 'tempest')
 CONF = os.path.join(WORKSPACE, 'etc', 'tempest.conf')
 BIN = os.path.dirname(sys.executable)
-TEST_CLASS = 'allocation_tempest_plugin.api.test_local_delete.LocalDeleteTest'
+TEST_CLASS = ('allocation_tempest_plugin.serial_tests.api.admin.'
+              'test_local_delete.LocalDeleteTest')
 TESTS = {
     'ACTIVE': 'test_local_delete_active_server',
     'SHUTOFF': 'test_local_delete_shutoff_server',
@@ -38,7 +39,10 @@ TESTS = {
     'SHELVED_OFFLOADED': 'test_local_delete_shelved_offloaded_server',
     'VERIFY_RESIZE': 'test_local_delete_verify_resize_server',
 }
-POLL_STATS = re.compile(r'poll stats (\S+?)\[.*?\]: (\{.*\})')
+# One line per wait (common/waiters.py WAIT_LOG).
+WAIT_LINE = re.compile(r'allocation_tempest_plugin wait: (\d+) polls, '
+                       r'([\d.]+) s')
+LOG_FILE = os.path.join(WORKSPACE, 'logs', 'tempest.log')
 
 
 def tempest_run(regex, concurrency=1):
@@ -55,13 +59,33 @@ def tempest_run(regex, concurrency=1):
     listed = subprocess.run([os.path.join(BIN, 'subunit2csv')],
                             input=stream, capture_output=True
                             ).stdout.decode().splitlines()
-    durations, statuses = {}, {}
+    durations, statuses, spans = {}, {}, {}
     # test,status,start_time,stop_time; ids hold commas ("[id-...,slow]").
     for fields in list(csv.reader(listed))[1:]:
         name = fields[0].split('[')[0]
         statuses[name] = fields[1]
-        durations[name] = _seconds(fields[3]) - _seconds(fields[2])
+        spans[name] = (_seconds(fields[2]), _seconds(fields[3]))
+        durations[name] = spans[name][1] - spans[name][0]
+    tempest_run.last_spans = spans
     return durations, statuses, wall
+
+
+def serial_hold(spans):
+    """Seconds serial classes held the run, from their tests' spans.
+
+    A serial class takes the write side of Tempest's lock for its whole
+    life, so nothing else runs from its first test's start to its last
+    test's stop (its class fixtures add a little more, not counted).
+    """
+    classes = {}
+    for test_id, (start, stop) in spans.items():
+        if '.serial_tests.' not in test_id:
+            continue
+        class_id = test_id.rsplit('.', 1)[0]
+        first, last = classes.get(class_id, (start, stop))
+        classes[class_id] = (min(first, start), max(last, stop))
+    return {class_id: round(stop - start, 1)
+            for class_id, (start, stop) in sorted(classes.items())}
 
 
 def _seconds(stamp):
@@ -70,14 +94,23 @@ def _seconds(stamp):
         stamp.replace('Z', '+00:00')).timestamp()
 
 
-def poll_stats(test_id):
-    last = None
-    with open(os.path.join(WORKSPACE, 'logs', 'tempest.log')) as log:
+def log_size():
+    return os.path.getsize(LOG_FILE) if os.path.exists(LOG_FILE) else 0
+
+
+def poll_stats(since):
+    """The plugin's waits logged after byte offset since (one test ran)."""
+    stats = {'waits': 0, 'polls': 0, 'seconds_waiting': 0.0}
+    with open(LOG_FILE) as log:
+        log.seek(since)
         for line in log:
-            match = POLL_STATS.search(line)
-            if match and match.group(1) == test_id:
-                last = json.loads(match.group(2))
-    return last
+            match = WAIT_LINE.search(line)
+            if match:
+                stats['waits'] += 1
+                stats['polls'] += int(match.group(1))
+                stats['seconds_waiting'] += float(match.group(2))
+    stats['seconds_waiting'] = round(stats['seconds_waiting'], 3)
+    return stats
 
 
 def bench_state(cloud, state, rounds):
@@ -86,11 +119,12 @@ def bench_state(cloud, state, rounds):
     for _ in range(rounds):
         seconds, calls = bare_local_delete.local_delete(cloud, state)
         bare.append(seconds)
+        since = log_size()
         durations, statuses, _ = tempest_run('^%s' % re.escape(test_id))
         if statuses.get(test_id) != 'success':
             raise SystemExit('%s did not pass: %s' % (test_id, statuses))
         plugin.append(durations[test_id])
-        polls.append(poll_stats(test_id))
+        polls.append(poll_stats(since))
         print('  %-18s bare %.2fs (%d calls)  plugin %.2fs  %s' % (
             state, seconds, calls, durations[test_id], polls[-1]),
             flush=True)
@@ -165,8 +199,12 @@ def main():
                 r'^allocation_tempest_plugin\.(api|serial_tests)\.',
                 concurrency)
             suite[str(concurrency)] = round(wall, 1)
-            print('whole suite at concurrency %d: %.1fs (%s)' % (
-                concurrency, wall, _count(statuses)), flush=True)
+            held = serial_hold(tempest_run.last_spans)
+            suite['serial_hold_c%d' % concurrency] = held
+            print('whole suite at concurrency %d: %.1fs (%s); serial '
+                  'classes held it %.1fs (%s)' % (
+                      concurrency, wall, _count(statuses),
+                      sum(held.values()), held), flush=True)
     print('\n%-18s %8s %8s %6s' % ('test', 'bare', 'plugin', 'ratio'))
     for r in results:
         print('%-18s %7.2fs %7.2fs %6.2f' % (

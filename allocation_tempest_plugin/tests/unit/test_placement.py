@@ -265,7 +265,9 @@ class WaitForTest(testtools.TestCase):
         self.assertTrue(outcome.done)
         self.assertEqual(1, outcome.polls)
 
-    def test_stats_count_polls(self):
-        before = waiters.STATS.polls
-        waiters.wait_for(lambda: 1, lambda v: True, 1, 0)
-        self.assertEqual(before + 1, waiters.STATS.polls)
+    def test_each_wait_logs_its_cost(self):
+        with self.assertLogs('allocation_tempest_plugin.common.waiters',
+                             'INFO') as logged:
+            waiters.wait_for(lambda: 1, lambda v: True, 1, 0)
+        [line] = logged.output
+        self.assertIn('allocation_tempest_plugin wait: 1 polls', line)
