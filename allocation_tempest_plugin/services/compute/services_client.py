@@ -12,12 +12,14 @@
 
 from oslo_serialization import jsonutils as json
 from tempest.lib.services.compute import base_compute_client
+from tempest.lib.services.compute import services_client
 
 from allocation_tempest_plugin.services import base
 from allocation_tempest_plugin.services.schemas import compute_services
 
 
-class ComputeServicesClient(base.ValidatingClient):
+class ComputeServicesClient(base.ValidatingClient,
+                            services_client.ServicesClient):
     """os-services at compute API 2.53+.
 
     From 2.53 services have UUIDs and one PUT changes status,
