@@ -61,8 +61,7 @@ function sudo {
 
 
 def variables_read(path):
-    """Upper-case variables a script expands ($X, ${X...}) or names in
-    trueorfalse, minus those it assigns itself outside settings."""
+    """Upper-case variables a script expands or names in trueorfalse."""
     with open(path) as script:
         text = script.read()
     names = set(re.findall(r'\$\{?([A-Z_][A-Z0-9_]*)', text))

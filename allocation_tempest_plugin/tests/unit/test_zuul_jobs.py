@@ -19,18 +19,21 @@ change is in the gate; these checks catch both before.
 import copy
 import os
 import re
-import unittest
 
 import testtools
 import yaml
 
 from allocation_tempest_plugin import config
+from allocation_tempest_plugin import selection
+from allocation_tempest_plugin.tests import inventory
+from allocation_tempest_plugin.tests.unit import test_devstack_plugin
 
 REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__),
                                          os.pardir, os.pardir, os.pardir))
 ZUUL_FILE = os.path.join(REPO_ROOT, '.zuul.yaml')
 
 PLUGIN = 'allocation-tempest-plugin'
+PLUGIN_URL = 'https://opendev.org/openstack/allocation-tempest-plugin'
 REQUIRED_PROJECTS = ('opendev.org/openstack/tempest',
                      'opendev.org/openstack/allocation-tempest-plugin')
 # Jobs of tempest (zuul.d/base.yaml, integrated-gate.yaml) that exist
@@ -38,8 +41,16 @@ REQUIRED_PROJECTS = ('opendev.org/openstack/tempest',
 UPSTREAM_PARENTS = ('devstack-tempest', 'tempest-multinode-full-py3')
 # Proves the guard skips cleanly: must leave [allocation] at its defaults.
 DEFAULTS_JOB = 'allocation-tempest-plugin-defaults'
-# Packages that hold the plugin's Tempest tests.
-TEST_PACKAGES = ('api', 'serial_tests')
+# Services of the upstream parents the tests never use (Cinder, Swift,
+# Horizon); every job must turn them off.
+UNNEEDED_SERVICES = ('c-api', 'c-bak', 'c-sch', 'c-vol', 's-account',
+                     's-container', 's-object', 's-proxy', 'horizon')
+# Keystone, Glance, Placement, Neutron, Nova and Tempest itself.
+NEEDED_SERVICES = ('key', 'g-api', 'placement-api', 'q-svc', 'n-api',
+                   'n-cond', 'n-cpu', 'n-sch', 'tempest')
+# Every regex a job may use: one of selection.py's, named there once.
+SELECTIONS = {value for name, value in vars(selection).items()
+              if name.isupper()}
 # Ids a plugin regex must never select: Tempest's own tests, another
 # plugin's, and this plugin's unit tests (Tempest discovers the whole
 # package, so an unanchored or too wide regex would run them too).
@@ -131,12 +142,11 @@ def allocation_options(job_vars):
         config.GROUP_NAME)
 
 
-def flatten(suite):
-    for test in suite:
-        if isinstance(test, unittest.TestSuite):
-            yield from flatten(test)
-        else:
-            yield test
+def allocation_localrc(job_vars):
+    """The devstack plugin's ALLOCATION_* variables a job sets."""
+    return {name: value for name, value in
+            (job_vars.get('devstack_localrc') or {}).items()
+            if name.startswith('ALLOCATION_')}
 
 
 def plugin_test_ids():
@@ -145,16 +155,8 @@ def plugin_test_ids():
     Importing the test modules needs Tempest's configuration module only,
     not a tempest.conf.
     """
-    loader = unittest.TestLoader()
-    test_ids = []
-    for package in TEST_PACKAGES:
-        start_dir = os.path.join(REPO_ROOT, 'allocation_tempest_plugin',
-                                 package)
-        if not os.path.isdir(start_dir):
-            continue
-        suite = loader.discover(start_dir, top_level_dir=REPO_ROOT)
-        test_ids.extend(test.id() for test in flatten(suite))
-    return test_ids, loader.errors
+    tests, errors = inventory.load()
+    return [test.test_id for test in tests], errors
 
 
 class ZuulJobsTest(testtools.TestCase):
@@ -187,8 +189,10 @@ class ZuulJobsTest(testtools.TestCase):
     def test_every_job_runs_the_plugin(self):
         for name in self.runnable:
             job_vars = self.job_vars(name)
-            self.assertIn(PLUGIN, job_vars.get('tempest_plugins', []),
-                          'job %s' % name)
+            # The devstack plugin installs the plugin into Tempest's venv.
+            self.assertEqual(PLUGIN_URL, (job_vars.get('devstack_plugins')
+                                          or {}).get(PLUGIN),
+                             'job %s' % name)
             self.assertTrue(job_vars.get('tempest_test_regex'),
                             'job %s' % name)
             # Tempest's smoke and multinode environments add a regex of
@@ -199,33 +203,68 @@ class ZuulJobsTest(testtools.TestCase):
             for project in REQUIRED_PROJECTS:
                 self.assertIn(project, required, 'job %s' % name)
 
+    def test_every_job_enables_only_the_needed_services(self):
+        for name in self.runnable:
+            services = self.job_vars(name).get('devstack_services') or {}
+            for service in UNNEEDED_SERVICES:
+                self.assertIs(False, services.get(service),
+                              'job %s: %s' % (name, service))
+            for service in NEEDED_SERVICES:
+                self.assertIs(True, services.get(service),
+                              'job %s: %s' % (name, service))
+
     def test_destructive_jobs_allow_disruption(self):
         destructive = [name for name in self.runnable
                        if name != DEFAULTS_JOB]
         self.assertNotEqual([], destructive)
         for name in destructive:
-            options = allocation_options(self.job_vars(name))
-            self.assertIsNotNone(options, 'job %s has no devstack_local_conf '
-                                 'for [%s]' % (name, config.GROUP_NAME))
-            self.assertIs(True, options.get('allow_compute_disruption'),
+            localrc = allocation_localrc(self.job_vars(name))
+            self.assertIs(True,
+                          localrc.get('ALLOCATION_ALLOW_COMPUTE_DISRUPTION'),
                           'job %s' % name)
 
     def test_defaults_job_keeps_the_defaults(self):
         self.assertIn(DEFAULTS_JOB, self.runnable)
-        self.assertIsNone(allocation_options(self.job_vars(DEFAULTS_JOB)))
+        job_vars = self.job_vars(DEFAULTS_JOB)
+        self.assertEqual({}, allocation_localrc(job_vars))
+        self.assertIsNone(allocation_options(job_vars))
 
-    def test_option_names_exist(self):
+    def test_variables_and_options_exist(self):
+        settings = test_devstack_plugin.variables_assigned(
+            test_devstack_plugin.SETTINGS)
         known = {opt.name for opt in config.AllocationGroup}
         for name in self.runnable:
-            options = allocation_options(self.job_vars(name)) or {}
-            self.assertEqual(set(), set(options) - known, 'job %s' % name)
+            job_vars = self.job_vars(name)
+            self.assertEqual(set(), set(allocation_localrc(job_vars)) -
+                             settings, 'job %s' % name)
+            self.assertEqual(set(), set(allocation_options(job_vars) or {})
+                             - known, 'job %s' % name)
 
-    def test_stop_and_start_commands_come_together(self):
+    def test_restart_only_with_disruption(self):
         for name in self.runnable:
-            options = allocation_options(self.job_vars(name)) or {}
-            self.assertEqual('compute_stop_command' in options,
-                             'compute_start_command' in options,
-                             'job %s' % name)
+            localrc = allocation_localrc(self.job_vars(name))
+            if localrc.get('ALLOCATION_COMPUTE_RESTART'):
+                self.assertIs(
+                    True, localrc.get('ALLOCATION_ALLOW_COMPUTE_DISRUPTION'),
+                    'job %s' % name)
+
+    def test_regexes_come_from_selection(self):
+        for name in self.runnable:
+            job_vars = self.job_vars(name)
+            for key in ('tempest_test_regex', 'tempest_exclude_regex'):
+                if key in job_vars:
+                    self.assertIn(job_vars[key], SELECTIONS,
+                                  'job %s: %s' % (name, key))
+
+    def test_a_job_runs_the_newest_stable_branch(self):
+        stable = [name for name in self.runnable
+                  if str(self.jobs[name].get('override-checkout', ''))
+                  .startswith('stable/')]
+        self.assertNotEqual([], stable)
+        for name in stable:
+            # Not an upstream job renamed: ours, with the plugin.
+            self.assertIn('allocation-tempest-plugin-base',
+                          ancestry(name, self.jobs))
 
     def test_regexes_select_only_plugin_tests(self):
         self.assertNotEqual([], self.test_ids)
@@ -233,8 +272,10 @@ class ZuulJobsTest(testtools.TestCase):
             regex = self.job_vars(name)['tempest_test_regex']
             # stestr, under tempest run --regex, searches the id.
             pattern = re.compile(regex)
+            exclude = self.job_vars(name).get('tempest_exclude_regex')
             selected = [test_id for test_id in self.test_ids
-                        if pattern.search(test_id)]
+                        if pattern.search(test_id) and not (
+                            exclude and re.search(exclude, test_id))]
             self.assertNotEqual([], selected,
                                 'job %s: %s selects no plugin test' % (
                                     name, regex))
