@@ -12,7 +12,15 @@
 
 """Sphinx configuration of the allocation-tempest-plugin documentation."""
 
+import os
+import sys
+
+# The tests page is generated from the tests (_ext/plugin_tests.py).
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                '_ext'))
+
 extensions = [
+    'plugin_tests',
     'openstackdocstheme',
     # The configuration reference is rendered from the option definitions
     # (allocation_tempest_plugin/config.py), never written by hand.
