@@ -55,8 +55,8 @@ def class_lines(cls, tests):
     destructive = ('**yes**: serial; skipped unless ``[allocation] '
                    'allow_compute_disruption`` is true' if first.serial
                    else 'no')
-    lines += [':Credentials: %s' % ', '.join(
-                  '``%s``' % c for c in first.credentials),
+    credentials = ', '.join('``%s``' % c for c in first.credentials)
+    lines += [':Credentials: %s' % credentials,
               ':Destructive: %s' % destructive,
               '']
     for test in tests:
@@ -92,8 +92,11 @@ def tests_rst(tests):
 
 
 def parse_rst(directive, lines):
-    """Nodes for generated reStructuredText; its headings nest under the
-    section the directive stands in."""
+    """Nodes for generated reStructuredText, headings nested.
+
+    Its headings become subsections of the section the directive stands
+    in.
+    """
     container = nodes.section()
     container.document = directive.state.document
     nested_parse_with_titles(directive.state,
