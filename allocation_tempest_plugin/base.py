@@ -80,7 +80,11 @@ class AllocationTestBase(base.BaseV2ComputeTest):
                                                     server_id)
 
     def member_project_usages(self):
-        """The member's own project usage, or a skip where policy forbids."""
+        """The member's own project usage, or a skip where it is not offered.
+
+        Placement's policy may refuse members (placement:usages), or the
+        member's catalog may have no Placement endpoint at all.
+        """
         try:
             return dict(self.member_usages_client.list_usages(
                 self.os_primary.credentials.project_id)['usages'])
@@ -88,6 +92,10 @@ class AllocationTestBase(base.BaseV2ComputeTest):
             raise self.skipException(
                 'Placement policy does not let a project member read its '
                 'own usages (placement:usages)')
+        except lib_exc.EndpointNotFound:
+            raise self.skipException(
+                'the service catalog offers a project member no Placement '
+                'endpoint')
 
     def wait_member_usages(self, expected, what):
         """Poll the member's project usage until it equals expected."""

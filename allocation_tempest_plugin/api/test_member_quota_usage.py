@@ -12,7 +12,6 @@
 from tempest.common import waiters as tempest_waiters
 from tempest import config
 from tempest.lib import decorators
-from tempest.lib import exceptions as lib_exc
 
 from allocation_tempest_plugin import base
 from allocation_tempest_plugin.common import placement
@@ -46,16 +45,6 @@ class MemberQuotaUsageTest(base.AllocationTestBase):
     the API does not say which, so the tests compare what must hold either
     way: how much each total changes while the test's own server lives.
     """
-
-    def member_project_usages(self):
-        # Also a clean skip where the member's catalog has no Placement
-        # endpoint (the base covers only a policy refusal).
-        try:
-            return super(MemberQuotaUsageTest, self).member_project_usages()
-        except lib_exc.EndpointNotFound:
-            raise self.skipException(
-                'the service catalog offers a project member no Placement '
-                'endpoint')
 
     def nova_totals(self):
         return limits_totals(

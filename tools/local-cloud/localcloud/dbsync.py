@@ -5,6 +5,7 @@ settings) lets a warm `up` skip them.
 """
 import os
 
+from localcloud import cells
 from localcloud import configs
 from localcloud import mariadb
 from localcloud import nova_conf
@@ -59,6 +60,10 @@ def run_all():
         util.say('    schemas up to date (marker), skipped')
         return
     for service, argv in commands():
+        if argv[-2:] == ['--name', 'cell1'] and cells.has_cell1():
+            # create_cell compares literal URLs with the stored templates
+            # and would add a second cell1.
+            continue
         log = procs.log_path('dbsync-' + service)
         argv = [util.vbin(argv[0])] + argv[1:]
         # create_cell exits 2 when the cell already exists: fine.
@@ -69,4 +74,5 @@ def run_all():
         if rc != 0 and not (argv[-2:] == ['--name', 'cell1'] and rc == 2):
             raise util.Failure('%s failed (rc=%d)\n%s' % (
                 ' '.join(argv[:1] + argv[-2:]), rc, util.tail(log)))
+    cells.use_templates()
     util.marker_set('dbsync', key)

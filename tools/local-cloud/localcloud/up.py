@@ -7,6 +7,7 @@ import os
 import time
 
 from localcloud import api
+from localcloud import cells
 from localcloud import cloudstate
 from localcloud import compute
 from localcloud import configs
@@ -68,6 +69,11 @@ def up(restart_mode=None):
     with util.step('rabbitmq'):
         rabbitmq.start()
     with util.step('db schemas, fernet keys, keystone bootstrap'):
+        # Before any nova-manage: old mappings carry the old password.
+        removed = cells.use_templates()
+        if removed:
+            util.say('    removed unused duplicate cell mappings: %s'
+                     % removed)
         dbsync.run_all()
     with util.step('API services under uwsgi (started together)'):
         for name in services.APIS:
