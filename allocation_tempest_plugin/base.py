@@ -155,7 +155,7 @@ class AdminAllocationTestBase(AllocationTestBase,
     # -- hosts and their providers ----------------------------------------
 
     def any_available_host(self):
-        host = hosts.first_available_host(self.compute_services_client)
+        host = hosts.first_available_host(self.os_admin.hypervisor_client)
         if host is None:
             raise self.skipException('no nova-compute service is up and '
                                      'enabled')
@@ -171,7 +171,7 @@ class AdminAllocationTestBase(AllocationTestBase,
         """The compute node provider of host (hypervisor id at 2.53+)."""
         if host not in self.host_providers:
             rp_uuid = hosts.provider_for_host(
-                self.os_admin.hypervisor_client, host)
+                self.os_admin.hypervisor_client, self.providers_client, host)
             if rp_uuid is None:
                 self.fail('no hypervisor reports service host %s' % host)
             self.host_providers[host] = rp_uuid

@@ -10,69 +10,235 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""Which compute host a destructive test may disrupt."""
+"""Which compute host a destructive test may disrupt, and its provider.
+
+Every read here is filtered by the API so that what one test costs does
+not grow with the cloud: services by host, hypervisors a page at a time
+or by hostname pattern, servers by host with a limit. A choice stops at
+the first host that qualifies. All of it needs compute API >= 2.53
+(hypervisor ids are compute node uuids, paging markers are uuids).
+"""
+
+from oslo_log import log as logging
+from tempest.lib import exceptions as lib_exc
 
 from allocation_tempest_plugin.common import compute_services
+
+LOG = logging.getLogger(__name__)
 
 # Owned by common/compute_services.py; kept here for existing callers.
 COMPUTE_BINARY = compute_services.BINARY
 is_available = compute_services.is_available
 
+# Hypervisors read per page while looking for a candidate host. A choice
+# usually ends on the first page; a small page keeps its bytes flat.
+CANDIDATE_PAGE_SIZE = 25
 
-def foreign_servers(servers_on_host, own_project_ids):
-    """Servers on the host that belong to a project other than the test's."""
-    return [server for server in servers_on_host
-            if server['tenant_id'] not in own_project_ids]
+# Refused hosts named in a skip message; the rest are counted.
+REFUSALS_NAMED = 5
 
 
-def choose_host(services, disruptable_hosts, servers_on, own_project_ids):
+# -- reads, each filtered by the API ----------------------------------------
+
+def service_of(services_client, host):
+    """host's nova-compute service, or None (os-services by host)."""
+    services = services_client.list_services(binary=COMPUTE_BINARY,
+                                             host=host)['services']
+    return services[0] if services else None
+
+
+def foreign_server_on(servers_client, host, own_server_ids):
+    """The id of one server on host the test did not create, else None.
+
+    One admin listing across projects, filtered by host, one longer than
+    the test's own servers: a full page cannot hold only the test's own,
+    and a page that is not full is the whole host.
+    """
+    own_server_ids = set(own_server_ids)
+    servers = servers_client.list_servers(
+        all_tenants=True, host=host,
+        limit=len(own_server_ids) + 1)['servers']
+    for server in servers:
+        if server['id'] not in own_server_ids:
+            return server['id']
+    return None
+
+
+def hypervisors(hypervisor_client, page_size=None):
+    """Every hypervisor in Nova's order, a page at a time, lazily.
+
+    A caller that stops early reads no further page. The listing ends on
+    an empty page, not a short one: Nova leaves out compute nodes whose
+    service was deleted after reading the page, so a short page (with no
+    hypervisors_links) can come before the end. Without page_size, Nova's
+    [api] max_limit sizes the pages.
+    """
+    marker = None
+    while True:
+        params = {} if page_size is None else {'limit': page_size}
+        if marker is not None:
+            params['marker'] = marker
+        page = hypervisor_client.list_hypervisors(detail=True,
+                                                  **params)['hypervisors']
+        if not page:
+            return
+        for hypervisor in page:
+            yield hypervisor
+        marker = page[-1]['id']
+
+
+def available_hosts(hypervisor_client, page_size=CANDIDATE_PAGE_SIZE):
+    """Hosts whose compute reads up and enabled, once each, lazily.
+
+    A hypervisor carries its service's state (down when forced down) and
+    status; several nodes of one host (Ironic) yield the host once.
+    """
+    seen = set()
+    for hypervisor in hypervisors(hypervisor_client, page_size):
+        host = hypervisor['service']['host']
+        if host in seen:
+            continue
+        seen.add(host)
+        if hypervisor['state'] == 'up' and hypervisor['status'] == 'enabled':
+            yield host
+
+
+# -- policy ----------------------------------------------------------------
+
+def first_qualifying(candidates, refusal):
+    """(host, refusals): the first candidate refusal() has nothing against.
+
+    refusal(host) answers None or why not; refusals lists (host, why) of
+    the hosts tried before, for the message when none qualifies.
+    """
+    refusals = []
+    for host in candidates:
+        why = refusal(host)
+        if why is None:
+            return host, refusals
+        refusals.append((host, why))
+    return None, refusals
+
+
+def service_refusal(service):
+    if service is None:
+        return 'has no %s service' % COMPUTE_BINARY
+    if not is_available(service):
+        return '%s is status=%s state=%s forced_down=%s' % (
+            COMPUTE_BINARY, service['status'], service['state'],
+            service['forced_down'])
+    return None
+
+
+def _named(refusals):
+    named = ['%s %s' % refusal for refusal in refusals[:REFUSALS_NAMED]]
+    if len(refusals) > REFUSALS_NAMED:
+        named.append('and %d more' % (len(refusals) - REFUSALS_NAMED))
+    return '; '.join(named)
+
+
+def choose_host(services_client, hypervisor_client, servers_client,
+                disruptable_hosts, own_server_ids):
     """(host, None) for the first host that qualifies, else (None, why).
 
-    services: the nova-compute services; servers_on(host): every server on
-    it across all projects, listed just before the choice.
+    With disruptable_hosts, only those are read (by host), in name order,
+    and trusted to run nothing foreign. Otherwise hypervisors are read a
+    page at a time and each up and enabled host is asked for one server
+    the test did not create, until a host has none.
     """
-    candidates = sorted((s for s in services if is_available(s)),
-                        key=lambda s: s['host'])
     if disruptable_hosts:
-        candidates = [s for s in candidates
-                      if s['host'] in disruptable_hosts]
-        if not candidates:
+        host, refusals = first_qualifying(
+            sorted(set(disruptable_hosts)),
+            lambda host: service_refusal(service_of(services_client, host)))
+        if host is None:
             return None, ('none of [allocation] disruptable_hosts %s has an '
-                          'up and enabled nova-compute service' %
-                          sorted(disruptable_hosts))
-        return candidates[0]['host'], None
-    if not candidates:
-        return None, 'no nova-compute service is up and enabled'
-    refused = []
-    for service in candidates:
-        others = foreign_servers(servers_on(service['host']),
-                                 own_project_ids)
-        if not others:
-            return service['host'], None
-        refused.append('%s runs %d server(s) of other projects' % (
-            service['host'], len(others)))
-    return None, ('no compute host is free of other projects\' servers (%s); '
-                  'set [allocation] disruptable_hosts to hosts the tests '
-                  'may disrupt' % '; '.join(refused))
+                          'up and enabled %s service (%s)' % (
+                              sorted(set(disruptable_hosts)),
+                              COMPUTE_BINARY, _named(refusals)))
+        return host, None
+
+    def foreign(host):
+        server_id = foreign_server_on(servers_client, host, own_server_ids)
+        if server_id is None:
+            return None
+        return 'runs server %s, which this test did not create' % server_id
+
+    host, refusals = first_qualifying(available_hosts(hypervisor_client),
+                                      foreign)
+    if host is not None:
+        return host, None
+    if not refusals:
+        return None, 'no %s service is up and enabled' % COMPUTE_BINARY
+    return None, ('no compute host is free of servers this test did not '
+                  'create (%s); set [allocation] disruptable_hosts to hosts '
+                  'the tests may disrupt' % _named(refusals))
 
 
-def first_available_host(services_client):
-    """The first up and enabled compute host by name, or None."""
-    services = services_client.list_services(
-        binary=COMPUTE_BINARY)['services']
-    available = sorted(s['host'] for s in services if is_available(s))
-    return available[0] if available else None
+def host_refusal(services_client, servers_client, host, disruptable_hosts,
+                 own_server_ids):
+    """Why host may not be disrupted now, or None: right before the guard.
+
+    Other projects may have booted onto it since it was chosen.
+    """
+    if disruptable_hosts and host not in disruptable_hosts:
+        return '%s is not in [allocation] disruptable_hosts %s' % (
+            host, sorted(disruptable_hosts))
+    why = service_refusal(service_of(services_client, host))
+    if why is None and not disruptable_hosts:
+        server_id = foreign_server_on(servers_client, host, own_server_ids)
+        if server_id is not None:
+            why = 'runs server %s, which this test did not create' % (
+                server_id)
+    return None if why is None else '%s %s' % (host, why)
 
 
-def provider_for_host(hypervisor_client, host):
+def first_available_host(hypervisor_client):
+    """The first up and enabled compute host in Nova's order, or None."""
+    return next(available_hosts(hypervisor_client), None)
+
+
+def provider_for_host(hypervisor_client, providers_client, host):
     """The compute node provider uuid of host, or None.
 
     From compute API 2.53 a hypervisor's id is its compute node's uuid,
-    which is the uuid of its resource provider in Placement.
+    which is the uuid of its resource provider in Placement; Placement
+    names the provider after the node (hypervisor_hostname), which is
+    usually, not always, the service host. So, cheapest first:
+
+    1. the provider named host, if its hypervisor's service runs on host;
+    2. hypervisor_hostname_pattern=host (a SQL LIKE '%host%': it may
+       match other nodes, and misses a node named otherwise), confirmed
+       by service host;
+    3. every hypervisor, page by page, until one runs on host (Ironic
+       nodes are named by uuid), said in a log line.
     """
-    hypervisors = hypervisor_client.list_hypervisors(
-        detail=True)['hypervisors']
-    for hypervisor in hypervisors:
+    named = providers_client.list_resource_providers(
+        name=host)['resource_providers']
+    for provider in named:
+        try:
+            hypervisor = hypervisor_client.show_hypervisor(
+                provider['uuid'])['hypervisor']
+        except lib_exc.NotFound:
+            # A provider of that name that is no compute node (yet).
+            continue
+        if hypervisor['service']['host'] == host:
+            return hypervisor['id']
+    try:
+        matches = hypervisor_client.list_hypervisors(
+            detail=True, hypervisor_hostname_pattern=host)['hypervisors']
+    except lib_exc.NotFound:
+        # Nova answers 404 when no hypervisor_hostname matches.
+        matches = []
+    on_host = [h for h in matches if h['service']['host'] == host]
+    if on_host:
+        # Several nodes on one host: the one named like it, else Nova's
+        # first, as before.
+        exact = [h for h in on_host if h['hypervisor_hostname'] == host]
+        return (exact or on_host)[0]['id']
+    LOG.warning('No hypervisor_hostname matching %r runs on service host '
+                '%s; reading every hypervisor, page by page, to find its '
+                'node', host, host)
+    for hypervisor in hypervisors(hypervisor_client):
         if hypervisor['service']['host'] == host:
             return hypervisor['id']
     return None

@@ -102,31 +102,22 @@ class DisruptiveTestBase(base.AdminAllocationTestBase):
             return 'SHUTOFF'
         return 'ACTIVE'
 
-    def _own_project_ids(self):
-        return {self.os_admin.credentials.project_id,
-                self.os_primary.credentials.project_id}
-
-    def _choose_host(self, services):
-        def servers_on(host):
-            return self.admin_servers_client.list_servers(
-                detail=True, all_tenants=True, host=host)['servers']
-
+    def disruptable_host(self):
+        """A host this test may hold down, or a skip saying why not."""
         host, why_not = hosts.choose_host(
-            services, CONF.allocation.disruptable_hosts, servers_on,
-            self._own_project_ids())
+            self.compute_services_client, self.os_admin.hypervisor_client,
+            self.admin_servers_client, CONF.allocation.disruptable_hosts,
+            self.created_server_ids)
         if host is None:
             raise self.skipException(why_not)
         return host
 
-    def disruptable_host(self):
-        """A host this test may hold down, or a skip saying why not."""
-        return self._choose_host(
-            compute_services.list_all(self.compute_services_client))
-
     def _recheck_host(self, host):
-        # Other projects may have booted onto the host since it was chosen.
-        self._choose_host([compute_services.show(
-            self.compute_services_client, host)])
+        why_not = hosts.host_refusal(
+            self.compute_services_client, self.admin_servers_client, host,
+            CONF.allocation.disruptable_hosts, self.created_server_ids)
+        if why_not is not None:
+            raise self.skipException(why_not)
 
     @contextlib.contextmanager
     def disrupted(self, host, owned=None, stop_process=False):

@@ -1,0 +1,151 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""Placement 16 at microversion 1.28, the reads the plugin makes.
+
+Nothing is paginated (Placement has no paging). GET /allocations/{c}
+never answers 404, only {"allocations": {}}.
+"""
+
+import re
+
+
+def _not_found(detail):
+    return 404, {'errors': [{'status': 404, 'title': 'Not Found',
+                             'detail': detail}]}
+
+
+class Placement(object):
+
+    def __init__(self):
+        self.providers = {}     # uuid -> {'name', 'generation', 'inventory'}
+        self.by_name = {}       # name -> uuid
+        self.consumers = {}     # uuid -> {'project_id', 'user_id',
+        #                                  'generation', 'allocations':
+        #                                  {rp: resources}}
+        # Indexes, as Placement's database has: a read costs what it
+        # returns, not the size of the cloud.
+        self.on_provider = {}   # rp uuid -> set of consumers
+        self.of_project = {}    # project -> set of consumers
+
+    # -- what Nova does to it ---------------------------------------------
+
+    def add_provider(self, uuid, name, inventory):
+        self.providers[uuid] = {'name': name, 'generation': 1,
+                                'inventory': dict(inventory)}
+        self.by_name[name] = uuid
+        self.on_provider[uuid] = set()
+
+    def allocate(self, consumer, rp_uuid, resources, project_id, user_id):
+        record = self.consumers.setdefault(consumer, {
+            'project_id': project_id, 'user_id': user_id, 'generation': 0,
+            'allocations': {}})
+        record['allocations'][rp_uuid] = dict(resources)
+        self.on_provider[rp_uuid].add(consumer)
+        self.of_project.setdefault(project_id, set()).add(consumer)
+        record['generation'] += 1
+        self.providers[rp_uuid]['generation'] += 1
+
+    def delete_consumer(self, consumer):
+        record = self.consumers.pop(consumer, None)
+        if record is None:
+            return
+        for rp_uuid in record['allocations']:
+            self.providers[rp_uuid]['generation'] += 1
+            self.on_provider[rp_uuid].discard(consumer)
+        self.of_project[record['project_id']].discard(consumer)
+
+    # -- the API ----------------------------------------------------------
+
+    def _provider_view(self, uuid):
+        return {'uuid': uuid, 'name': self.providers[uuid]['name'],
+                'generation': self.providers[uuid]['generation'],
+                'parent_provider_uuid': None, 'root_provider_uuid': uuid,
+                'links': [{'rel': 'self',
+                           'href': '/resource_providers/%s' % uuid}]}
+
+    def _usages(self, rp_uuid):
+        usages = {rc: 0 for rc in self.providers[rp_uuid]['inventory']}
+        for consumer in self.on_provider[rp_uuid]:
+            resources = self.consumers[consumer]['allocations'][rp_uuid]
+            for rc, amount in resources.items():
+                usages[rc] = usages.get(rc, 0) + amount
+        return usages
+
+    def handle(self, method, path, query, body):
+        if method != 'GET':
+            return 405, {'errors': [{'status': 405, 'title': 'Not allowed'}]}
+        if path == '/resource_providers':
+            return 200, {'resource_providers': self._list_providers(query)}
+        match = re.match(r'^/resource_providers/([^/]+)/(\w+)$', path)
+        if match:
+            rp_uuid, what = match.groups()
+            if rp_uuid not in self.providers:
+                return _not_found('No resource provider with uuid %s found'
+                                  % rp_uuid)
+            generation = self.providers[rp_uuid]['generation']
+            if what == 'allocations':
+                return 200, {
+                    'allocations': {
+                        consumer: {
+                            'resources': self.consumers[consumer][
+                                'allocations'][rp_uuid],
+                            'consumer_generation': self.consumers[consumer][
+                                'generation']}
+                        for consumer in self.on_provider[rp_uuid]},
+                    'resource_provider_generation': generation}
+            if what == 'usages':
+                return 200, {'usages': self._usages(rp_uuid),
+                             'resource_provider_generation': generation}
+            if what == 'inventories':
+                return 200, {'inventories': {
+                    rc: {'total': total, 'reserved': 0, 'min_unit': 1,
+                         'max_unit': total, 'step_size': 1,
+                         'allocation_ratio': 1.0}
+                    for rc, total in
+                    self.providers[rp_uuid]['inventory'].items()},
+                    'resource_provider_generation': generation}
+        match = re.match(r'^/allocations/([^/]+)$', path)
+        if match:
+            record = self.consumers.get(match.group(1))
+            if not record:
+                return 200, {'allocations': {}}
+            return 200, {
+                'allocations': {
+                    rp: {'resources': resources,
+                         'generation': self.providers[rp]['generation']}
+                    for rp, resources in record['allocations'].items()},
+                'project_id': record['project_id'],
+                'user_id': record['user_id'],
+                'consumer_generation': record['generation']}
+        if path == '/usages':
+            return 200, {'usages': self._project_usages(
+                query.get('project_id'))}
+        return _not_found(path)
+
+    def _list_providers(self, query):
+        if 'name' in query:
+            uuids = [self.by_name[query['name']]] if (
+                query['name'] in self.by_name) else []
+        elif 'uuid' in query:
+            uuids = [query['uuid']] if query['uuid'] in self.providers else []
+        else:
+            uuids = list(self.providers)
+        return [self._provider_view(uuid) for uuid in uuids]
+
+    def _project_usages(self, project_id):
+        usages = {}
+        for consumer in self.of_project.get(project_id, ()):
+            for resources in self.consumers[consumer]['allocations'].values():
+                for rc, amount in resources.items():
+                    usages[rc] = usages.get(rc, 0) + amount
+        return usages
