@@ -383,7 +383,10 @@ class Nova(object):
         server = self.servers.get(server_id)
         if server is None or server['deleted']:
             return _error(404, 'Instance %s could not be found.' % server_id)
-        return 200, {'server': self._server_view(server, True)}
+        view = self._server_view(server, True)
+        # 2.71: show (not list) names the server's groups.
+        view['server_groups'] = []
+        return 200, {'server': view}
 
     def delete_server(self, context, query, body, server_id):
         server = self.servers.get(server_id)
