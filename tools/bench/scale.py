@@ -130,8 +130,7 @@ def start_cloud(hosts):
 # -- counting -----------------------------------------------------------------
 
 class Meter(object):
-    """Calls, bytes and seconds per step; nested steps count on their own.
-    """
+    """Calls, bytes and seconds per step; a nested step counts apart."""
 
     def __init__(self):
         self.stack = []
@@ -301,7 +300,7 @@ def summarise(hosts, records, build_seconds, outside_tests_seconds):
     }
 
 
-# -- the report -----------------------------------------------------------------
+# -- the report ------------------------------------------------------------
 
 def _ensure_matplotlib():
     try:
@@ -343,8 +342,8 @@ def chart(series, path):
 
 
 def table(figures):
-    lines = ['%7s %6s %6s %10s %8s %8s' % ('hosts', 'calls', 'reads',
-                                          'bytes', 'setup_s', 'test_s')]
+    lines = ['%7s %6s %6s %10s %8s %8s' % (
+        'hosts', 'calls', 'reads', 'bytes', 'setup_s', 'test_s')]
     for size in figures['sizes']:
         lines.append('%7d %6d %6d %10d %8.3f %8.3f' % (
             size['hosts'], size['calls_per_test'], size['reads_per_test'],

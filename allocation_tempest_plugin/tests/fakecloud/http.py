@@ -21,8 +21,8 @@ response headers, as Tempest checks.
 import http.server
 import json
 import threading
-import uuid
 from urllib import parse
+import uuid
 
 from allocation_tempest_plugin.tests.fakecloud import nova
 
@@ -37,8 +37,8 @@ def _catalog(base):
         return {'type': kind, 'name': name, 'id': name, 'endpoints': [
             {'id': '%s-%s' % (name, interface), 'interface': interface,
              'region': 'RegionOne', 'region_id': 'RegionOne',
-             'url': base + path} for interface in ('public', 'internal',
-                                                    'admin')]}
+             'url': base + path}
+            for interface in ('public', 'internal', 'admin')]}
     return [entry('identity', 'keystone', '/identity/v3'),
             entry('compute', 'nova', '/compute/v2.1'),
             entry('placement', 'placement', '/placement')]
