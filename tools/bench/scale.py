@@ -25,7 +25,7 @@ Run it with a Python that has the plugin and Tempest (the tox env)::
 
     .tox/py3/bin/python tools/bench/scale.py --json scale.json \
         [--sizes 10,100,1000,5000] [--rounds 3] [--chart scale.png] \
-        [--disruptable HOST|last-free]
+        [--disruptable HOST|last-free] [--no-audit]
 
 With --chart it installs matplotlib==3.11.2 and pillow==12.3.0 into that
 Python if missing, pinned, as tools/bench/bench.py does. To measure
@@ -67,6 +67,11 @@ log_file = {workdir}/tempest.log
 [auth]
 use_dynamic_credentials = false
 test_accounts_file = {workdir}/accounts.yaml
+# The audit's console script authenticates as the configured admin.
+admin_username = admin
+admin_password = fakecloud
+admin_project_name = admin-project
+admin_domain_name = Default
 [identity]
 uri_v3 = {url}/identity/v3
 auth_version = v3
@@ -214,18 +219,32 @@ def instrument(meter, test_class):
     return measured.records
 
 
-def audit_step():
-    """The audit of the whole cloud, once the audit helper's code exists.
+def measure_audit(meter):
+    """Two audit snapshots of the whole cloud and their compare.
 
-    Hook: returns None (not measured) until a module with
-    snapshot_and_compare(config) is on the path.
+    Taken as allocation-tempest-audit takes them; None when this checkout
+    has no audit.
     """
     try:
-        import importlib
-        audit = importlib.import_module('allocation_tempest_plugin.audit')
+        from allocation_tempest_plugin.audit import compare
+        from allocation_tempest_plugin.audit import snapshot
+        from allocation_tempest_plugin.cmd import audit
     except ImportError:
         return None
-    return getattr(audit, 'snapshot_and_compare', None)
+    clients, _ = audit.build_clients()
+    meter.begin()
+    started = time.monotonic()
+    take = meter.step('audit_snapshot', audit._take)
+    before = take(clients, snapshot.PAGE_SIZE)
+    after = take(clients, snapshot.PAGE_SIZE)
+    findings = compare.compare(before, after)
+    record = meter.end()['audit_snapshot']
+    return {'calls_per_snapshot': record['calls'] // 2,
+            'bytes_per_snapshot': record['bytes'] // 2,
+            'seconds_per_snapshot': round(record['seconds'] / 2, 3),
+            'snapshot_and_compare_s': round(time.monotonic() - started, 3),
+            'reads': after['reads'],
+            'clean': not findings.get('findings')}
 
 
 # -- one size, in a fresh process (Tempest reads its config once) ----------
@@ -239,7 +258,7 @@ def last_free_host(hosts):
     return cloud.host_name(number)
 
 
-def measure_one(hosts, rounds, disruptable):
+def measure_one(hosts, rounds, disruptable, audit=True):
     if disruptable == 'last-free':
         disruptable = last_free_host(hosts)
     process, connection, port, build_seconds = start_cloud(hosts)
@@ -270,8 +289,11 @@ def measure_one(hosts, rounds, disruptable):
             raise SystemExit('the test did not pass against the fake cloud '
                              '(%d hosts): %s' % (hosts, str(problems[0][1])[
                                  -3000:]))
-        return summarise(hosts, records[1:], build_seconds, class_seconds -
-                         sum(r['_wall'] for r in records))
+        figures = summarise(hosts, records[1:], build_seconds,
+                            class_seconds - sum(r['_wall'] for r in records))
+        figures['audit'] = (measure_audit(meter) if audit else None) or (
+            'not measured (--no-audit, or no audit on this checkout)')
+        return figures
     finally:
         connection.send('stop')
         process.join(10)
@@ -297,7 +319,6 @@ def summarise(hosts, records, build_seconds, outside_tests_seconds):
         'rounds': len(records),
         'class_and_cleanup_s': round(outside_tests_seconds, 3),
         'cloud_build_s': round(build_seconds, 2),
-        'audit': 'not measured: no audit module on this checkout',
     }
 
 
@@ -373,12 +394,14 @@ def main():
                         metavar='LABEL=JSON',
                         help='another run to draw beside this one')
     parser.add_argument('--label', default='this checkout')
+    parser.add_argument('--no-audit', action='store_true',
+                        help='skip the audit (two whole-cloud snapshots)')
     parser.add_argument('--one', type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
         with open(args.json, 'w') as out:
-            json.dump(measure_one(args.one, args.rounds, args.disruptable),
-                      out)
+            json.dump(measure_one(args.one, args.rounds, args.disruptable,
+                                  not args.no_audit), out)
         return 0
     sizes = []
     for hosts in [int(s) for s in args.sizes.split(',')]:
@@ -386,7 +409,9 @@ def main():
             subprocess.run([sys.executable, os.path.abspath(__file__),
                             '--one', str(hosts), '--json', one.name,
                             '--rounds', str(args.rounds), '--disruptable',
-                            args.disruptable], check=True)
+                            args.disruptable] +
+                           (['--no-audit'] if args.no_audit else []),
+                           check=True)
             with open(one.name) as result:
                 sizes.append(json.load(result))
         print('%d hosts: %d calls, %.3f s setup' % (

@@ -294,7 +294,24 @@ class Nova(object):
 
     # servers ----------------------------------------------------------------
 
-    def _server_view(self, server, detail):
+    # Detail fields and the microversion that added them.
+    SERVER_FIELDS_SINCE = {'host_status': (2, 16), 'locked': (2, 9),
+                           'description': (2, 19), 'tags': (2, 26),
+                           'trusted_image_certificates': (2, 63),
+                           'locked_reason': (2, 73)}
+
+    def _server_view(self, server, detail, context=None):
+        view = self._server_fields(server, detail)
+        if detail and context is not None:
+            for field, since in self.SERVER_FIELDS_SINCE.items():
+                if context.microversion < since:
+                    view.pop(field)
+            if context.microversion < (2, 47):
+                view['flavor'] = {'id': server['flavor_id'],
+                                  'links': view['links']}
+        return view
+
+    def _server_fields(self, server, detail):
         links = [{'rel': 'self', 'href': 'http://nova/v2.1/servers/%s'
                   % server['id']},
                  {'rel': 'bookmark', 'href': 'http://nova/servers/%s'
@@ -358,7 +375,7 @@ class Nova(object):
             after = (self.servers[marker]['sequence'], marker)
             servers = [s for s in servers if (s['sequence'], s['id']) < after]
         page = servers[:limit]
-        answer = {'servers': [self._server_view(s, bool(detail))
+        answer = {'servers': [self._server_view(s, bool(detail), context)
                               for s in page]}
         if page and len(page) == limit:
             answer['servers_links'] = [{
@@ -383,9 +400,10 @@ class Nova(object):
         server = self.servers.get(server_id)
         if server is None or server['deleted']:
             return _error(404, 'Instance %s could not be found.' % server_id)
-        view = self._server_view(server, True)
-        # 2.71: show (not list) names the server's groups.
-        view['server_groups'] = []
+        view = self._server_view(server, True, context)
+        if context.microversion >= (2, 71):
+            # Show (not list) names the server's groups.
+            view['server_groups'] = []
         return 200, {'server': view}
 
     def delete_server(self, context, query, body, server_id):
