@@ -24,7 +24,6 @@ from tempest import config
 from tempest.lib.common.utils import test_utils
 from tempest.lib import exceptions as lib_exc
 
-from allocation_tempest_plugin.common import compute_services
 from allocation_tempest_plugin.common import hosts
 from allocation_tempest_plugin.common import known_defects
 from allocation_tempest_plugin.common import placement
@@ -161,12 +160,6 @@ class AdminAllocationTestBase(AllocationTestBase,
                                      'enabled')
         return host
 
-    def up_hosts(self):
-        """Every compute host whose service reads up, by name."""
-        return sorted(s['host'] for s in
-                      compute_services.list_all(self.compute_services_client)
-                      if s['state'] == 'up')
-
     def provider_for_host(self, host):
         """The compute node provider of host (hypervisor id at 2.53+)."""
         if host not in self.host_providers:
@@ -186,11 +179,14 @@ class AdminAllocationTestBase(AllocationTestBase,
             raise self.skipException('resize needs [compute] flavor_ref_alt '
                                      'to differ from flavor_ref')
 
-    def resize_to_verify(self, server_id):
-        """Resize to flavor_ref_alt; the migration's uuid at VERIFY_RESIZE.
+    def resize_to_verify(self, server_id, owned):
+        """Resize to flavor_ref_alt and wait for VERIFY_RESIZE.
 
         Placement then holds the old flavor under the migration's uuid on
         the source and the new one under the server's on the destination.
+        The snapshot owned tracks the migration and reads the destination
+        (the scheduler chose it; reading every host instead would cost
+        what the cloud has). Returns (migration uuid, destination host).
         """
         self.admin_servers_client.resize_server(server_id,
                                                 CONF.compute.flavor_ref_alt)
@@ -198,7 +194,12 @@ class AdminAllocationTestBase(AllocationTestBase,
             self.admin_servers_client, server_id, 'VERIFY_RESIZE')
         [migration] = self.os_admin.migrations_client.list_migrations(
             instance_uuid=server_id, migration_type='resize')['migrations']
-        return migration['uuid']
+        owned.track(migration['uuid'], 'migration')
+        destination = self.admin_servers_client.show_server(
+            server_id)['server']['OS-EXT-SRV-ATTR:host']
+        owned.add_providers({self.provider_for_host(destination):
+                             destination})
+        return migration['uuid'], destination
 
     # -- Placement checks -------------------------------------------------
 

@@ -61,13 +61,22 @@ class PlacementSnapshot(object):
 
     def capture(self, providers):
         """Read providers ({rp uuid: host}) and the test's projects."""
-        for rp_uuid, host in providers.items():
-            self.hosts[rp_uuid] = host
-            self.before[rp_uuid] = self._allocations_on(rp_uuid)
+        self.add_providers(providers)
         for project_id in self.project_ids:
             self.project_before[project_id] = self._project_usages(
                 project_id)
         return self
+
+    def add_providers(self, providers):
+        """Read more providers now, e.g. where a resize went.
+
+        Their baseline is this moment: what the test's tracked consumers
+        hold there already is judged by their expectations, not by it.
+        """
+        for rp_uuid, host in providers.items():
+            if rp_uuid not in self.before:
+                self.hosts[rp_uuid] = host
+                self.before[rp_uuid] = self._allocations_on(rp_uuid)
 
     def track(self, consumer_uuid, role='server'):
         """A consumer the test created: it must hold nothing at the end."""

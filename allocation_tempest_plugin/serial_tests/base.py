@@ -89,12 +89,6 @@ class DisruptiveTestBase(base.AdminAllocationTestBase):
 
     # -- choosing and holding a host ---------------------------------------
 
-    def available_hosts(self):
-        """Up, enabled, not forced-down compute hosts, by name."""
-        return sorted(s['host'] for s in
-                      compute_services.list_all(self.compute_services_client)
-                      if compute_services.is_available(s))
-
     def evacuated_status(self):
         """An evacuated server ends SHUTOFF from compute API 2.95."""
         if (api_version_request.APIVersionRequest(self.request_microversion)
@@ -288,12 +282,12 @@ class MultiComputeTestBase(DisruptiveTestBase):
     def setUp(self):
         super(MultiComputeTestBase, self).setUp()
         self.host_a = self.disruptable_host()
-        others = [host for host in self.available_hosts()
-                  if host != self.host_a]
-        if not others:
+        # Lazily, page by page: the first other host will do.
+        self.host_b = next((host for host in hosts.available_hosts(
+            self.os_admin.hypervisor_client) if host != self.host_a), None)
+        if self.host_b is None:
             raise self.skipException('needs a second up and enabled '
                                      'compute besides %s' % self.host_a)
-        self.host_b = others[0]
         self.rp_a = self.provider_for_host(self.host_a)
         self.rp_b = self.provider_for_host(self.host_b)
 

@@ -161,14 +161,10 @@ class LocalDeleteTest(base.DisruptiveTestBase):
         """
         self.skip_unless_resize()
         host = self.disruptable_host()
-        # The scheduler may pick any host as destination: snapshot them all.
-        owned = self.placement_snapshot(*self.up_hosts())
+        owned = self.placement_snapshot(host)
         server = self.boot_server(host=host)
         owned.track(server['id'])
-        migration_uuid = self.resize_to_verify(server['id'])
-        owned.track(migration_uuid, 'migration')
-        destination = self.admin_servers_client.show_server(
-            server['id'])['server']['OS-EXT-SRV-ATTR:host']
+        _, destination = self.resize_to_verify(server['id'], owned)
 
         with self.disrupted(destination, owned) as guard:
             self.delete_locally(server['id'], guard)

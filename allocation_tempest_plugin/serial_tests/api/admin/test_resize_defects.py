@@ -30,11 +30,10 @@ class ResizeDeleteDefectsTest(base.DisruptiveTestBase):
         """A server in VERIFY_RESIZE: (host it came from, snapshot, ids)."""
         self.skip_unless_resize()
         source = self.disruptable_host()
-        owned = self.placement_snapshot(*self.up_hosts())
+        owned = self.placement_snapshot(source)
         server = self.boot_server(host=source)
         owned.track(server['id'])
-        migration_uuid = self.resize_to_verify(server['id'])
-        owned.track(migration_uuid, 'migration')
+        migration_uuid, _ = self.resize_to_verify(server['id'], owned)
         return source, owned, server, migration_uuid
 
     @decorators.idempotent_id('b8e3f1a2-6c4d-4e7b-9a05-d2c7e1f3a896')
