@@ -17,6 +17,7 @@ hosts, providers, every consumer, and the Placement snapshot. The
 destructive base lives with the serial tests (serial_tests/base.py).
 """
 
+from oslo_log import log as logging
 from tempest.api.compute import base
 from tempest.common import compute
 from tempest.common import waiters as tempest_waiters
@@ -32,6 +33,7 @@ from allocation_tempest_plugin.common import waiters
 from allocation_tempest_plugin import plugin
 
 CONF = config.CONF
+LOG = logging.getLogger(__name__)
 
 
 class AllocationTestBase(base.BaseV2ComputeTest):
@@ -216,8 +218,19 @@ class AdminAllocationTestBase(AllocationTestBase,
                          self.os_primary.credentials.project_id],
             # Pre-provisioned projects may hold servers of other runs.
             compare_projects=CONF.auth.use_dynamic_credentials)
-        return owned.capture({self.provider_for_host(host): host
-                              for host in hosts_used})
+        owned.capture({self.provider_for_host(host): host
+                       for host in hosts_used})
+        # Registered before any server of the test's: runs after they were
+        # deleted and awaited (cleanups run last-in, first-out).
+        self.addCleanup(self._release_leftovers, owned)
+        return owned
+
+    @staticmethod
+    def _release_leftovers(owned):
+        for line in owned.release_leftovers():
+            LOG.warning('%s: released allocations left after the verdict, '
+                        'so later tests find their hosts clean: %s',
+                        owned.owner, line)
 
     def assert_placement_clean(self, owned, context, immediately=False):
         """Consumers empty, providers and projects back at the snapshot.

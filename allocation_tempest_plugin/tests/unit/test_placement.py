@@ -81,6 +81,9 @@ class FakePlacement(object):
                 'project_id': project, 'user_id': 'user',
                 'consumer_generation': 1}
 
+    def delete_allocations(self, consumer):
+        self.free(consumer)
+
     def list_resource_provider_allocations(self, rp):
         self.reads += 1
         return {'allocations': {
@@ -222,6 +225,19 @@ class SnapshotTest(testtools.TestCase):
         owned.capture({})
         self._boot()
         self.assertEqual([], owned.leaks())
+
+    def test_leftovers_released_after_the_verdict(self):
+        self._boot()
+        self.owned.capture({RP: 'compute1'})
+        self.owned.keep(SERVER)   # alive: never released
+        self._boot(MIGRATION)
+        self.owned.track(MIGRATION, 'migration')
+        [line] = self.owned.release_leftovers()
+        self.assertIn('migration %s' % MIGRATION, line)
+        self.assertEqual({}, self.placement.list_allocations(
+            MIGRATION)['allocations'])
+        self.assertNotEqual({}, self.placement.list_allocations(
+            SERVER)['allocations'])
 
     def test_wait_clean_reads_once_when_immediate(self):
         self.owned.capture({RP: 'compute1'})
