@@ -30,6 +30,7 @@ from docutils import statemachine
 from sphinx.util.docutils import SphinxDirective
 from sphinx.util.nodes import nested_parse_with_titles
 
+from allocation_tempest_plugin.common import known_defects
 from allocation_tempest_plugin import selection
 from allocation_tempest_plugin.tests import inventory
 
@@ -133,7 +134,22 @@ class AllocationSelections(SphinxDirective):
         return parse_rst(self, lines)
 
 
+class AllocationKnownDefects(SphinxDirective):
+    """The Nova defects common/known_defects.py knows by name."""
+
+    def run(self):
+        lines = []
+        for name, defect in sorted(known_defects.DEFECTS.items()):
+            lines += ['``%s``' % name, '   %s.' % defect.summary, '',
+                      '   Nova code path: %s.' % defect.code_path, '']
+            lines += ['   Nova bug %s.' % bug for bug in defect.bugs]
+            lines.append('')
+        self.env.note_dependency(known_defects.__file__)
+        return parse_rst(self, lines)
+
+
 def setup(app):
+    app.add_directive('allocation-known-defects', AllocationKnownDefects)
     app.add_directive('allocation-tests', AllocationTests)
     app.add_directive('allocation-selections', AllocationSelections)
     return {'parallel_read_safe': True, 'parallel_write_safe': True}
