@@ -43,8 +43,16 @@ function configure_allocation_tempest_plugin {
     if [[ -z "$interval" && -f "$NOVA_CPU_CONF" ]]; then
         interval=$(iniget "$NOVA_CPU_CONF" DEFAULT update_resources_interval)
     fi
+    local disruptable=$ALLOCATION_DISRUPTABLE_HOSTS
+    if [[ "$ALLOCATION_COMPUTE_RESTART" == "True" && -z "$disruptable" ]]; then
+        # The unit acts on this node's compute only, and the plugin runs
+        # a command without {host} only when disruptable_hosts names
+        # exactly the host it acts on: this node (devstack's compute host
+        # name is the node's hostname).
+        disruptable=$(hostname)
+    fi
     iniset "$TEMPEST_CONFIG" allocation allow_compute_disruption "$ALLOCATION_ALLOW_COMPUTE_DISRUPTION"
-    _allocation_iniset_if_set disruptable_hosts "$ALLOCATION_DISRUPTABLE_HOSTS"
+    _allocation_iniset_if_set disruptable_hosts "$disruptable"
     _allocation_iniset_if_set max_disruption_seconds "$ALLOCATION_MAX_DISRUPTION_SECONDS"
     _allocation_iniset_if_set command_timeout "$ALLOCATION_COMMAND_TIMEOUT"
     _allocation_iniset_if_set placement_timeout "$ALLOCATION_PLACEMENT_TIMEOUT"

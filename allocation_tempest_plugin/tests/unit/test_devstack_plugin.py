@@ -19,6 +19,7 @@ into tempest.conf and sudoers without a devstack.
 """
 
 import os
+import socket
 import re
 import subprocess
 import tempfile
@@ -189,6 +190,15 @@ class DevstackPluginRunTest(testtools.TestCase):
         self.assertLess(lines.index(visudo), lines.index(install))
         self.assertIn('-m 0440', install)
         self.assertTrue(install.endswith('/etc/sudoers.d/51_tempest_n_cpu'))
+
+    def test_restart_without_hosts_names_this_node(self):
+        # The unit stops this node's compute: the plugin accepts a command
+        # without {host} only when disruptable_hosts is exactly that host.
+        lines, _ = self.run_phase(
+            'stack test-config', ALLOCATION_ALLOW_COMPUTE_DISRUPTION='true',
+            ALLOCATION_COMPUTE_RESTART='True')
+        self.assertIn('iniset [allocation] disruptable_hosts = %s' %
+                      socket.gethostname(), lines)
 
     def test_explicit_interval_wins_over_nova_conf(self):
         lines, _ = self.run_phase(
