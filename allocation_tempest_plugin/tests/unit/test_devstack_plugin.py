@@ -19,8 +19,8 @@ into tempest.conf and sudoers without a devstack.
 """
 
 import os
-import socket
 import re
+import socket
 import subprocess
 import tempfile
 
