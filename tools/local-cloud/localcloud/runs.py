@@ -3,23 +3,29 @@
 Every run (cloud run, run-beside, soak, two-runners) gets
 $STATE/runs/<time>-<kind>/ holding:
   tempest.log    what tempest printed
-  subunit.v2     the run's subunit stream (copied from the workspace's
-                 .stestr repository)
+  subunit.v2     the run's subunit stream (`tempest run --subunit`, shown
+                 through stestr's subunit_trace as `tempest run` would)
   results.json   per test id: status (pass/fail/skip), duration, reason
   summary.json   selection, wall time, exit code, counts, failed tests,
                  audit outcome
 and, when the audit is installed, audit-before.json and audit.json.
 """
+import contextlib
 import json
 import os
 import subprocess
 import sys
+import threading
 import time
 
 from localcloud import audit
 from localcloud import settings as s
 from localcloud import util
 
+# stestr's subunit_trace, as `tempest run` shows a stream; run as a module
+# it misses an import that stestr's own entry point makes first.
+TRACE = ('import subunit.test_results; from stestr import subunit_trace; '
+         'subunit_trace.main()')
 RESULTS_SCRIPT = os.path.join(s.HARNESS_DIR, 'venv_scripts',
                               'subunit_results.py')
 
@@ -38,33 +44,6 @@ def new_dir(kind):
 def tempest_env():
     return dict(os.environ, HOME=os.path.join(s.STATE, 'home'),
                 PATH=s.VBIN + ':' + os.environ.get('PATH', ''))
-
-
-def _next_stream(workspace):
-    try:
-        with open(os.path.join(workspace, '.stestr', 'next-stream')) as f:
-            return f.read().strip()
-    except OSError:
-        return '0'  # a new repository starts at 0
-
-
-def _keep_stream(workspace, stream_id, dest):
-    """Write run stream_id of the workspace's repository to dest as v2.
-
-    stestr's file repository keeps subunit v1 text; consumers (the audit,
-    subunit2csv, stestr load) want v2.
-    """
-    src = os.path.join(workspace, '.stestr', stream_id)
-    if os.path.exists(src):
-        with open(src, 'rb') as inp, open(dest, 'wb') as out:
-            rc = subprocess.call([util.vbin('subunit-1to2')], stdin=inp,
-                                 stdout=out, env=tempest_env())
-        return rc == 0 and os.path.getsize(dest) > 0
-    with open(dest, 'wb') as out:  # fall back to the workspace's last run
-        rc = subprocess.call([util.vbin('stestr'), 'last', '--subunit'],
-                             cwd=workspace, stdout=out,
-                             stderr=subprocess.DEVNULL, env=tempest_env())
-    return rc == 0 and os.path.getsize(dest) > 0
 
 
 def results(stream, out):
@@ -111,16 +90,15 @@ def run(kind, regex, exclude=None, args=(), workspace=s.TEMPEST_DIR,
         argv += ['--exclude-regex', exclude]
     argv += list(args)
     audit_before = audit.before(run_dir, conf) if with_audit else None
-    stream_id = _next_stream(workspace)
     util.say('$ ' + ' '.join(argv))
     util.say('run directory: %s' % run_dir)
-    t0 = time.monotonic()
-    rc = _tempest(argv, workspace, os.path.join(run_dir, 'tempest.log'),
-                  echo)
-    wall = time.monotonic() - t0
     stream = os.path.join(run_dir, 'subunit.v2')
+    t0 = time.monotonic()
+    rc = _tempest(argv, workspace, stream,
+                  os.path.join(run_dir, 'tempest.log'), echo)
+    wall = time.monotonic() - t0
     tests = {}
-    if _keep_stream(workspace, stream_id, stream):
+    if os.path.getsize(stream):
         tests = results(stream, os.path.join(run_dir, 'results.json'))
     summary = dict(kind=kind, run_dir=run_dir, regex=regex, exclude=exclude,
                    args=list(args), rc=rc, wall_seconds=round(wall, 1),
@@ -134,18 +112,49 @@ def run(kind, regex, exclude=None, args=(), workspace=s.TEMPEST_DIR,
     return summary
 
 
-def _tempest(argv, workspace, log, echo):
-    """Run tempest, its output to log (and to stdout when echo)."""
-    with open(log, 'wb') as out:
-        p = subprocess.Popen(argv, cwd=workspace, env=tempest_env(),
-                             stdout=subprocess.PIPE,
-                             stderr=subprocess.STDOUT)
-        for line in p.stdout:
-            out.write(line)
-            if echo:
-                sys.stdout.buffer.write(line)
-                sys.stdout.flush()
-        return p.wait()
+def _tempest(argv, workspace, stream, log, echo):
+    """Run tempest writing the run's own subunit stream to `stream`.
+
+    The stream comes from tempest's stdout (--subunit), not from the
+    workspace's .stestr repository: stestr numbers a run when it ends, so
+    with another run in the same workspace "the next id" or "the last run"
+    can be someone else's. subunit_trace turns it into tempest's usual
+    output, which goes to `log` (and stdout when echo).
+    """
+    with open(stream, 'wb') as raw, open(log, 'wb') as out:
+        tempest = subprocess.Popen(argv + ['--subunit'], cwd=workspace,
+                                   env=tempest_env(), stdout=subprocess.PIPE,
+                                   stderr=out)
+        trace = subprocess.Popen(
+            [util.vbin('python'), '-c', TRACE, '--fails'],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT, env=tempest_env())
+        shown = threading.Thread(target=_show, args=(trace.stdout, out,
+                                                     echo))
+        shown.start()
+        feeding = True
+        for chunk in iter(lambda: tempest.stdout.read1(65536), b''):
+            raw.write(chunk)
+            if feeding:
+                try:
+                    trace.stdin.write(chunk)
+                except BrokenPipeError:  # the stream is kept regardless
+                    feeding = False
+        with contextlib.suppress(BrokenPipeError):
+            trace.stdin.close()
+        rc = tempest.wait()
+        trace.wait()
+        shown.join()
+    return rc
+
+
+def _show(lines, out, echo):
+    for line in lines:
+        out.write(line)
+        out.flush()
+        if echo:
+            sys.stdout.buffer.write(line)
+            sys.stdout.flush()
 
 
 def report(summary):
