@@ -27,7 +27,8 @@ FIELDS = ('status', 'forced_down', 'state', 'disabled_reason')
 def workspace(name):
     """runner-NAME/: tempest.conf with its own lock_path and log_dir."""
     ws = os.path.join(s.TWO_RUNNERS_DIR, 'runner-' + name)
-    os.makedirs(os.path.join(ws, 'etc'), exist_ok=True)
+    for sub in ('etc', 'logs', 'lock'):  # tempest fails discovery without
+        os.makedirs(os.path.join(ws, sub), exist_ok=True)  # its log_dir
     shutil.copyfile(os.path.join(s.TEMPEST_DIR, '.stestr.conf'),
                     os.path.join(ws, '.stestr.conf'))
     conf = configparser.RawConfigParser()
