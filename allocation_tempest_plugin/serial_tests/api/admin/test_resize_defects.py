@@ -10,10 +10,14 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 from tempest.common import waiters as tempest_waiters
+from tempest import config
 from tempest.lib import decorators
 from tempest.lib import exceptions as lib_exc
 
 from allocation_tempest_plugin.serial_tests import base
+from allocation_tempest_plugin.services import internals
+
+CONF = config.CONF
 
 
 @decorators.serial
@@ -53,7 +57,7 @@ class ResizeDeleteDefectsTest(base.DisruptiveTestBase):
         with self.disrupted(source, owned, stop_process=True) as guard:
             self.assert_service_reads_down(guard)
             try:
-                self.admin_servers_client.delete_server(server['id'])
+                self._slow_servers_client().delete_server(server['id'])
                 answer = 'accepted'
             except lib_exc.ServerFault as error:
                 answer = error
@@ -78,6 +82,19 @@ class ResizeDeleteDefectsTest(base.DisruptiveTestBase):
             reproduces=(isinstance(answer, lib_exc.ServerFault) and
                         len(left) == 2),
             report=report)
+
+    def _slow_servers_client(self):
+        """A servers client that sends a request once and waits long.
+
+        nova-api answers this DELETE only after its RPC to the stopped
+        source times out (rpc_response_timeout, 60 s by default), about
+        Tempest's http_timeout; Tempest's client would then send the
+        DELETE again, up to ten times.
+        """
+        client = self.os_admin.compute.ServersClient(
+            http_timeout=max(CONF.service_clients.http_timeout, 180))
+        internals.without_read_retries(client.http_obj)
+        return client
 
     def _delete_error_after_resize(self, locally):
         source, owned, server, migration_uuid = self._resized_server()
