@@ -103,6 +103,11 @@ class ComputeDisruption(object):
         self.restored = False
         self.service_deleted = False
         self._restored_service = None
+        # The service as read at the first heartbeat after the start
+        # command that the plugin did not cause: the evidence that a
+        # stopped compute really came back (its startup resource update
+        # runs before that heartbeat). None until then.
+        self.start_heartbeat = None
         self._claimed = False
         self._attempted_forced = set()
         # updated_at of the guard's own latest write (naive UTC): a
@@ -471,7 +476,7 @@ class ComputeDisruption(object):
 
     def _start_compute(self, before_start, deadline):
         self._note_write(before_start)
-        started, left = start_and_await_heartbeat(
+        started, left, self.start_heartbeat = start_and_await_heartbeat(
             lambda: commands.run(self.start_command, self.host,
                                  self.command_timeout, self.runner,
                                  self.disruptable_hosts),
@@ -561,12 +566,13 @@ def start_and_await_heartbeat(start, read, threshold, step):
     updated_at moves past threshold(), the restorer's own last write or
     what it read before the start (nova-behaviour.md). step(callable,
     what, done) retries until the restore deadline. Returns whether the
-    start command succeeded and what is left undone, for the message.
+    start command succeeded, what is left undone (for the message) and
+    the service record of that heartbeat (None without one).
     """
     started = step(start, 'start command')
     if not started.done:
         return False, ['nova-compute was stopped and the start command '
-                       'kept failing (%s)' % started.why_not()]
+                       'kept failing (%s)' % started.why_not()], None
     since = threshold()
     # Still forced down, so state reads "down" whatever the compute
     # does; the heartbeat shows only in updated_at.
@@ -574,8 +580,8 @@ def start_and_await_heartbeat(start, read, threshold, step):
                 lambda s: compute_services.heartbeat_after(s, since))
     if not beat.done:
         return True, ['nova-compute was started but sent no heartbeat '
-                      'past %s (%s)' % (since, beat.why_not())]
-    return True, []
+                      'past %s (%s)' % (since, beat.why_not())], None
+    return True, [], beat.value
 
 
 def put_back(put, found, unforce, step):

@@ -140,7 +140,7 @@ class _Restorer(object):
         left = []
         if self.start_command:
             kwargs = {'runner': self.runner} if self.runner else {}
-            _, left = disruption.start_and_await_heartbeat(
+            _, left, _ = disruption.start_and_await_heartbeat(
                 lambda: commands.run(
                     self.start_command, self.host, self.command_timeout,
                     disruptable_hosts=self.disruptable_hosts,

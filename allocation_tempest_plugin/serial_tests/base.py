@@ -224,6 +224,21 @@ class DisruptiveTestBase(base.AdminAllocationTestBase):
 
     # -- a returning compute ----------------------------------------------
 
+    def assert_compute_restarted(self, guard):
+        """The premise of a restart test: the compute really came back.
+
+        A start command may return as soon as the process is forked
+        (systemctl); only a heartbeat after it that the plugin did not
+        cause proves nova-compute ran init_host and its startup resource
+        update. The guard records that heartbeat; without it, checking
+        Placement would prove nothing about the returning compute.
+        """
+        if guard.start_heartbeat is None:
+            self.fail('premise: the guard restored %s without seeing a '
+                      'heartbeat of the restarted nova-compute that it did '
+                      'not cause itself; its startup resource update may '
+                      'not have run yet' % guard.host)
+
     def wait_for_resource_tracker(self, host, since_service):
         """Wait until host's periodic resource update ran after since.
 

@@ -44,6 +44,7 @@ class ComputeReturnsTest(base.DisruptiveTestBase):
         owned.track(server['id'])
         with self.disrupted(host, owned, stop_process=stop_process) as guard:
             self.delete_locally(server['id'], guard)
+        self.guard = guard
         return host, owned, server, guard.restored_service
 
     @decorators.idempotent_id('c5fa5771-526c-4c1d-aa53-bfd058a51a16')
@@ -84,6 +85,7 @@ class ComputeReturnsTest(base.DisruptiveTestBase):
         host, owned, _, _ = self._local_delete_beside_a_neighbour(
             stop_process=True)
 
+        self.assert_compute_restarted(self.guard)
         self.assert_placement_clean(
             owned, 'after nova-compute on %s restarted' % host)
         self.boot_into_whole_free_capacity(host)

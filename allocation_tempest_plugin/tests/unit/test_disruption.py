@@ -406,10 +406,18 @@ class HeartbeatTest(GuardTestBase):
                 seen['beats_at_start'] = self.nova.heartbeats
             return self._runner(argv, **kwargs)
         with self._guard(stop_command=STOP, start_command=START,
-                         runner=runner):
-            pass
+                         runner=runner) as guard:
+            self.assertIsNone(guard.start_heartbeat)
         self.assertGreaterEqual(seen['beats_since_start'], 1)
         self._assert_as_found()
+        # The evidence the restart tests check: that heartbeat's record.
+        self.assertEqual('compute1', guard.start_heartbeat['host'])
+        self.assertTrue(guard.start_heartbeat['forced_down'])
+
+    def test_no_start_heartbeat_without_a_restart(self):
+        with self._guard() as guard:
+            pass
+        self.assertIsNone(guard.start_heartbeat)
 
     def test_restored_service_is_a_heartbeat_after_the_last_write(self):
         for kwargs in ({}, {'stop_command': STOP, 'start_command': START}):
