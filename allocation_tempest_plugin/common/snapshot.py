@@ -56,6 +56,9 @@ class PlacementSnapshot(object):
         self.expected = {}
         self.exclusive = set()     # rp uuids the test holds exclusively
         self._project_of = {}      # consumer uuid -> project (cache)
+        # Set when a known Nova defect reproduced: its leftovers are then
+        # released at cleanup (release_leftovers).
+        self.release_after_verdict = False
 
     # -- before -----------------------------------------------------------
 

@@ -81,7 +81,7 @@ class ResizeDeleteDefectsTest(base.DisruptiveTestBase):
                                                       lib_exc.ServerFault),
             reproduces=(isinstance(answer, lib_exc.ServerFault) and
                         len(left) == 2),
-            report=report)
+            report=report, owned=owned)
 
     def _slow_servers_client(self):
         """A servers client that sends a request once and waits long.
@@ -123,7 +123,7 @@ class ResizeDeleteDefectsTest(base.DisruptiveTestBase):
                                 'ERROR in VERIFY_RESIZE (from %s to %s)' % (
                                     'local' if locally else 'normal',
                                     server['id'], source, destination))
-            if findings else 'nothing leaked')
+            if findings else 'nothing leaked', owned=owned)
 
     @decorators.idempotent_id('6d2a9c4e-1f7b-4b38-a5e0-8c3d9f1b2e74')
     def test_delete_error_server_after_resize(self):
