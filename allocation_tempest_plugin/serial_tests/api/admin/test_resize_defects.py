@@ -68,6 +68,13 @@ class ResizeDeleteDefectsTest(base.DisruptiveTestBase):
                     self.admin_servers_client, server['id'])
             findings = owned.leaks()
 
+        if isinstance(answer, lib_exc.ServerFault):
+            # The failed delete left task_state "deleting", so Nova would
+            # ignore another DELETE (204, nothing done). The source is back
+            # now: reset the server so that it can really be deleted.
+            self.admin_servers_client.reset_state(server['id'],
+                                                  state='active')
+            self.delete_server_and_wait(server['id'])
         left = {finding.subject for finding in findings
                 if finding.level == 'consumer'}
         report = 'DELETE answered: %s\n%s' % (
