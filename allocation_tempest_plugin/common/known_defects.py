@@ -32,8 +32,10 @@ DEFECTS = {defect.name: defect for defect in [
     Defect(
         'verify-resize-delete-source-down',
         'Deleting a server in VERIFY_RESIZE whose source compute is '
-        'stopped and forced down answers 500 after rpc_response_timeout '
-        'and both the server\'s and the migration\'s allocations stay',
+        'stopped and forced down answers 500 after rpc_response_timeout, '
+        'both the server\'s and the migration\'s allocations stay, and the '
+        'server is left in task_state "deleting", so that a later DELETE '
+        'is ignored until an admin resets its state',
         'nova/compute/api.py API._delete calls _confirm_resize_on_deleting, '
         'a synchronous RPC (cast=False) to the source compute, before it '
         'decides on a local delete; with the source stopped it ends in '
