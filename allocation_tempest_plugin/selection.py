@@ -21,6 +21,11 @@ ALL = r'^allocation_tempest_plugin\.(api|serial_tests)\.'
 DESTRUCTIVE = r'^allocation_tempest_plugin\.serial_tests\.'
 # The tests that restart a compute or wait for one to return.
 SCENARIO = r'^allocation_tempest_plugin\.serial_tests\.scenario\.'
+# What two runners sharing one cloud contend for most (the local cloud's
+# two-runners check): local deletes, a second host, returning computes.
+CONTENDED = (r'^allocation_tempest_plugin\.serial_tests\.(api\.admin\.'
+             r'test_local_delete|scenario\.test_(multi_compute|'
+             r'compute_returns))\.')
 # Admin but non-destructive: safe in shared clouds.
 NON_DESTRUCTIVE = r'^allocation_tempest_plugin\.api\.'
 # A project member's credentials only (certification runs).

@@ -24,6 +24,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import bare_local_delete  # noqa: E402
 
+from allocation_tempest_plugin import selection  # noqa: E402
+
 STATE_DIR = os.environ.get('LOCAL_CLOUD_DIR',
                            '/var/lib/allocation-local-cloud')
 WORKSPACE = os.path.join(STATE_DIR, 'tempest')
@@ -196,7 +198,7 @@ def main():
     if not args.no_suite:
         for concurrency in (1, 2):
             _, statuses, wall = tempest_run(
-                r'^allocation_tempest_plugin\.(api|serial_tests)\.',
+                selection.ALL,
                 concurrency)
             suite[str(concurrency)] = round(wall, 1)
             held = serial_hold(tempest_run.last_spans)

@@ -81,24 +81,14 @@ RESTART_MODES = ('wait', 'immediate')
 DEFAULT_RESTART_MODE = 'wait'
 
 # The plugin's test selections are the plugin's own (selection.py: plain
-# constants, read without importing the package). Until the checkout has
-# that file, these stand in (both test layouts).
+# constants, read without importing the package): one owner.
 PLUGIN_SELECTION_FILE = os.path.join(REPO_ROOT, 'allocation_tempest_plugin',
                                      'selection.py')
-_SELECTION_FALLBACK = {
-    'ALL': r'^allocation_tempest_plugin\.(api|scenario|serial_tests)\.',
-    'DESTRUCTIVE': r'^allocation_tempest_plugin\.(serial_tests\.|scenario\.'
-                   r'|api\.test_local_delete\.)',
-}
 
 
 def plugin_selection(name):
     """A regex from the plugin's selection.py (ALL, DESTRUCTIVE, ...)."""
-    try:
-        values = runpy.run_path(PLUGIN_SELECTION_FILE)
-    except (OSError, SyntaxError):
-        values = {}
-    return values.get(name) or _SELECTION_FALLBACK[name]
+    return runpy.run_path(PLUGIN_SELECTION_FILE)[name]
 
 
 # `cloud run-beside`: Tempest's own tests run in the same `tempest run` as

@@ -57,8 +57,7 @@ def main():
     before = services()
     print('compute services before: %s' % before, flush=True)
     argv = [os.path.join(s.VBIN, 'tempest'), 'run', '--config-file',
-            DEFAULTS_CONF, '--regex',
-            r'^allocation_tempest_plugin\.(api|serial_tests)\.']
+            DEFAULTS_CONF, '--regex', s.plugin_selection('ALL')]
     env = dict(os.environ, HOME=os.path.join(s.STATE, 'home'))
     run = subprocess.run(argv, cwd=s.TEMPEST_DIR, env=env,
                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
