@@ -109,6 +109,9 @@ class ComputeReturnsTest(base.DisruptiveTestBase):
         stranger = uuidutils.generate_uuid()
         self.addCleanup(test_utils.call_and_ignore_notfound_exc,
                         self.allocations_client.delete_allocations, stranger)
+        # Re-creating needs the consumer gone (a new consumer generation);
+        # holding something here is a leak of the delete itself.
+        self.assert_allocations(server['id'], {})
         # The stranger first: the resource tracker pass that removes the
         # server's allocation then listed the stranger's too.
         for consumer in (stranger, server['id']):
