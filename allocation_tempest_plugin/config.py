@@ -89,14 +89,17 @@ AllocationGroup = [
                     'and the allocation-tempest-recover command that '
                     'repairs it.'),
     cfg.FloatOpt('claim_settle_seconds',
-                 default=3.0,
+                 default=1.0,
                  min=0.1,
                  help='After writing its marker into a compute service\'s '
-                      'disabled_reason, the guard waits this long and reads '
-                      'the service again; if another runner\'s marker is '
-                      'there, it backs off and the test is skipped. Must '
-                      'exceed the longest read-then-write round trip to '
-                      'the compute API of every runner sharing the cloud.'),
+                      'disabled_reason, the guard waits this long (counted '
+                      'from the write, overlapping its check for foreign '
+                      'servers and allocations) and reads the service '
+                      'again; if another runner\'s marker is there, it '
+                      'backs off and the test is skipped. Must exceed the '
+                      'longest read-then-write round trip to the compute '
+                      'API of every runner sharing the cloud; a guard whose '
+                      'own round trip exceeds it backs off too (a skip).'),
     cfg.IntOpt('resource_tracker_interval',
                default=60,
                min=1,
