@@ -89,7 +89,7 @@ AllocationGroup = [
                     'and the allocation-tempest-recover command that '
                     'repairs it.'),
     cfg.FloatOpt('claim_settle_seconds',
-                 default=1.0,
+                 default=3.0,
                  min=0.1,
                  help='After writing its marker into a compute service\'s '
                       'disabled_reason, the guard waits this long (counted '
@@ -99,7 +99,11 @@ AllocationGroup = [
                       'backs off and the test is skipped. Must exceed the '
                       'longest read-then-write round trip to the compute '
                       'API of every runner sharing the cloud; a guard whose '
-                      'own round trip exceeds it backs off too (a skip).'),
+                      'own round trip exceeds it backs off too (a skip). '
+                      'Disabling an up compute makes nova-api call that '
+                      'compute over RPC (the COMPUTE_STATUS_DISABLED trait), '
+                      'so the round trip is about a second even on one '
+                      'node.'),
     cfg.IntOpt('resource_tracker_interval',
                default=60,
                min=1,

@@ -69,7 +69,7 @@ class ComputeDisruption(object):
                  command_timeout=300, run_id=None, precheck=None,
                  on_step=None, runner=subprocess.run,
                  timer_factory=threading.Timer, exclusive_check=None,
-                 restore_timeout=600, claim_settle_seconds=1.0,
+                 restore_timeout=600, claim_settle_seconds=3.0,
                  disruptable_hosts=(), config_file=None, clock=None):
         self.services_client = services_client
         self.host = host
