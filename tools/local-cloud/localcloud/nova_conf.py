@@ -25,9 +25,6 @@ def _common(state_path):
             'service_down_time': s.SERVICE_DOWN_TIME,
             'allow_resize_to_same_host': True,
             'graceful_shutdown_timeout': 10,
-            # Shelved servers stay on their host (SHELVED) until offloaded
-            # on request, so the plugin's SHELVED local-delete test runs.
-            'shelved_offload_time': -1,
         },
         'placement': configs.service_auth('placement'),
         'neutron': configs.service_auth('neutron'),
