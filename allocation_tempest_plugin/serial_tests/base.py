@@ -44,18 +44,6 @@ LOG = logging.getLogger(__name__)
 COMPUTE_TERMINATE_EVENT = 'compute_terminate_instance'
 
 
-@contextlib.contextmanager
-def _exiting(guard):
-    """guard.__exit__ with the block's outcome, once __enter__ succeeded."""
-    try:
-        yield
-    except BaseException as error:
-        if not guard.__exit__(type(error), error, error.__traceback__):
-            raise
-    else:
-        guard.__exit__(None, None, None)
-
-
 # Inherited by every subclass, so no destructive class can forget it; the
 # subclasses still say @decorators.serial where a reader looks for it.
 @decorators.serial
@@ -133,21 +121,19 @@ class DisruptiveTestBase(base.AdminAllocationTestBase):
                 exclusive.servers_on_host(self.admin_servers_client, host),
                 own)
 
-        try:
-            guard = self._guard(host, stop_process, exclusive_check)
-            guard.__enter__()
-        except (exceptions.HostNotFree, exceptions.HostNotExclusive) as why:
-            # Another runner or tenant holds it: no free host, not a
-            # failure (the guard has left or restored the service).
-            raise self.skipException('cannot hold %s: %s' % (host, why))
-        if owned is not None:
-            owned.hold_exclusively(rp_uuid)
-        try:
-            with _exiting(guard):
-                yield guard
-        finally:
+        with contextlib.ExitStack() as stack:
+            try:
+                guard = stack.enter_context(
+                    self._guard(host, stop_process, exclusive_check))
+            except (exceptions.HostNotFree,
+                    exceptions.HostNotExclusive) as why:
+                # Another runner or tenant holds it: no free host, not a
+                # failure (the guard has left or restored the service).
+                raise self.skipException('cannot hold %s: %s' % (host, why))
             if owned is not None:
-                owned.release_hold(rp_uuid)
+                owned.hold_exclusively(rp_uuid)
+                stack.callback(owned.release_hold, rp_uuid)
+            yield guard
 
     def _guard(self, host, stop_process, exclusive_check):
         stop_command = start_command = None
@@ -168,6 +154,22 @@ class DisruptiveTestBase(base.AdminAllocationTestBase):
             restore_timeout=CONF.allocation.restore_timeout,
             claim_settle_seconds=CONF.allocation.claim_settle_seconds,
             disruptable_hosts=CONF.allocation.disruptable_hosts)
+
+    def boot_resized_server(self):
+        """A server of the test's in VERIFY_RESIZE, on a host it may hold.
+
+        Returns (source host, snapshot, server, migration uuid, destination
+        host); the snapshot was taken before the boot and tracks both
+        consumers.
+        """
+        self.skip_unless_resize()
+        source = self.disruptable_host()
+        owned = self.placement_snapshot(source)
+        server = self.boot_server(host=source)
+        owned.track(server['id'])
+        migration_uuid, destination = self.resize_to_verify(server['id'],
+                                                            owned)
+        return source, owned, server, migration_uuid, destination
 
     # -- the local delete and its premise ---------------------------------
 

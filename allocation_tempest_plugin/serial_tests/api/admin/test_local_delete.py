@@ -159,12 +159,7 @@ class LocalDeleteTest(base.DisruptiveTestBase):
         server's on the destination. Deleting the server while the
         destination compute is down must free both.
         """
-        self.skip_unless_resize()
-        host = self.disruptable_host()
-        owned = self.placement_snapshot(host)
-        server = self.boot_server(host=host)
-        owned.track(server['id'])
-        _, destination = self.resize_to_verify(server['id'], owned)
+        _, owned, server, _, destination = self.boot_resized_server()
 
         with self.disrupted(destination, owned) as guard:
             self.delete_locally(server['id'], guard)

@@ -30,16 +30,6 @@ class ResizeDeleteDefectsTest(base.DisruptiveTestBase):
     expected failure only while the defect reproduces as described.
     """
 
-    def _resized_server(self):
-        """A server in VERIFY_RESIZE: (host it came from, snapshot, ids)."""
-        self.skip_unless_resize()
-        source = self.disruptable_host()
-        owned = self.placement_snapshot(source)
-        server = self.boot_server(host=source)
-        owned.track(server['id'])
-        migration_uuid, _ = self.resize_to_verify(server['id'], owned)
-        return source, owned, server, migration_uuid
-
     @decorators.idempotent_id('b8e3f1a2-6c4d-4e7b-9a05-d2c7e1f3a896')
     @decorators.attr(type='slow')
     def test_delete_verify_resize_server_with_source_stopped(self):
@@ -52,7 +42,7 @@ class ResizeDeleteDefectsTest(base.DisruptiveTestBase):
         rpc_response_timeout and both consumers keep their allocations
         (known defect verify-resize-delete-source-down).
         """
-        source, owned, server, migration_uuid = self._resized_server()
+        source, owned, server, _, _ = self.boot_resized_server()
 
         with self.disrupted(source, owned, stop_process=True) as guard:
             self.assert_service_reads_down(guard)
@@ -104,13 +94,12 @@ class ResizeDeleteDefectsTest(base.DisruptiveTestBase):
         return client
 
     def _delete_error_after_resize(self, locally):
-        source, owned, server, migration_uuid = self._resized_server()
+        source, owned, server, migration_uuid, destination = (
+            self.boot_resized_server())
         self.admin_servers_client.reset_state(server['id'], state='error')
         tempest_waiters.wait_for_server_status(
             self.admin_servers_client, server['id'], 'ERROR',
             raise_on_error=False)
-        destination = self.admin_servers_client.show_server(
-            server['id'])['server']['OS-EXT-SRV-ATTR:host']
         if locally:
             with self.disrupted(destination, owned) as guard:
                 self.delete_locally(server['id'], guard)
