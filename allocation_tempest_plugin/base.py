@@ -22,6 +22,7 @@ from tempest.api.compute import base
 from tempest.common import compute
 from tempest.common import waiters as tempest_waiters
 from tempest import config
+from tempest import exceptions as tempest_exceptions
 from tempest.lib.common.utils import test_utils
 from tempest.lib import exceptions as lib_exc
 
@@ -147,8 +148,26 @@ class AdminAllocationTestBase(AllocationTestBase,
         self.created_server_ids = set()
 
     def boot_server(self, clients=None, wait_until='ACTIVE', **kwargs):
-        server = super(AdminAllocationTestBase, self).boot_server(
-            clients or self.os_admin, wait_until, **kwargs)
+        """As the member's boot; onto kwargs['host'] when it is given.
+
+        A host is chosen while it reads up and enabled. When a boot onto
+        it fails and the host no longer takes servers (another runner
+        holds it, an operator disabled it), the test never had its
+        premise: it skips with what the host's service says. A failure
+        on a host that still takes servers stays a failure.
+        """
+        try:
+            server = super(AdminAllocationTestBase, self).boot_server(
+                clients or self.os_admin, wait_until, **kwargs)
+        except tempest_exceptions.BuildErrorException:
+            taken = (hosts.taken_since_chosen(self.compute_services_client,
+                                              kwargs['host'])
+                     if kwargs.get('host') else None)
+            if taken is None:
+                raise
+            raise self.skipException(
+                'the boot onto %s failed because the host was taken after '
+                'it was chosen: %s' % (kwargs['host'], taken))
         self.created_server_ids.add(server['id'])
         return server
 

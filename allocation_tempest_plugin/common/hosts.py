@@ -124,9 +124,13 @@ def service_refusal(service):
     if service is None:
         return 'has no %s service' % COMPUTE_BINARY
     if not is_available(service):
-        return '%s is status=%s state=%s forced_down=%s' % (
+        why = '%s is status=%s state=%s forced_down=%s' % (
             COMPUTE_BINARY, service['status'], service['state'],
             service['forced_down'])
+        if service.get('disabled_reason'):
+            # Another runner's marker names its run and deadline.
+            why += ' (disabled_reason: %s)' % service['disabled_reason']
+        return why
     return None
 
 
@@ -189,6 +193,17 @@ def host_refusal(services_client, servers_client, host, disruptable_hosts,
         if server_id is not None:
             why = 'runs server %s, which this test did not create' % (
                 server_id)
+    return None if why is None else '%s %s' % (host, why)
+
+
+def taken_since_chosen(services_client, host):
+    """Why host's compute no longer takes servers, or None.
+
+    A host is chosen while it reads up and enabled; another runner, an
+    operator or a dying compute may change that before a boot onto it
+    is scheduled, and the boot then ends in NoValidHost.
+    """
+    why = service_refusal(service_of(services_client, host))
     return None if why is None else '%s %s' % (host, why)
 
 

@@ -131,6 +131,18 @@ class ChooseHostTest(HostsTestBase):
                       'state=down forced_down=True', why)
         self.assertIn('gone has no nova-compute service', why)
 
+    def test_taken_since_chosen_names_the_holder(self):
+        self.assertIsNone(hosts.taken_since_chosen(self.services,
+                                                   'compute-00003'))
+        service = self.service('compute-00003')
+        service['status'] = 'disabled'
+        service['disabled_reason'] = ('allocation_tempest_plugin run=other '
+                                      'until=2026-11-25T22:00:00Z')
+        why = hosts.taken_since_chosen(self.services, 'compute-00003')
+        self.assertIn('compute-00003 nova-compute is status=disabled', why)
+        self.assertIn('(disabled_reason: allocation_tempest_plugin '
+                      'run=other until=2026-11-25T22:00:00Z)', why)
+
     def test_first_available_host_reads_one_page(self):
         self.service('compute-00001')['forced_down'] = True
         self.assertEqual('compute-00002',
