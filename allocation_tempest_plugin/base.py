@@ -160,16 +160,24 @@ class AdminAllocationTestBase(AllocationTestBase,
             server = super(AdminAllocationTestBase, self).boot_server(
                 clients or self.os_admin, wait_until, **kwargs)
         except tempest_exceptions.BuildErrorException:
-            taken = (hosts.taken_since_chosen(self.compute_services_client,
-                                              kwargs['host'])
-                     if kwargs.get('host') else None)
-            if taken is None:
-                raise
-            raise self.skipException(
-                'the boot onto %s failed because the host was taken after '
-                'it was chosen: %s' % (kwargs['host'], taken))
+            if kwargs.get('host'):
+                self.skip_if_host_taken(kwargs['host'], 'the boot')
+            raise
         self.created_server_ids.add(server['id'])
         return server
+
+    def skip_if_host_taken(self, host, what):
+        """Skip when host no longer takes servers, after what failed.
+
+        Called only once what (a boot, an evacuation onto host) has
+        failed; a host that still takes servers leaves the failure as it
+        is.
+        """
+        taken = hosts.taken_since_chosen(self.compute_services_client, host)
+        if taken is not None:
+            raise self.skipException(
+                '%s onto %s failed because the host was taken after it was '
+                'chosen: %s' % (what, host, taken))
 
     def delete_server_and_wait(self, server_id, clients=None):
         super(AdminAllocationTestBase, self).delete_server_and_wait(

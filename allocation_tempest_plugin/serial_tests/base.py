@@ -24,6 +24,7 @@ import datetime
 from oslo_log import log as logging
 from tempest.common import waiters as tempest_waiters
 from tempest import config
+from tempest import exceptions as tempest_exceptions
 from tempest.lib.common import api_version_request
 from tempest.lib import decorators
 
@@ -312,6 +313,13 @@ class MultiComputeTestBase(DisruptiveTestBase):
         """Evacuate server_id (to host, or where the scheduler says)."""
         kwargs = {'host': host} if host else {}
         self.admin_servers_client.evacuate_server(server_id, **kwargs)
-        tempest_waiters.wait_for_server_status(
-            self.admin_servers_client, server_id, self.evacuated_status())
+        try:
+            tempest_waiters.wait_for_server_status(
+                self.admin_servers_client, server_id,
+                self.evacuated_status())
+        except tempest_exceptions.BuildErrorException:
+            if host:
+                self.skip_if_host_taken(host, 'the evacuation of %s' %
+                                        server_id)
+            raise
         return self.admin_servers_client.show_server(server_id)['server']
