@@ -38,6 +38,10 @@ class ComputeReturnsTest(base.DisruptiveTestBase):
         """
         host = self.disruptable_host()
         neighbour = self.boot_server(host=host)
+        # The premise of "keeps exactly": it holds its flavor to begin
+        # with, so a neighbour already stripped cannot pass as kept.
+        self.assert_flavor_allocated(neighbour, self.provider_for_host(host),
+                                     self.flavor)
         owned = self.placement_snapshot(host)
         owned.keep(neighbour['id'], 'neighbour')
         server = self.boot_server(host=host)
