@@ -39,6 +39,7 @@ from tempest.lib import exceptions as lib_exc
 
 from allocation_tempest_plugin.common import commands
 from allocation_tempest_plugin.common import compute_services
+from allocation_tempest_plugin.common import lending
 from allocation_tempest_plugin.common import marker
 from allocation_tempest_plugin.common import retrying
 from allocation_tempest_plugin.common import signals
@@ -70,7 +71,8 @@ class ComputeDisruption(object):
                  on_step=None, runner=subprocess.run,
                  timer_factory=threading.Timer, exclusive_check=None,
                  restore_timeout=600, claim_settle_seconds=3.0,
-                 disruptable_hosts=(), config_file=None, clock=None):
+                 disruptable_hosts=(), config_file=None, clock=None,
+                 lend=False):
         self.services_client = services_client
         self.host = host
         self.max_seconds = max_seconds
@@ -95,6 +97,10 @@ class ComputeDisruption(object):
         self.disruptable_hosts = list(disruptable_hosts or ())
         self.config_file = config_file
         self.clock = clock or retrying.Clock()
+        # Lend mode (common/lending.py): after the claim the host is
+        # re-enabled and its compute stopped, until take_back().
+        self.lend = lend
+        self.lent_marker = None
         self.service_id = None
         self.original = None
         self.original_state = None
@@ -206,6 +212,9 @@ class ComputeDisruption(object):
         self.on_step('disabled')
         if findings:
             raise exceptions.HostNotExclusive(self.host, findings)
+        if self.lend:
+            lending.lend(self, reason)
+            return
         self._put(forced_down=True)
         self.on_step('forced_down')
         if self.stop_command:
@@ -306,6 +315,10 @@ class ComputeDisruption(object):
                 reason='; '.join(problems),
                 found=compute_services.summary(service))
         return service
+
+    def take_back(self):
+        """Hold the host lent by lend mode again (common/lending.py)."""
+        return lending.take_back(self)
 
     def try_clear_forced_down(self):
         """Ask Nova to clear forced_down now; the error it answers, or None.

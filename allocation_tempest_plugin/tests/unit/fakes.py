@@ -79,19 +79,28 @@ class NovaServices(object):
       400 changes neither field.
     - disabled_reason is only accepted with status "disabled"; enabling
       clears it.
+    - A PUT that changes status syncs the COMPUTE_STATUS_DISABLED trait
+      (disabled_trait) by a synchronous RPC to the compute, only while the
+      service reads up (compute/api.py _update_compute_provider_status).
+      A running compute answers at once; a stopped one that still reads
+      up makes the PUT wait rpc_response_timeout and the trait stays. A
+      compute that starts syncs it before its first heartbeat.
     With a FakeClock every API call takes tick seconds.
     """
 
     EPOCH = datetime.datetime(2026, 11, 24, 12, 0)
 
     def __init__(self, services, clock=None, report_interval=10,
-                 service_down_time=60, startup=3, tick=0.2):
+                 service_down_time=60, startup=3, tick=0.2,
+                 rpc_response_timeout=60):
         self.clock = clock or FakeClock()
         self.report_interval = report_interval
         self.service_down_time = service_down_time
         self.startup = startup
         self.tick = tick
+        self.rpc_response_timeout = rpc_response_timeout
         self.records = {}
+        self.disabled_trait = {}
         self.last_seen_up = {}
         self.next_beat = {}
         self.done_evacuations = {}
@@ -106,6 +115,7 @@ class NovaServices(object):
                                     self.report_interval)
             record['updated_at'] = self.timestamp(self.clock.monotonic())
             self.done_evacuations[host] = 0
+            self.disabled_trait[host] = record['status'] == 'disabled'
 
     def timestamp(self, seconds):
         return (self.EPOCH + datetime.timedelta(seconds=seconds)).strftime(
@@ -143,6 +153,8 @@ class NovaServices(object):
             # evacuations from this host.
             self.starting.discard(host)
             self.done_evacuations[host] = 0
+            self.disabled_trait[host] = (self.by_host(host)['status'] ==
+                                         'disabled')
         self.last_seen_up[host] = moment
         self.by_host(host)['updated_at'] = self.timestamp(moment)
 
@@ -176,9 +188,22 @@ class NovaServices(object):
                          record['host'])
         if fields.get('status') == 'enabled':
             record['disabled_reason'] = None
+        status_changed = fields.get('status', record['status']) != record[
+            'status']
         record.update(fields)
         record['updated_at'] = self.timestamp(self.clock.monotonic())
+        if status_changed and self.view(record)['state'] == 'up':
+            self._sync_disabled_trait(record)
         return 200, self.view(record)
+
+    def _sync_disabled_trait(self, record):
+        host = record['host']
+        if self.running(host):
+            self.disabled_trait[host] = record['status'] == 'disabled'
+        elif isinstance(self.clock, FakeClock):
+            # set_host_enabled to a compute nobody consumes: MessagingTimeout
+            # after rpc_response_timeout, logged and swallowed by nova-api.
+            self.clock.now += self.rpc_response_timeout
 
 
 class FakeServicesClient(object):
