@@ -103,19 +103,22 @@ class DisruptiveTestBase(base.AdminAllocationTestBase):
             raise self.skipException(why_not)
 
     @contextlib.contextmanager
-    def disrupted(self, host, owned=None, stop_process=False):
+    def disrupted(self, host, owned=None, stop_process=False, lend=False):
         """The guard holds host's nova-compute down inside the block.
 
         While it does, the snapshot owned (if given) counts every change
         on the host's provider: the host is disabled, in a serial class,
-        and the guard found nothing foreign on it.
+        and the guard found nothing foreign on it. With lend, the block
+        starts with the host lent (common/lending.py) until take_back().
         """
         rp_uuid = self.provider_for_host(host)
-        own = set(self.created_server_ids)
-        if owned is not None:
-            own |= set(owned.expected)
 
         def exclusive_check(host):
+            # Read at each check: a lent host is checked again once the
+            # test booted its own server there.
+            own = set(self.created_server_ids)
+            if owned is not None:
+                own |= set(owned.expected)
             return exclusive.foreign_findings(
                 host, self.providers_client.
                 list_resource_provider_allocations(rp_uuid)['allocations'],
@@ -125,7 +128,7 @@ class DisruptiveTestBase(base.AdminAllocationTestBase):
         with contextlib.ExitStack() as stack:
             try:
                 guard = stack.enter_context(
-                    self._guard(host, stop_process, exclusive_check))
+                    self._guard(host, stop_process, exclusive_check, lend))
             except (exceptions.HostNotFree,
                     exceptions.HostNotExclusive) as why:
                 # Another runner or tenant holds it: no free host, not a
@@ -136,9 +139,24 @@ class DisruptiveTestBase(base.AdminAllocationTestBase):
                 stack.callback(owned.release_hold, rp_uuid)
             yield guard
 
-    def _guard(self, host, stop_process, exclusive_check):
+    def take_back(self, guard):
+        """Hold the lent host again, or skip saying who took what meanwhile.
+
+        The guard has left a host someone else took as they left it (and
+        started the compute it stopped), or restores one that something
+        foreign landed on once the block unwinds.
+        """
+        try:
+            return guard.take_back()
+        except (exceptions.HostNotFree,
+                exceptions.HostNotExclusive) as why:
+            raise self.skipException('%s was lent to the scheduler and '
+                                     'could not be taken back: %s' % (
+                                         guard.host, why))
+
+    def _guard(self, host, stop_process, exclusive_check, lend=False):
         stop_command = start_command = None
-        if stop_process:
+        if stop_process or lend:
             stop_command = CONF.allocation.compute_stop_command
             start_command = CONF.allocation.compute_start_command
             if not (stop_command and start_command):
@@ -154,7 +172,7 @@ class DisruptiveTestBase(base.AdminAllocationTestBase):
             precheck=self._recheck_host, exclusive_check=exclusive_check,
             restore_timeout=CONF.allocation.restore_timeout,
             claim_settle_seconds=CONF.allocation.claim_settle_seconds,
-            disruptable_hosts=CONF.allocation.disruptable_hosts)
+            disruptable_hosts=CONF.allocation.disruptable_hosts, lend=lend)
 
     def boot_resized_server(self):
         """A server of the test's in VERIFY_RESIZE, on a host it may hold.
@@ -204,15 +222,9 @@ class DisruptiveTestBase(base.AdminAllocationTestBase):
         delete records the action with no event; ComputeManager's
         terminate_instance records compute_terminate_instance.
         """
-        actions = self.admin_servers_client.list_instance_actions(
-            server_id)['instanceActions']
-        deletes = [a for a in actions if a['action'] == 'delete']
-        if not deletes:
-            self.fail('premise: server %s has no delete action (actions: %s)'
-                      % (server_id, [a['action'] for a in actions]))
-        action = self.admin_servers_client.show_instance_action(
-            server_id, deletes[-1]['request_id'])['instanceAction']
-        events = [event['event'] for event in action.get('events') or []]
+        action, events = self.delete_action_events(server_id)
+        if action is None:
+            self.fail('premise: server %s has no delete action' % server_id)
         if events:
             self.fail(
                 'premise: the delete of server %s did not go the local way: '
@@ -224,6 +236,22 @@ class DisruptiveTestBase(base.AdminAllocationTestBase):
                 'server event show %s %s' % (
                     server_id, action['request_id'], events, host,
                     server_id, action['request_id']))
+
+    def delete_action_events(self, server_id):
+        """(last delete action, its event names) of server_id, or (None, []).
+
+        Compute API 2.21+ lists a deleted server's actions (admin).
+        """
+        deletes = [action for action in
+                   self.admin_servers_client.list_instance_actions(
+                       server_id)['instanceActions']
+                   if action['action'] == 'delete']
+        if not deletes:
+            return None, []
+        action = self.admin_servers_client.show_instance_action(
+            server_id, deletes[-1]['request_id'])['instanceAction']
+        return action, [event['event'] for event in
+                        action.get('events') or []]
 
     # -- a returning compute ----------------------------------------------
 
