@@ -88,8 +88,11 @@ class PlacementSnapshot(object):
     def keep(self, consumer_uuid, role='server'):
         """A live consumer of the test's that must keep what it held.
 
-        Compared with what capture() saw on the captured providers.
+        Compared with what capture() saw on the captured providers. Its
+        project is read now, while it holds something: a report about a
+        consumer stripped later can still name it.
         """
+        self.project_of(consumer_uuid)
         self.expect(consumer_uuid, {
             rp_uuid: allocations[consumer_uuid]
             for rp_uuid, allocations in self.before.items()
