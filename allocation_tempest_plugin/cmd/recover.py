@@ -13,7 +13,6 @@
 """allocation-tempest-recover: restore computes a killed run left down."""
 
 import argparse
-import os
 import sys
 
 
@@ -44,14 +43,12 @@ def _parse(argv):
 
 def main(argv=None):
     args = _parse(sys.argv[1:] if argv is None else argv)
-    path = os.path.abspath(args.config_file)
-    # Tempest reads its configuration file from these on first use.
-    os.environ['TEMPEST_CONFIG_DIR'] = os.path.dirname(path)
-    os.environ['TEMPEST_CONFIG'] = os.path.basename(path)
     from tempest import config
 
     from allocation_tempest_plugin.cmd import admin
     from allocation_tempest_plugin.common import recovery
+
+    admin.use_config(args.config_file)
 
     conf = config.CONF
     actions = recovery.recover(
