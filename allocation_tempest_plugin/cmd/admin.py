@@ -20,6 +20,7 @@ configured admin account, with the TLS settings of that file.
 """
 
 import os
+import traceback
 
 from tempest.common import credentials_factory
 from tempest import config
@@ -37,6 +38,20 @@ def use_config(path):
     os.environ['TEMPEST_CONFIG_DIR'] = os.path.dirname(path)
     os.environ['TEMPEST_CONFIG'] = os.path.basename(path)
     return path
+
+
+def run_main(main, *args):
+    """main(*args); an uncaught error's traceback on stderr, exit 1.
+
+    Once Tempest has read its configuration, oslo.log's excepthook sends
+    an uncaught exception to tempest.log only: a tool run by hand would
+    fail without a word on the terminal.
+    """
+    try:
+        return main(*args)
+    except Exception:
+        traceback.print_exc()
+        return 1
 
 
 def tls():

@@ -42,13 +42,18 @@ def _parse(argv):
 
 
 def main(argv=None):
+    from allocation_tempest_plugin.cmd import admin
+
     args = _parse(sys.argv[1:] if argv is None else argv)
+    admin.use_config(args.config_file)
+    return admin.run_main(_recover, args)
+
+
+def _recover(args):
     from tempest import config
 
     from allocation_tempest_plugin.cmd import admin
     from allocation_tempest_plugin.common import recovery
-
-    admin.use_config(args.config_file)
 
     conf = config.CONF
     actions = recovery.recover(

@@ -227,4 +227,4 @@ def _count(statuses):
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    sys.exit(admin.run_main(main))

@@ -23,7 +23,9 @@ def _conf():
 # command -> (script, the harness's arguments for it)
 TOOLS = {
     'run-defaults': (os.path.join(SCRIPTS, 'run_defaults.py'), list),
-    'kill-matrix': (os.path.join(SCRIPTS, 'kill_matrix.py'), _conf),
+    # The first compute, unless the caller names another with --host.
+    'kill-matrix': (os.path.join(SCRIPTS, 'kill_matrix.py'),
+                    lambda: _conf() + ['--host', s.COMPUTE_HOSTS[0]]),
     'hostile': (os.path.join(SCRIPTS, 'hostile.py'), _conf),
     'bench': (os.path.join(s.REPO_ROOT, 'tools', 'bench', 'bench.py'),
               lambda: _conf() + ['--workspace', s.TEMPEST_DIR]),

@@ -185,4 +185,4 @@ def main():
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    sys.exit(admin.run_main(main))

@@ -20,7 +20,7 @@ disruptable_hosts (the host must be one of them when set), and the TLS
 settings of the tempest.conf. The harness runs it with the local cloud's
 venv Python and tempest.conf:
 
-    tools/local-cloud/cloud kill-matrix [--host compute1] [--json OUT] \
+    tools/local-cloud/cloud kill-matrix [--host HOST] [--json OUT] \
         [--steps ...] [--signals ...] [--faults ...]
 """
 
@@ -351,7 +351,9 @@ def main():
                                      description=__doc__.split('\n')[0])
     parser.add_argument('--config-file', required=True,
                         help='tempest.conf with admin credentials')
-    parser.add_argument('--host', default='compute1')
+    parser.add_argument('--host', required=True,
+                        help='the compute to disrupt (the harness: its '
+                             'first compute)')
     parser.add_argument('--json')
     parser.add_argument('--steps', default=','.join(STEPS))
     parser.add_argument('--signals', default=','.join(
@@ -373,10 +375,11 @@ def main():
                 return child(args.child, args.host)
             return fault_child(args.fault_child, args.host)
         except BaseException:
-            # oslo.log's hook would only log it; the parent reads stderr.
+            # TerminatedBySignal too (what the matrix sends): oslo.log's
+            # hook would only log it; the parent reads stderr.
             traceback.print_exc()
             return 1
-    return parent(args)
+    return admin.run_main(parent, args)
 
 
 if __name__ == '__main__':
