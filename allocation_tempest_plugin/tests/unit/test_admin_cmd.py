@@ -26,8 +26,12 @@ class UseConfigTest(testtools.TestCase):
 
     def setUp(self):
         super(UseConfigTest, self).setUp()
-        self.useFixture(fixtures.EnvironmentVariable('TEMPEST_CONFIG_DIR'))
-        self.useFixture(fixtures.EnvironmentVariable('TEMPEST_CONFIG'))
+        # Restored after the test: use_config writes the process's env.
+        environ = mock.patch.dict(os.environ)
+        environ.start()
+        self.addCleanup(environ.stop)
+        for name in ('TEMPEST_CONFIG_DIR', 'TEMPEST_CONFIG'):
+            os.environ.pop(name, None)
         self.dir = self.useFixture(fixtures.TempDir()).path
 
     def test_points_tempest_at_the_file(self):
