@@ -26,6 +26,11 @@ SCENARIO = r'^allocation_tempest_plugin\.serial_tests\.scenario\.'
 CONTENDED = (r'^allocation_tempest_plugin\.serial_tests\.(api\.admin\.'
              r'test_local_delete|scenario\.test_(multi_compute|'
              r'compute_returns))\.')
+# The seed case alone (Nova's test_bug_1679750): a local delete of an
+# ACTIVE server frees its allocations. The local cloud's smoke check.
+SEED = (r'^allocation_tempest_plugin\.serial_tests\.api\.admin\.'
+        r'test_local_delete\.LocalDeleteTest\.'
+        r'test_local_delete_active_server\b')
 # Admin but non-destructive: safe in shared clouds.
 NON_DESTRUCTIVE = r'^allocation_tempest_plugin\.api\.'
 # A project member's credentials only (certification runs).

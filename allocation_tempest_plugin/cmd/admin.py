@@ -10,12 +10,17 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""Admin clients for the command-line tools, from tempest.conf.
+"""Admin clients for the command-line tools, from one tempest.conf.
 
 Tempest's test classes get their clients from credential providers; the
-tools outside a test (allocation-tempest-recover, tools/kill-matrix)
-build them here, from the configured admin account.
+tools outside a test (allocation-tempest-recover, allocation-tempest-audit,
+the local cloud's kill-matrix, hostile and bench) point Tempest at a
+tempest.conf with use_config() and build what they need here, as the
+configured admin account, with the TLS settings of that file.
 """
+
+import os
+import traceback
 
 from tempest.common import credentials_factory
 from tempest import config
@@ -24,16 +29,54 @@ from tempest.lib import auth
 from allocation_tempest_plugin.services import compute
 
 
+def use_config(path):
+    """Make Tempest read path; call before the first use of config.CONF."""
+    path = os.path.abspath(path)
+    if not os.path.isfile(path):
+        raise IOError('no such configuration file: %s' % path)
+    # Tempest reads its configuration file from these on first use.
+    os.environ['TEMPEST_CONFIG_DIR'] = os.path.dirname(path)
+    os.environ['TEMPEST_CONFIG'] = os.path.basename(path)
+    return path
+
+
+def run_main(main, *args):
+    """main(*args); an uncaught error's traceback on stderr, exit 1.
+
+    Once Tempest has read its configuration, oslo.log's excepthook sends
+    an uncaught exception to tempest.log only: a tool run by hand would
+    fail without a word on the terminal.
+    """
+    try:
+        return main(*args)
+    except Exception:
+        traceback.print_exc()
+        return 1
+
+
+def tls():
+    """[identity] TLS settings, as Tempest's auth and client keywords."""
+    identity = config.CONF.identity
+    return dict(disable_ssl_certificate_validation=(
+        identity.disable_ssl_certificate_validation),
+        ca_certs=identity.ca_certificates_file)
+
+
+def credentials():
+    """The configured admin account ([auth] admin_*)."""
+    return credentials_factory.get_configured_admin_credentials()
+
+
 def auth_provider():
-    conf = config.CONF
     return auth.KeystoneV3AuthProvider(
-        credentials_factory.get_configured_admin_credentials(),
-        conf.identity.uri_v3,
-        disable_ssl_certificate_validation=(
-            conf.identity.disable_ssl_certificate_validation),
-        ca_certs=conf.identity.ca_certificates_file)
+        credentials(), config.CONF.identity.uri_v3, **tls())
 
 
-def compute_services_client(provider):
+def client_params(service, **overrides):
+    """Tempest's keywords for a client of service, with overrides."""
+    return dict(config.service_client_config(service), **overrides)
+
+
+def compute_services_client(provider, **overrides):
     return compute.ComputeServicesClient(
-        provider, **config.service_client_config('compute'))
+        provider, **client_params('compute', **overrides))

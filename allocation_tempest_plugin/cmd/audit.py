@@ -79,15 +79,6 @@ def _parse(argv):
     return parser.parse_args(argv)
 
 
-def _use_config(path):
-    path = os.path.abspath(path)
-    if not os.path.isfile(path):
-        raise IOError('no such configuration file: %s' % path)
-    # Tempest reads its configuration file from these on first use.
-    os.environ['TEMPEST_CONFIG_DIR'] = os.path.dirname(path)
-    os.environ['TEMPEST_CONFIG'] = os.path.basename(path)
-
-
 def build_clients():
     """(snapshot.Clients, projects client) as the configured admin."""
     from tempest import config
@@ -100,12 +91,11 @@ def build_clients():
     from allocation_tempest_plugin.services import placement
 
     provider = admin.auth_provider()
-    placement_params = dict(config.service_client_config('placement'),
-                            microversion=PLACEMENT_MICROVERSION)
-    compute_params = config.service_client_config('compute')
-    identity_params = dict(config.service_client_config('identity'),
-                           endpoint_type=config.CONF.identity.
-                           v3_endpoint_type)
+    placement_params = admin.client_params(
+        'placement', microversion=PLACEMENT_MICROVERSION)
+    compute_params = admin.client_params('compute')
+    identity_params = admin.client_params(
+        'identity', endpoint_type=config.CONF.identity.v3_endpoint_type)
     clients = snapshot.Clients(
         resource_providers=placement.ResourceProvidersClient(
             provider, **placement_params),
@@ -201,7 +191,8 @@ def _main(args):
         _write_json(args.out, snapshot.empty(MICROVERSIONS))
         print('snapshot: an empty cloud -> %s' % args.out)
         return CLEAN
-    _use_config(args.config_file)
+    from allocation_tempest_plugin.cmd import admin
+    admin.use_config(args.config_file)
 
     clients, projects_client = build_clients()
     if args.command == 'snapshot':

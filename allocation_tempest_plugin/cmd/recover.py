@@ -13,7 +13,6 @@
 """allocation-tempest-recover: restore computes a killed run left down."""
 
 import argparse
-import os
 import sys
 
 
@@ -43,11 +42,14 @@ def _parse(argv):
 
 
 def main(argv=None):
+    from allocation_tempest_plugin.cmd import admin
+
     args = _parse(sys.argv[1:] if argv is None else argv)
-    path = os.path.abspath(args.config_file)
-    # Tempest reads its configuration file from these on first use.
-    os.environ['TEMPEST_CONFIG_DIR'] = os.path.dirname(path)
-    os.environ['TEMPEST_CONFIG'] = os.path.basename(path)
+    admin.use_config(args.config_file)
+    return admin.run_main(_recover, args)
+
+
+def _recover(args):
     from tempest import config
 
     from allocation_tempest_plugin.cmd import admin

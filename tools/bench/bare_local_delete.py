@@ -6,7 +6,6 @@ guard, delete, three-level check, restore), polling at the same interval
 Tempest uses. What it costs is the floor the plugin is measured against.
 """
 
-import configparser
 import time
 import uuid
 
@@ -19,23 +18,31 @@ PLACEMENT = {'OpenStack-API-Version': 'placement 1.28'}
 
 
 class Cloud(object):
-    """Admin session and endpoints, from the local cloud's tempest.conf."""
+    """Admin session and endpoints, from the tempest.conf in use.
 
-    def __init__(self, tempest_conf):
-        conf = configparser.ConfigParser()
-        conf.read(tempest_conf)
+    The login is the one every tool makes (cmd/admin.py: [auth] admin_*,
+    [identity] uri_v3); the calls after it are keystoneauth's alone.
+    """
+
+    def __init__(self):
+        from tempest import config
+
+        from allocation_tempest_plugin.cmd import admin
+
+        conf = config.CONF
+        credentials = admin.credentials()
         self.auth_args = dict(
-            auth_url=conf['identity']['uri_v3'],
-            username=conf['auth']['admin_username'],
-            password=conf['auth']['admin_password'],
-            project_name=conf['auth']['admin_project_name'],
-            user_domain_name=conf['auth']['admin_domain_name'],
-            project_domain_name=conf['auth']['admin_domain_name'])
+            auth_url=conf.identity.uri_v3,
+            username=credentials.username,
+            password=credentials.password,
+            project_name=credentials.project_name,
+            user_domain_name=credentials.user_domain_name,
+            project_domain_name=credentials.project_domain_name)
         self.new_token()
-        self.image = conf['compute']['image_ref']
-        self.flavor = conf['compute']['flavor_ref']
-        self.flavor_alt = conf['compute']['flavor_ref_alt']
-        self.interval = float(conf['compute'].get('build_interval', 1))
+        self.image = conf.compute.image_ref
+        self.flavor = conf.compute.flavor_ref
+        self.flavor_alt = conf.compute.flavor_ref_alt
+        self.interval = float(conf.compute.build_interval)
         self.nova = self.session.get_endpoint(service_type='compute',
                                               interface='public')
         self.placement = self.session.get_endpoint(

@@ -6,8 +6,11 @@ run`; the test's own duration is read from its subunit result, its polls
 from the "poll stats" line it logs. Then the whole suite at concurrency 1
 and 2. Writes JSON and a PNG chart.
 
-    /var/lib/allocation-local-cloud/venv/bin/python tools/bench/bench.py \
-        [--rounds 5] [--states ACTIVE,SHUTOFF] [--out doc/source/bench]
+    tools/local-cloud/cloud bench [--rounds 5] [--states ACTIVE,SHUTOFF] \
+        [--out doc/source/_static/bench] [--no-suite]
+
+The harness runs it with the local cloud's venv Python and gives it the
+cloud's tempest.conf (--config-file) and Tempest workspace (--workspace).
 """
 
 import argparse
@@ -20,16 +23,12 @@ import subprocess
 import sys
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import bare_local_delete
+import pinned_matplotlib
 
-import bare_local_delete  # noqa: E402
+from allocation_tempest_plugin.cmd import admin
+from allocation_tempest_plugin import selection
 
-from allocation_tempest_plugin import selection  # noqa: E402
-
-STATE_DIR = os.environ.get('LOCAL_CLOUD_DIR',
-                           '/var/lib/allocation-local-cloud')
-WORKSPACE = os.path.join(STATE_DIR, 'tempest')
-CONF = os.path.join(WORKSPACE, 'etc', 'tempest.conf')
 BIN = os.path.dirname(sys.executable)
 TEST_CLASS = ('allocation_tempest_plugin.serial_tests.api.admin.'
               'test_local_delete.LocalDeleteTest')
@@ -44,19 +43,29 @@ TESTS = {
 # One line per wait (common/waiters.py WAIT_LOG).
 WAIT_LINE = re.compile(r'allocation_tempest_plugin wait: (\d+) polls, '
                        r'([\d.]+) s')
-LOG_FILE = os.path.join(WORKSPACE, 'logs', 'tempest.log')
 
 
-def tempest_run(regex, concurrency=1):
+class Workspace(object):
+    """tempest.conf, the directory `tempest run` runs in, and its log."""
+
+    def __init__(self, config_file, path):
+        self.conf = admin.use_config(config_file)
+        self.path = os.path.abspath(path)
+        from tempest import config
+        self.log_file = os.path.join(config.CONF.log_dir or self.path,
+                                     config.CONF.log_file or 'tempest.log')
+
+
+def tempest_run(ws, regex, concurrency=1):
     """Run tempest; {test id: seconds} from its subunit stream, and wall."""
     started = time.monotonic()
     subprocess.run([os.path.join(BIN, 'tempest'), 'run', '--config-file',
-                    CONF, '--regex', regex, '--concurrency',
-                    str(concurrency)], cwd=WORKSPACE,
+                    ws.conf, '--regex', regex, '--concurrency',
+                    str(concurrency)], cwd=ws.path,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     wall = time.monotonic() - started
     stream = subprocess.run([os.path.join(BIN, 'stestr'), 'last',
-                             '--subunit'], cwd=WORKSPACE,
+                             '--subunit'], cwd=ws.path,
                             capture_output=True).stdout
     listed = subprocess.run([os.path.join(BIN, 'subunit2csv')],
                             input=stream, capture_output=True
@@ -96,14 +105,15 @@ def _seconds(stamp):
         stamp.replace('Z', '+00:00')).timestamp()
 
 
-def log_size():
-    return os.path.getsize(LOG_FILE) if os.path.exists(LOG_FILE) else 0
+def log_size(ws):
+    return (os.path.getsize(ws.log_file) if os.path.exists(ws.log_file)
+            else 0)
 
 
-def poll_stats(since):
+def poll_stats(ws, since):
     """The plugin's waits logged after byte offset since (one test ran)."""
     stats = {'waits': 0, 'polls': 0, 'seconds_waiting': 0.0}
-    with open(LOG_FILE) as log:
+    with open(ws.log_file) as log:
         log.seek(since)
         for line in log:
             match = WAIT_LINE.search(line)
@@ -115,18 +125,19 @@ def poll_stats(since):
     return stats
 
 
-def bench_state(cloud, state, rounds):
+def bench_state(ws, cloud, state, rounds):
     test_id = '%s.%s' % (TEST_CLASS, TESTS[state])
     bare, plugin, polls = [], [], []
     for _ in range(rounds):
         seconds, calls = bare_local_delete.local_delete(cloud, state)
         bare.append(seconds)
-        since = log_size()
-        durations, statuses, _ = tempest_run('^%s' % re.escape(test_id))
+        since = log_size(ws)
+        durations, statuses, _ = tempest_run(ws,
+                                             '^%s' % re.escape(test_id))
         if statuses.get(test_id) != 'success':
             raise SystemExit('%s did not pass: %s' % (test_id, statuses))
         plugin.append(durations[test_id])
-        polls.append(poll_stats(since))
+        polls.append(poll_stats(ws, since))
         print('  %-18s bare %.2fs (%d calls)  plugin %.2fs  %s' % (
             state, seconds, calls, durations[test_id], polls[-1]),
             flush=True)
@@ -139,24 +150,8 @@ def bench_state(cloud, state, rounds):
             'plugin_polls': polls}
 
 
-def _ensure_matplotlib():
-    """Chart library in the cloud's venv, pinned like the rest of it."""
-    try:
-        import matplotlib  # noqa: F401
-    except ImportError:
-        constraints = os.path.join(os.path.dirname(os.path.dirname(
-            os.path.abspath(__file__))), 'local-cloud', 'constraints.txt')
-        subprocess.run([os.path.join(BIN, 'pip'), 'install', '-q', '-c',
-                        constraints, 'matplotlib==3.11.2', 'pillow==12.3.0'],
-                       check=True)
-
-
 def chart(results, suite, path):
-    _ensure_matplotlib()
-    import matplotlib
-    matplotlib.use('Agg')
-    from matplotlib import pyplot
-
+    pyplot = pinned_matplotlib.pyplot()
     states = [r['state'] for r in results]
     figure, (left, right) = pyplot.subplots(
         1, 2, figsize=(11, 4), gridspec_kw={'width_ratios': [3, 1]})
@@ -181,25 +176,29 @@ def chart(results, suite, path):
 
 
 def main():
-    parser = argparse.ArgumentParser()
+    parser = argparse.ArgumentParser(prog='cloud bench',
+                                     description=__doc__.splitlines()[0])
+    parser.add_argument('--config-file', required=True,
+                        help='tempest.conf with admin credentials')
+    parser.add_argument('--workspace', required=True,
+                        help='the Tempest workspace to run tests in')
     parser.add_argument('--rounds', type=int, default=5)
     parser.add_argument('--states', default=','.join(TESTS))
     parser.add_argument('--out', default='bench-results')
     parser.add_argument('--no-suite', action='store_true')
     args = parser.parse_args()
+    ws = Workspace(args.config_file, args.workspace)
     os.makedirs(args.out, exist_ok=True)
-    cloud = bare_local_delete.Cloud(CONF)
+    cloud = bare_local_delete.Cloud()
     results = []
     for state in args.states.split(','):
         print('%s: %d rounds, A (bare) B (plugin) alternating' % (
             state, args.rounds), flush=True)
-        results.append(bench_state(cloud, state, args.rounds))
+        results.append(bench_state(ws, cloud, state, args.rounds))
     suite = {}
     if not args.no_suite:
         for concurrency in (1, 2):
-            _, statuses, wall = tempest_run(
-                selection.ALL,
-                concurrency)
+            _, statuses, wall = tempest_run(ws, selection.ALL, concurrency)
             suite[str(concurrency)] = round(wall, 1)
             held = serial_hold(tempest_run.last_spans)
             suite['serial_hold_c%d' % concurrency] = held
@@ -228,4 +227,4 @@ def _count(statuses):
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    sys.exit(admin.run_main(main))

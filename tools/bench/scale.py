@@ -28,7 +28,7 @@ Run it with a Python that has the plugin and Tempest (the tox env)::
         [--disruptable HOST|last-free] [--no-audit]
 
 With --chart it installs matplotlib==3.11.2 and pillow==12.3.0 into that
-Python if missing, pinned, as tools/bench/bench.py does. To measure
+Python if missing, pinned (pinned_matplotlib.py). To measure
 another checkout of the plugin, put it first on PYTHONPATH (it needs
 allocation_tempest_plugin/tests/fakecloud: copy that in).
 """
@@ -44,6 +44,8 @@ import sys
 import tempfile
 import time
 import unittest
+
+import pinned_matplotlib
 
 TEST_CLASS = ('allocation_tempest_plugin.serial_tests.api.admin.'
               'test_local_delete.LocalDeleteTest')
@@ -324,24 +326,9 @@ def summarise(hosts, records, build_seconds, outside_tests_seconds):
 
 # -- the report ------------------------------------------------------------
 
-def _ensure_matplotlib():
-    try:
-        import matplotlib  # noqa: F401
-    except ImportError:
-        constraints = os.path.join(os.path.dirname(os.path.dirname(
-            os.path.abspath(__file__))), 'local-cloud', 'constraints.txt')
-        subprocess.run([sys.executable, '-m', 'pip', 'install', '-q', '-c',
-                        constraints, 'matplotlib==3.11.2', 'pillow==12.3.0'],
-                       check=True)
-
-
 def chart(series, path):
     """series: {label: {"sizes": [...]}}; calls, setup time, bytes."""
-    _ensure_matplotlib()
-    import matplotlib
-    matplotlib.use('Agg')
-    from matplotlib import pyplot
-
+    pyplot = pinned_matplotlib.pyplot()
     figure, axes = pyplot.subplots(1, 3, figsize=(13, 4))
     for label, figures in series.items():
         sizes = [s['hosts'] for s in figures['sizes']]

@@ -10,7 +10,7 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""The hostile cases, shared by the unit tests and tools/hostile-run.
+"""The hostile cases, shared by the unit tests and `cloud hostile`.
 
 Each case names a plugin call, the Rule the proxy applies to it and the
 substrings the failure message must hold: the request's URL and the JSON

@@ -7,6 +7,7 @@ destructive classes were skipped naming allow_compute_disruption, no test
 failed, and every service's status, disabled_reason and forced_down are as
 before. Runs with the venv's python.
 """
+import argparse
 import os
 import re
 import subprocess
@@ -14,10 +15,8 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(
     __file__))))
+from localcloud import api  # noqa: E402
 from localcloud import settings as s  # noqa: E402
-
-from keystoneauth1 import identity  # noqa: E402
-from keystoneauth1 import session as ks_session  # noqa: E402
 
 DEFAULTS_CONF = os.path.join(s.TEMPEST_DIR, 'etc', 'tempest-defaults.conf')
 FIELDS = ('status', 'disabled_reason', 'forced_down')
@@ -40,19 +39,14 @@ def write_defaults_conf():
 
 
 def services():
-    auth = identity.Password(
-        auth_url=s.KEYSTONE_URL, username='admin',
-        password=s.ADMIN_PASSWORD, project_name='admin',
-        user_domain_id='default', project_domain_id='default')
-    response = ks_session.Session(auth=auth).get(
-        '/os-services?binary=nova-compute',
-        endpoint_filter={'service_type': 'compute', 'interface': 'public'},
-        headers={'OpenStack-API-Version': 'compute 2.53'})
     return {svc['host']: {f: svc[f] for f in FIELDS}
-            for svc in response.json()['services']}
+            for svc in api.compute_services()}
 
 
 def main():
+    argparse.ArgumentParser(
+        prog='cloud run-defaults',
+        description=__doc__.split('\n\n')[1].replace('\n', ' ')).parse_args()
     write_defaults_conf()
     before = services()
     print('compute services before: %s' % before, flush=True)

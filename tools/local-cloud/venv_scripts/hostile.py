@@ -11,42 +11,36 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""The hostile cases against the local cloud's real Placement and Nova.
+"""The hostile cases against a real Placement and Nova (`cloud hostile`).
 
-Run with the local cloud's venv:
+    tools/local-cloud/cloud hostile [--http-timeout S]
 
-  /var/lib/allocation-local-cloud/venv/bin/python tools/hostile-run [CONF]
-
-Authenticates as the admin of CONF (tempest.conf), starts the hostile
-proxy in front of the catalog's placement and compute endpoints and runs
-the read-only cases of allocation_tempest_plugin/tests/hostile/cases.py
-plus, only when [allocation] allow_compute_disruption is on, the guard
-cases whose mutation hits a first try or the restore phase, so the guard
-restores, on a host of [allocation] disruptable_hosts when that is set.
-Uses the TLS settings of CONF ([identity]
+The harness runs it with the local cloud's venv Python and its
+tempest.conf (--config-file); any other cloud's tempest.conf works too.
+Authenticates as the admin of that file (cmd/admin.py), starts the
+hostile proxy in front of the catalog's placement and compute endpoints
+and runs the read-only cases of allocation_tempest_plugin/tests/hostile/
+cases.py plus, only when [allocation] allow_compute_disruption is on, the
+guard cases whose mutation hits a first try or the restore phase, so the
+guard restores, on a host of [allocation] disruptable_hosts when that is
+set. Uses the TLS settings of the file ([identity]
 disable_ssl_certificate_validation, ca_certificates_file). Prints case,
 API, message, seconds, and whether every nova-compute service ends as it
 started. Changes nothing else.
 """
 
 import argparse
-import configparser
-import os
 import sys
 import uuid
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(
-    os.path.realpath(__file__))))
+from tempest import config
 
-from tempest.lib import auth  # noqa: E402
+from allocation_tempest_plugin.cmd import admin
+from allocation_tempest_plugin.services import placement
+from allocation_tempest_plugin.tests.hostile import cases
+from allocation_tempest_plugin.tests.hostile import loopback
+from allocation_tempest_plugin.tests.hostile import proxy as hp
 
-from allocation_tempest_plugin.services import compute  # noqa: E402
-from allocation_tempest_plugin.services import placement  # noqa: E402
-from allocation_tempest_plugin.tests.hostile import cases  # noqa: E402
-from allocation_tempest_plugin.tests.hostile import loopback  # noqa: E402
-from allocation_tempest_plugin.tests.hostile import proxy as hp  # noqa: E402
-
-DEFAULT_CONF = '/var/lib/allocation-local-cloud/tempest/etc/tempest.conf'
 # Guard cases safe on a shared cloud: the mutation hits a first try and
 # the guard puts the service back.
 LIVE_GUARD = ('guard: list GET missing key', 'guard: disable PUT 409',
@@ -56,41 +50,20 @@ LIVE_GUARD = ('guard: list GET missing key', 'guard: disable PUT 409',
 RECORDED = ('status', 'disabled_reason', 'forced_down', 'state')
 
 
-def tls(conf):
-    """[identity] TLS settings of tempest.conf, as client keywords."""
-    return dict(
-        disable_ssl_certificate_validation=conf.getboolean(
-            'identity', 'disable_ssl_certificate_validation',
-            fallback=False),
-        ca_certs=conf.get('identity', 'ca_certificates_file',
-                          fallback=None) or None)
-
-
 class Clients(object):
-    def __init__(self, auth_provider, region, http_timeout, tls_kwargs):
-        kwargs = dict(http_timeout=http_timeout, **tls_kwargs)
-        self.allocations = placement.AllocationsClient(
-            auth_provider, 'placement', region, **kwargs)
+    """What the cases call, as the configured admin through provider."""
+
+    def __init__(self, auth_provider, http_timeout):
+        placement_params = admin.client_params('placement',
+                                               http_timeout=http_timeout)
+        self.allocations = placement.AllocationsClient(auth_provider,
+                                                       **placement_params)
         self.providers = placement.ResourceProvidersClient(
-            auth_provider, 'placement', region, **kwargs)
-        self.usages = placement.UsagesClient(
-            auth_provider, 'placement', region, **kwargs)
-        self.services = compute.ComputeServicesClient(
-            auth_provider, 'compute', region, **kwargs)
-
-
-def admin_provider(conf):
-    uri = conf.get('identity', 'uri_v3')
-    domain = conf.get('auth', 'admin_domain_name', fallback='Default')
-    creds = auth.get_credentials(
-        uri, identity_version='v3',
-        username=conf.get('auth', 'admin_username'),
-        password=conf.get('auth', 'admin_password'),
-        project_name=conf.get('auth', 'admin_project_name'),
-        user_domain_name=domain, project_domain_name=domain)
-    provider = auth.KeystoneV3AuthProvider(creds, uri, **tls(conf))
-    provider.set_auth()
-    return provider
+            auth_provider, **placement_params)
+        self.usages = placement.UsagesClient(auth_provider,
+                                             **placement_params)
+        self.services = admin.compute_services_client(
+            auth_provider, http_timeout=http_timeout)
 
 
 def service_states(services_client):
@@ -131,26 +104,24 @@ def live_safe(case, allow_disruption):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('conf', nargs='?', default=DEFAULT_CONF)
+    parser = argparse.ArgumentParser(prog='cloud hostile',
+                                     description=__doc__.splitlines()[0])
+    parser.add_argument('--config-file', required=True,
+                        help='tempest.conf with admin credentials')
     parser.add_argument('--http-timeout', type=float, default=2)
     args = parser.parse_args()
-    conf = configparser.ConfigParser(interpolation=None)
-    if not conf.read(args.conf):
-        sys.exit('cannot read %s' % args.conf)
-    region = conf.get('identity', 'region', fallback='RegionOne')
-    allow = conf.getboolean('allocation', 'allow_compute_disruption',
-                            fallback=False)
-    disruptable = [h.strip() for h in conf.get(
-        'allocation', 'disruptable_hosts', fallback='').split(',')
-        if h.strip()]
-    settle = conf.getfloat('allocation', 'claim_settle_seconds',
-                           fallback=3.0)
-    tls_kwargs = tls(conf)
 
-    provider = admin_provider(conf)
-    direct = Clients(provider, region, 30, tls_kwargs)
-    endpoints = {name: direct.providers.auth_provider.base_url(
+    admin.use_config(args.config_file)
+    conf = config.CONF
+    region = conf.identity.region
+    allow = conf.allocation.allow_compute_disruption
+    disruptable = conf.allocation.disruptable_hosts
+    settle = conf.allocation.claim_settle_seconds
+
+    provider = admin.auth_provider()
+    provider.set_auth()
+    direct = Clients(provider, 30)
+    endpoints = {name: provider.base_url(
         {'service': name, 'endpoint_type': 'publicURL', 'region': region})
         for name in ('placement', 'compute')}
     ids = find_ids(direct, provider, disruptable)
@@ -159,7 +130,7 @@ def main():
     print('ids: %s' % ids)
 
     compute_path = hp.parse.urlsplit(endpoints['compute']).path
-    context = hp.tls_context(**tls_kwargs)
+    context = hp.tls_context(**admin.tls())
     forward = {name: hp.url_upstream(hp.origin(url), ssl_context=context)
                for name, url in endpoints.items()}
 
@@ -172,7 +143,7 @@ def main():
     failures = 0
     with hp.HostileProxy(upstream) as proxy:
         clients = Clients(loopback.RedirectingAuth(provider, proxy.url),
-                          region, args.http_timeout, tls_kwargs)
+                          args.http_timeout)
         for case in cases.cases(2 * args.http_timeout + 1,
                                 guard_timeout=30, guard_interval=0.5,
                                 claim_settle=settle, restore_timeout=120):
@@ -203,7 +174,7 @@ def main():
     print('%d cases, %d failed' % (len(rows), failures))
     if not allow:
         print('guard cases not run: [allocation] allow_compute_disruption '
-              'is off in %s' % args.conf)
+              'is off in %s' % args.config_file)
     if before == after:
         print('nova-compute services unchanged: %s' % after)
     else:
@@ -214,4 +185,4 @@ def main():
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    sys.exit(admin.run_main(main))

@@ -17,10 +17,10 @@ tool or the guard caused never counts as "restarted").
 
 Honours [allocation] allow_compute_disruption (refuses when off) and
 disruptable_hosts (the host must be one of them when set), and the TLS
-settings of the tempest.conf. Run with the local cloud's Python:
+settings of the tempest.conf. The harness runs it with the local cloud's
+venv Python and tempest.conf:
 
-    /var/lib/allocation-local-cloud/venv/bin/python tools/kill-matrix \
-        [--config-file PATH] [--host compute1] [--json OUT] \
+    tools/local-cloud/cloud kill-matrix [--host HOST] [--json OUT] \
         [--steps ...] [--signals ...] [--faults ...]
 """
 
@@ -34,7 +34,6 @@ import sys
 import time
 import traceback
 
-DEFAULT_CONF = '/var/lib/allocation-local-cloud/tempest/etc/tempest.conf'
 STEPS = ('disabled', 'forced_down', 'stopped', 'deleted', 'restoring')
 SIGNALS = (('SIGTERM', signal.SIGTERM), ('SIGHUP', signal.SIGHUP),
            ('SIGALRM', signal.SIGALRM), ('SIGKILL', signal.SIGKILL))
@@ -45,14 +44,7 @@ FAULTS = ('get-500', 'get-slow', 'unforce-503', 'unforce-slow',
 CHILD_WAIT = 120  # how long a child holds a step before giving up
 
 
-def _use_config(path):
-    path = os.path.abspath(path)
-    os.environ['TEMPEST_CONFIG_DIR'] = os.path.dirname(path)
-    os.environ['TEMPEST_CONFIG'] = os.path.basename(path)
-
-
 def _clients():
-    from tempest import config
     from tempest.lib.services.compute import base_compute_client
     from tempest.lib.services.compute import servers_client
 
@@ -62,8 +54,8 @@ def _clients():
     base_compute_client.COMPUTE_MICROVERSION = '2.74'
     provider = admin.auth_provider()
     return (admin.compute_services_client(provider),
-            servers_client.ServersClient(
-                provider, **config.service_client_config('compute')))
+            servers_client.ServersClient(provider,
+                                         **admin.client_params('compute')))
 
 
 def _service(services, host):
@@ -182,7 +174,7 @@ def fault_child(fault, host):
     """Disrupt and restore host with one fault in the restore phase."""
     from tempest import config
 
-    from allocation_tempest_plugin.services import compute
+    from allocation_tempest_plugin.cmd import admin
     from allocation_tempest_plugin.tests.hostile import loopback
     from allocation_tempest_plugin.tests.hostile import proxy as hp
 
@@ -204,23 +196,14 @@ def fault_child(fault, host):
                                      'endpoint_type': 'publicURL',
                                      'region': conf.identity.region})
     upstream = hp.url_upstream(hp.origin(compute_url), timeout=120,
-                               ssl_context=hp.tls_context(**_tls(conf)))
+                               ssl_context=hp.tls_context(**admin.tls()))
     with hp.HostileProxy(upstream, [rule]) as proxy:
-        hostile = compute.ComputeServicesClient(
-            loopback.RedirectingAuth(provider, proxy.url), 'compute',
-            conf.identity.region, http_timeout=30,
-            **_tls(conf))
+        hostile = admin.compute_services_client(
+            loopback.RedirectingAuth(provider, proxy.url), http_timeout=30)
         with _guard(hostile, host, conf, runner=runner):
             print('REACHED held', flush=True)
         print('FAULT applied %d time(s)' % rule.applied, flush=True)
     return 0
-
-
-def _tls(conf):
-    return dict(
-        disable_ssl_certificate_validation=(
-            conf.identity.disable_ssl_certificate_validation),
-        ca_certs=conf.identity.ca_certificates_file)
 
 
 def _wait_restored(services, host, timeout=240):
@@ -364,9 +347,13 @@ def _refuse_unless_allowed(args):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--config-file', default=DEFAULT_CONF)
-    parser.add_argument('--host', default='compute1')
+    parser = argparse.ArgumentParser(prog='cloud kill-matrix',
+                                     description=__doc__.split('\n')[0])
+    parser.add_argument('--config-file', required=True,
+                        help='tempest.conf with admin credentials')
+    parser.add_argument('--host', required=True,
+                        help='the compute to disrupt (the harness: its '
+                             'first compute)')
     parser.add_argument('--json')
     parser.add_argument('--steps', default=','.join(STEPS))
     parser.add_argument('--signals', default=','.join(
@@ -376,7 +363,8 @@ def main():
     parser.add_argument('--fault-child', choices=FAULTS,
                         help=argparse.SUPPRESS)
     args = parser.parse_args()
-    _use_config(args.config_file)
+    from allocation_tempest_plugin.cmd import admin
+    args.config_file = admin.use_config(args.config_file)
     refusal = _refuse_unless_allowed(args)
     if refusal:
         print(refusal, file=sys.stderr)
@@ -387,10 +375,11 @@ def main():
                 return child(args.child, args.host)
             return fault_child(args.fault_child, args.host)
         except BaseException:
-            # oslo.log's hook would only log it; the parent reads stderr.
+            # TerminatedBySignal too (what the matrix sends): oslo.log's
+            # hook would only log it; the parent reads stderr.
             traceback.print_exc()
             return 1
-    return parent(args)
+    return admin.run_main(parent, args)
 
 
 if __name__ == '__main__':

@@ -1,9 +1,8 @@
-#!/usr/bin/env python3
-"""Break the local cloud's Nova on purpose, to watch the plugin go red.
+"""`cloud break-nova`: break Nova on purpose, to watch the plugin go red.
 
-    tools/break-nova apply FAULT [FAULT...]   patch the venv's nova
-    tools/break-nova restore                  put every patched file back
-    tools/break-nova list
+    cloud break-nova apply FAULT [FAULT...]   patch the venv's nova
+    cloud break-nova restore                  put every patched file back
+    cloud break-nova list
 
 Faults:
   local-delete   nova-api's local delete keeps the allocations
@@ -39,25 +38,19 @@ Faults:
 Only files inside the local cloud's virtualenv are touched; originals are
 kept beside them as *.orig-break-nova. After apply or restore, reload the
 services that import the file: nova-api (SIGHUP to its uwsgi master) and
-the computes (cloud stop-compute/start-compute), which this script does.
+the computes (stop-compute/start-compute), which this command does.
 """
 
-import json
+import glob
 import os
 import subprocess
-import sys
-import time
 
-# The local cloud's own settings: state directory, venv, computes.
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                                'local-cloud'))
-from localcloud import settings  # noqa: E402
+from localcloud import compute
+from localcloud import procs
+from localcloud import settings as s
+from localcloud import util
 
-STATE = settings.STATE
-NOVA = os.path.join(settings.VENV, 'lib', 'python3.11', 'site-packages',
-                    'nova')
-CLOUD = settings.HARNESS
-MARK = '  # BROKEN ON PURPOSE by tools/break-nova'
+MARK = '  # BROKEN ON PURPOSE by cloud break-nova'
 
 FAULTS = {
     'local-delete': ('compute/api.py', 'api', [
@@ -155,8 +148,8 @@ FAULTS = {
          "                             {'uuid': instance_uuid},\n"
          "                             exc_info=False)\n"
          "                    continue\n",
-         "                    self.reportclient.delete_allocation_for_instance("
-         + MARK + "\n"
+         "                    self.reportclient."
+         "delete_allocation_for_instance(" + MARK + "\n"
          "                        context, instance_uuid, force=True)\n"
          "                    continue\n"),
     ]),
@@ -190,41 +183,38 @@ FAULTS = {
 }
 
 
+def nova_dir():
+    """The venv's nova package, whatever Python the venv was built with."""
+    found = glob.glob(os.path.join(s.VENV, 'lib', 'python3*',
+                                   'site-packages', 'nova'))
+    if len(found) != 1:
+        util.die('no single nova package in %s: %s (run `%s up` first)' % (
+            s.VENV, found, s.HARNESS))
+    return found[0]
+
+
 def _reload(kinds):
     if 'api' in kinds:
-        with open(os.path.join(STATE, 'run', 'nova-api.json')) as record:
-            os.kill(json.load(record)['pid'], 1)  # SIGHUP: uwsgi reloads
-        print('nova-api reloaded')
+        os.kill(procs.load('nova-api')['pid'], 1)  # SIGHUP: uwsgi reloads
+        util.say('nova-api reloaded')
     if 'conductor' in kinds:
         # Stop it by its PID record; `cloud up` starts what is missing.
-        with open(os.path.join(STATE, 'run', 'nova-conductor.json')) as rec:
-            pid = json.load(rec)['pid']
-        os.kill(pid, 15)
-        _wait_gone(pid)
-        subprocess.run([CLOUD, 'up'], check=True, stdout=subprocess.DEVNULL)
-        print('nova-conductor restarted')
+        procs.stop('nova-conductor')
+        subprocess.run([s.HARNESS, 'up'], check=True,
+                       stdout=subprocess.DEVNULL)
+        util.say('nova-conductor restarted')
     if 'compute' in kinds:
-        for host in settings.COMPUTE_HOSTS:
-            subprocess.run([CLOUD, 'stop-compute', host], check=True)
-            subprocess.run([CLOUD, 'start-compute', host], check=True)
-
-
-def _wait_gone(pid, timeout=60):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return
-        time.sleep(0.2)
-    sys.exit('process %d did not exit within %s s' % (pid, timeout))
+        for host in s.COMPUTE_HOSTS:
+            compute.stop(host)
+            compute.start(host)
 
 
 def apply(names):
+    nova = nova_dir()
     kinds = set()
     for name in names:
         relative, kind, replacements = FAULTS[name]
-        path = os.path.join(NOVA, relative)
+        path = os.path.join(nova, relative)
         with open(path) as source:
             text = source.read()
         if not os.path.exists(path + '.orig-break-nova'):
@@ -232,23 +222,24 @@ def apply(names):
                 backup.write(text)
         for old, new in replacements:
             if text.count(old) != 1:
-                sys.exit('%s: pattern not found once in %s' % (name, path))
+                util.die('%s: pattern not found once in %s' % (name, path))
             text = text.replace(old, new)
         with open(path, 'w') as target:
             target.write(text)
         kinds.add(kind)
-        print('applied %s to %s' % (name, path))
+        util.say('applied %s to %s' % (name, path))
     _reload(kinds)
 
 
 def restore():
+    nova = nova_dir()
     kinds = set()
     for relative, kind, _ in FAULTS.values():
-        path = os.path.join(NOVA, relative)
+        path = os.path.join(nova, relative)
         if os.path.exists(path + '.orig-break-nova'):
             os.replace(path + '.orig-break-nova', path)
             kinds.add(kind)
-            print('restored %s' % path)
+            util.say('restored %s' % path)
     _reload(kinds)
 
 
@@ -256,17 +247,13 @@ def main(argv):
     if argv[:1] == ['apply'] and argv[1:]:
         unknown = set(argv[1:]) - set(FAULTS)
         if unknown:
-            sys.exit('unknown fault(s): %s' % sorted(unknown))
+            util.die('unknown fault(s): %s' % sorted(unknown), rc=2)
         apply(argv[1:])
     elif argv == ['restore']:
         restore()
     elif argv == ['list']:
-        print('\n'.join(sorted(FAULTS)))
+        util.say('\n'.join(sorted(FAULTS)))
     else:
-        print(__doc__)
-        return 2
+        util.say(__doc__)
+        return 0 if argv[:1] in (['-h'], ['--help']) else 2
     return 0
-
-
-if __name__ == '__main__':
-    sys.exit(main(sys.argv[1:]))
