@@ -105,6 +105,10 @@ def run(kind, regex, exclude=None, args=(), workspace=s.TEMPEST_DIR,
                    started=time.strftime('%Y-%m-%dT%H:%M:%SZ',
                                          time.gmtime(time.time() - wall)),
                    **summarize(tests))
+    if rc == 0 and (summary['counts']['fail'] or not tests):
+        # `tempest run --subunit` exits 0 whatever the tests did: the
+        # verdict is the stream's. No result at all is no pass either.
+        summary['rc'] = 1
     if audit_before:
         summary['audit'] = audit.after(run_dir, conf, audit_before, stream)
     with open(os.path.join(run_dir, 'summary.json'), 'w') as f:
