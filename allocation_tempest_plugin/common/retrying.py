@@ -75,3 +75,16 @@ def until(step, deadline, clock, interval, what, done=None):
             return attempts
         clock.sleep(min(delay, remaining))
         delay = min(delay * 2, cap)
+
+
+class Retrier(object):
+    """until() with one clock, interval and log label for every step."""
+
+    def __init__(self, clock, interval, label):
+        self.clock = clock
+        self.interval = interval
+        self.label = label
+
+    def __call__(self, step, deadline, what, done=None):
+        return until(step, deadline, self.clock, self.interval,
+                     '%s: %s' % (self.label, what), done)
