@@ -69,6 +69,14 @@ class ComputeDisruption(object):
     block; reading it waits for that heartbeat when the restore did not
     already see it. The scenario tests count resource-tracker runs from
     it.
+
+    timeout, interval: the wait for "down" after forcing down. precheck:
+    called just before anything changes; raises to refuse the host.
+    on_step: called with the name of each step once it is done (logging,
+    and the kill matrix that signals the run at each step). lend: lend
+    mode (common/lending.py), the host re-enabled after the claim and
+    its compute stopped, until take_back(). original, original_state:
+    the recorded fields and state, as __enter__ found them.
     """
 
     def __init__(self, services_client, host, max_seconds, timeout,
@@ -79,27 +87,18 @@ class ComputeDisruption(object):
                  restore_timeout=600, claim_settle_seconds=3.0,
                  disruptable_hosts=(), config_file=None, clock=None,
                  lend=False):
-        self.services_client = services_client
         self.host = host
         self.max_seconds = max_seconds
-        self.timeout = timeout
-        self.interval = interval
+        self.timeout, self.interval = timeout, interval
         self.run_id = run_id or uuid.uuid4().hex[:12]
-        # Called just before anything changes; raises to refuse the host.
         self.precheck = precheck
-        # Called with the name of each step once it is done (logging, and
-        # the kill matrix in tools/ that signals the run at each step).
         self.on_step = on_step or (lambda step: None)
         self.restore_timeout = restore_timeout
         self.clock = clock or retrying.Clock()
-        # Lend mode (common/lending.py): after the claim the host is
-        # re-enabled and its compute stopped, until take_back().
         self.lend = lend
         self.lent_marker = None
-        self.original = None
-        self.original_state = None
-        self.restored = False
-        self.service_deleted = False
+        self.original = self.original_state = None
+        self.restored = self.service_deleted = False
         self._restored_service = None
         self._lock = threading.Lock()
         self._record = service_record.ServiceRecord(services_client, host)
@@ -219,7 +218,7 @@ class ComputeDisruption(object):
         nova-compute registers it again), and restore() says so.
         """
         try:
-            self.services_client.delete_service(self.service_id)
+            self._record.services_client.delete_service(self.service_id)
         except lib_exc.RestClientException as error:
             return error
         self.service_deleted = True
