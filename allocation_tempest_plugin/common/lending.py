@@ -36,7 +36,6 @@ reads down now), settle, re-read, and check again that the host holds
 nothing foreign.
 """
 
-from allocation_tempest_plugin.common import commands
 from allocation_tempest_plugin.common import compute_services
 from allocation_tempest_plugin.common import marker
 from allocation_tempest_plugin.common import signals
@@ -47,17 +46,15 @@ BINARY = compute_services.BINARY
 
 def lend(guard, reason):
     """Re-enable the claimed host while its compute lives, then stop it."""
-    if not (guard.stop_command and guard.start_command):
+    process = guard._process
+    if not (process.stop_command and process.start_command):
         raise exceptions.DisruptionError(
             reason='lending %s on %s needs the stop and start commands' % (
                 BINARY, guard.host))
-    guard._put(status='enabled')
+    guard._record.put(status='enabled')
     guard.lent_marker = reason
     guard.on_step('lent')
-    # Set first: a stop that half-worked must still be undone.
-    guard.stopped = True
-    commands.run(guard.stop_command, guard.host, guard.command_timeout,
-                 guard.runner, guard.disruptable_hosts)
+    process.stop()
     guard.on_step('stopped')
 
 
@@ -78,18 +75,19 @@ def take_back(guard):
     runs as for any held host).
     """
     read_started = guard.clock.monotonic()
-    found = guard._read()
+    found = guard._record.read()
     if not reads_as_lent(found):
         _give_up(guard, found)
     # Signals wait for both writes: between them the service is forced
     # down without a marker, a state the restore would take for someone
     # else's. They act once the host is held again (or given up).
-    with guard._handlers.held() as received:
+    handlers = guard._deadline.handlers
+    with handlers.held() as received:
         try:
             findings = _force_down_and_claim(guard, read_started)
         finally:
-            guard._handlers.act_on(received)
-    if guard.expired:
+            handlers.act_on(received)
+    if guard._deadline.expired:
         # The deadline fired while held: unwind to the restore as it would
         # have.
         raise signals.DisruptionExpired('[allocation] max_disruption_seconds '
@@ -98,19 +96,20 @@ def take_back(guard):
     guard.on_step('taken_back')
     if findings:
         raise exceptions.HostNotExclusive(guard.host, findings)
-    return guard._wait_for_service(lambda s: s['state'] == 'down', 'down')
+    return guard._record.wait_for(lambda s: s['state'] == 'down', 'down',
+                                  guard.timeout, guard.interval)
 
 
 def _force_down_and_claim(guard, read_started):
-    guard._put(forced_down=True)
+    guard._record.put(forced_down=True)
     guard.on_step('forced_down')
     try:
         return guard._claim(guard.lent_marker, read_started)
     except exceptions.HostNotFree as taken:
-        if guard._claimed:
+        if guard._host_claim.written:
             raise
         # Another runner's marker landed after ours: theirs now.
-        left = _start_stopped(guard, guard._read())
+        left = _start_stopped(guard, guard._record.read())
         if left:
             raise exceptions.HostNotFree(reason='%s; %s' % (
                 taken, '; '.join(left)))
@@ -119,14 +118,14 @@ def _force_down_and_claim(guard, read_started):
         # The disable may not have landed: a service forced down without
         # the marker reads as someone else's to the restore, so undo the
         # force-down first where that is what is there.
-        service = guard._read()
+        service = guard._record.read()
         if service['forced_down'] and marker.run_of(service) is None:
-            guard._put(forced_down=False)
+            guard._record.put(forced_down=False)
         raise
 
 
 def _give_up(guard, found):
-    guard._claimed = False
+    guard._host_claim.written = False
     left = _start_stopped(guard, found)
     raise exceptions.HostNotFree(
         reason='%s on %s was changed by someone else while it was lent to '
@@ -138,5 +137,5 @@ def _give_up(guard, found):
 
 def _start_stopped(guard, before_start):
     """Start the compute this run stopped; what is left undone."""
-    return guard._start_compute(
+    return guard._restorer.start_compute(
         before_start, guard.clock.monotonic() + guard.restore_timeout)

@@ -27,9 +27,10 @@ import datetime
 
 from allocation_tempest_plugin.common import commands
 from allocation_tempest_plugin.common import compute_services
-from allocation_tempest_plugin.common import disruption
 from allocation_tempest_plugin.common import marker
+from allocation_tempest_plugin.common import restore_steps
 from allocation_tempest_plugin.common import retrying
+from allocation_tempest_plugin.common import service_record
 
 RESTORE = 'restore'
 
@@ -90,44 +91,26 @@ class _Restorer(object):
     def __init__(self, services_client, action, start_command,
                  command_timeout, runner, disruptable_hosts, deadline,
                  interval, clock):
-        self.client = services_client
         self.action = action
         self.host = action.service['host']
+        # Read and written as the guard does: a heartbeat counts only past
+        # recovery's own last write.
+        self.record = service_record.ServiceRecord(services_client,
+                                                   self.host)
+        self.record.service_id = action.service['id']
         self.start_command = start_command
         self.command_timeout = command_timeout
         self.runner = runner
         self.disruptable_hosts = disruptable_hosts
         self.deadline = deadline
-        self.interval = interval
-        self.clock = clock
-        self.last_write = None
+        self.retry = retrying.Retrier(clock, interval, 'recover %s' % (
+            self.host))
 
     def step(self, call, what, done=None):
-        return retrying.until(call, self.deadline, self.clock,
-                              self.interval, 'recover %s: %s' % (
-                                  self.host, what), done)
-
-    def read(self):
-        return compute_services.show(self.client, self.host)
-
-    def note(self, service):
-        try:
-            moment = compute_services.parse_updated_at(
-                service['updated_at'])
-        except ValueError:
-            return
-        if moment and (self.last_write is None or
-                       moment > self.last_write):
-            self.last_write = moment
-
-    def put(self, **fields):
-        service = self.client.update_service(self.action.service['id'],
-                                             **fields)['service']
-        self.note(service)
-        return service
+        return self.retry(call, self.deadline, what, done)
 
     def run(self):
-        seen = self.step(self.read, 'read')
+        seen = self.step(self.record.read, 'read')
         if not seen.done:
             return 'FAILED: could not read it (%s)' % seen.why_not()
         service = seen.value
@@ -135,25 +118,26 @@ class _Restorer(object):
                 service['status'] != 'disabled'):
             return 'left alone: changed since it was listed (now %s)' % (
                 compute_services.summary(service),)
-        self.note(service)
+        self.record.note_write(service)
         found = self.action.found.found
         left = []
         if self.start_command:
             kwargs = {'runner': self.runner} if self.runner else {}
-            _, left, _ = disruption.start_and_await_heartbeat(
+            _, left, _ = restore_steps.start_and_await_heartbeat(
                 lambda: commands.run(
                     self.start_command, self.host, self.command_timeout,
                     disruptable_hosts=self.disruptable_hosts,
                     **kwargs),
-                self.read, lambda: self.last_write, self.step)
+                self.record.read, lambda: self.record.last_write,
+                self.step)
         if not left:
-            left = disruption.put_back(
-                self.put, found, service['forced_down'] !=
+            left = restore_steps.put_back(
+                self.record.put, found, service['forced_down'] !=
                 found['forced_down'], lambda call, what: self.step(
                     call, what))
         if not left:
-            back = self.step(self.read, 'read back', lambda s: (
-                disruption.matches_original(s, found)))
+            back = self.step(self.record.read, 'read back', lambda s: (
+                restore_steps.matches_original(s, found)))
             if not back.done:
                 left = ['does not read as %s (%s)' % (found,
                                                       back.why_not())]

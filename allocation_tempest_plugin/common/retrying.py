@@ -16,13 +16,26 @@ A restore that gives up after one 5xx, one timeout or one failed start
 leaves a compute down until someone notices; so each step is retried,
 independently of the others, until the restore deadline. The clock is
 passed in so the unit tests run in fake time.
+
+When a step fails for good, its message names the last error and, if
+that try got no answer at all (a timeout, a broken connection), also
+the last answer the service did give: a try that happened to time out
+at the deadline must not hide why the service refused every try before
+it (Nova's 400 while evacuations are "done", bug 1922053, is what tells
+the operator what to do).
 """
 
 import time
 
 from oslo_log import log as logging
+from tempest.lib import exceptions as lib_exc
+
+from allocation_tempest_plugin import exceptions
 
 LOG = logging.getLogger(__name__)
+# Errors that carry no answer from the service.
+NO_ANSWER = (exceptions.ApiTimeout, exceptions.ApiConnectionError,
+             lib_exc.TimeoutException)
 
 
 class Clock(object):
@@ -30,20 +43,42 @@ class Clock(object):
     sleep = staticmethod(time.sleep)
 
 
+def _describe(error):
+    return '%s: %s' % (type(error).__name__,
+                       ' '.join(str(error).split())[:300])
+
+
 class Attempts(object):
-    """How a step went: done, the last value or error, tries made."""
+    """How a step went: done, the last value or error, tries made.
+
+    refusal: the last error that was the service's answer, until a later
+    try returns a value.
+    """
 
     def __init__(self):
         self.done = False
         self.value = None
         self.error = None
+        self.refusal = None
         self.tries = 0
 
+    def failed(self, error):
+        self.error = error
+        if not isinstance(error, NO_ANSWER):
+            self.refusal = error
+
+    def returned(self, value):
+        self.value = value
+        self.error = None
+        self.refusal = None
+
     def why_not(self):
-        if self.error is not None:
-            return '%s: %s' % (type(self.error).__name__,
-                               ' '.join(str(self.error).split())[:300])
-        return 'last seen %s' % (self.value,)
+        if self.error is None:
+            return 'last seen %s' % (self.value,)
+        if self.refusal is None or self.refusal is self.error:
+            return _describe(self.error)
+        return '%s; the last answer before it: %s' % (
+            _describe(self.error), _describe(self.refusal))
 
 
 def until(step, deadline, clock, interval, what, done=None):
@@ -59,13 +94,12 @@ def until(step, deadline, clock, interval, what, done=None):
     while True:
         attempts.tries += 1
         try:
-            attempts.value = step()
-            attempts.error = None
+            attempts.returned(step())
             if done is None or done(attempts.value):
                 attempts.done = True
                 return attempts
         except Exception as error:
-            attempts.error = error
+            attempts.failed(error)
             # The first failure is news; the retries are detail.
             log = LOG.warning if attempts.tries == 1 else LOG.debug
             log('%s failed (try %d): %s', what, attempts.tries,
@@ -75,3 +109,16 @@ def until(step, deadline, clock, interval, what, done=None):
             return attempts
         clock.sleep(min(delay, remaining))
         delay = min(delay * 2, cap)
+
+
+class Retrier(object):
+    """until() with one clock, interval and log label for every step."""
+
+    def __init__(self, clock, interval, label):
+        self.clock = clock
+        self.interval = interval
+        self.label = label
+
+    def __call__(self, step, deadline, what, done=None):
+        return until(step, deadline, self.clock, self.interval,
+                     '%s: %s' % (self.label, what), done)

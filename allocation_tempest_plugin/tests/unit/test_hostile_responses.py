@@ -177,6 +177,48 @@ class HostileProxyTest(HostileTestBase):
         self.assertIn('hostile proxy', str(error))
 
 
+def _stalled(mutation, seconds):
+    """mutation's answer, held seconds (the upstream never sees it)."""
+    def mutate(reply):
+        reply = mutation(reply)
+        reply.delay = seconds
+        return reply
+    mutate.forwards = False
+    return mutate
+
+
+class RestoreStallTest(HostileTestBase):
+    """A try at the restore deadline without an answer (test 37's flake).
+
+    On a loaded machine the answer to the last unforce PUT once came
+    after the 0.5 s http_timeout: the message named only that timeout,
+    not the 400 Nova gave every try before it.
+    """
+
+    def test_stalled_tries_keep_novas_refusal_in_the_message(self):
+        clients = self._proxy(
+            hp.Rule(hp.evacuations_400, method='PUT', path=cases.PUT,
+                    body=cases.UNFORCE, times=1),
+            hp.Rule(_stalled(hp.evacuations_400, HTTP_TIMEOUT + 0.1),
+                    method='PUT', path=cases.PUT, body=cases.UNFORCE))
+        before = self.nova.state(SERVICE_ID)
+        guard = cases._guard(GUARD_TIMEOUT, 0.05, 0.5, GUARD_TIMEOUT)
+        started = time.monotonic()
+        error = self.assertRaises(exceptions.RestoreFailed, guard, clients,
+                                  IDS)
+        self.assertLess(time.monotonic() - started, BOUND, str(error))
+        self.assertIn('forced_down is still true', str(error))
+        self.assertIn('(ApiTimeout: ', str(error))
+        self.assertIn('; the last answer before it: BadRequest: ',
+                      str(error))
+        self.assertIn('allocation-tempest-recover', str(error))
+        self.proxy.rules = []
+        actions = recovery.recover(clients.services, force=True,
+                                   interval=0.05, restore_timeout=5)
+        self.assertIn('restored', actions[0].verdict)
+        self.assertEqual(before, self.nova.state(SERVICE_ID))
+
+
 class PluginTransportErrorsTest(HostileTestBase):
     """The fixes in services/base.py, seen over real HTTP."""
 

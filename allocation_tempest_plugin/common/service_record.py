@@ -1,0 +1,87 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""The one compute service the guard holds, and the guard's own writes.
+
+Every PUT /os-services/{id} moves updated_at just as a heartbeat does
+(nova-behaviour.md), so a heartbeat proves that the compute is alive only
+when updated_at moved past the guard's own latest write. This record
+reads and writes the service and keeps that moment, also for a write
+whose answer was lost: it may have landed, so whatever updated_at reads
+next may be the guard's own.
+"""
+
+from allocation_tempest_plugin.common import compute_services
+from allocation_tempest_plugin.common import waiters
+from allocation_tempest_plugin import exceptions
+
+BINARY = compute_services.BINARY
+
+
+class ServiceRecord(object):
+    """Reads and writes host's nova-compute service (a validating client).
+
+    attempted_forced: every forced_down value the guard asked for, landed
+    or not (ownership accepts any of them). last_write: updated_at of the
+    guard's own latest write (naive UTC).
+    """
+
+    def __init__(self, services_client, host):
+        self.services_client = services_client
+        self.host = host
+        self.service_id = None
+        self.attempted_forced = set()
+        self.last_write = None
+        self._write_unsure = False
+
+    def read(self):
+        service = compute_services.show(self.services_client, self.host)
+        if self._write_unsure:
+            # A write whose answer was lost may have landed: whatever
+            # updated_at reads now may be the guard's own.
+            self.note_write(service)
+            self._write_unsure = False
+        return service
+
+    def note_write(self, service):
+        try:
+            moment = compute_services.parse_updated_at(
+                service.get('updated_at'))
+        except ValueError:
+            self._write_unsure = True
+            return
+        if moment and (self.last_write is None or
+                       moment > self.last_write):
+            self.last_write = moment
+
+    def put(self, **fields):
+        if 'forced_down' in fields:
+            self.attempted_forced.add(fields['forced_down'])
+        try:
+            service = self.services_client.update_service(
+                self.service_id, **fields)['service']
+        except Exception:
+            self._write_unsure = True
+            raise
+        self.note_write(service)
+        return service
+
+    def wait_for(self, condition, what, timeout, interval):
+        """The service once condition(service) holds; DisruptionError."""
+        outcome = waiters.wait_for(self.read, condition, timeout, interval)
+        if not outcome.done:
+            raise exceptions.DisruptionError(
+                reason='%s on host %s did not become %s within %s s; last '
+                       'seen: %s' % (BINARY, self.host, what, timeout,
+                                     compute_services.summary(
+                                         outcome.value)))
+        return outcome.value
