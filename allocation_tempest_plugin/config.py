@@ -90,7 +90,7 @@ AllocationGroup = [
                     'repairs it.'),
     cfg.FloatOpt('claim_settle_seconds',
                  default=3.0,
-                 min=0.1,
+                 min=0.0,
                  help='After writing its marker into a compute service\'s '
                       'disabled_reason, the guard waits this long (counted '
                       'from the write, overlapping its check for foreign '
@@ -103,7 +103,10 @@ AllocationGroup = [
                       'Disabling an up compute makes nova-api call that '
                       'compute over RPC (the COMPUTE_STATUS_DISABLED trait), '
                       'so the round trip is about a second even on one '
-                      'node.'),
+                      'node. 0 turns the two-runner protocol off: only for '
+                      'a cloud no other runner shares (a gate node of its '
+                      'own); two runners with 0 may hold one host at '
+                      'once.'),
     cfg.IntOpt('resource_tracker_interval',
                default=60,
                min=1,

@@ -34,6 +34,13 @@ undoing only its own marker. Before the delete (confirm_held) and
 before restoring, the guard reads the marker again, so a broken
 assumption ends in a refusal, never in two runners restoring each
 other's state.
+
+S is the protocol's whole cost: about S per disruption, since the
+disable before it is what nova-api answers slowest (its RPC to the
+compute for the COMPUTE_STATUS_DISABLED trait), so S cannot be made
+much shorter than a second or two. A cloud that no other runner shares
+(a gate node of its own) can set S to 0: no settle and no second read,
+only the checks before the delete and before the restore remain.
 """
 
 from allocation_tempest_plugin.common import compute_services
@@ -90,6 +97,9 @@ class Claim(object):
         # Checked after the disable: nothing new can be scheduled there.
         findings = (self.exclusive_check(self.record.host)
                     if self.exclusive_check is not None else [])
+        if not self.settle_seconds:
+            # One runner by configuration: nobody else's claim to wait for.
+            return findings
         self.clock.sleep(max(0.0, self.settle_seconds -
                              (self.clock.monotonic() - written_at)))
         self._back_off_unless_ours(self.record.read(), round_trip)

@@ -539,6 +539,25 @@ class TwoRunnersTest(GuardTestBase):
         self.assertIn('claim_settle_seconds', str(error))
         self._assert_as_found()
 
+    def test_one_runner_by_configuration_has_no_settle(self):
+        # claim_settle_seconds = 0: no wait and no second read after the
+        # disable; the premise checks before the delete and the restore
+        # still read the service.
+        slept = []
+        sleep = self.client.clock.sleep
+
+        def record_sleep(seconds):
+            slept.append(seconds)
+            sleep(seconds)
+        self.client.clock.sleep = record_sleep
+        guard = self._guard(claim_settle_seconds=0)
+        with guard:
+            self.assertEqual([], [s for s in slept if s > 0])
+            self.assertEqual('disabled', self.client.record()['status'])
+            self.assertTrue(self.client.record()['forced_down'])
+            guard.confirm_held()
+        self._assert_as_found()
+
 
 class ExclusiveCheckTest(GuardTestBase):
 
