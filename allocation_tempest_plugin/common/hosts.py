@@ -19,6 +19,9 @@ the first host that qualifies. All of it needs compute API >= 2.53
 (hypervisor ids are compute node uuids, paging markers are uuids).
 """
 
+import itertools
+import random
+
 from oslo_log import log as logging
 from tempest.lib import exceptions as lib_exc
 
@@ -33,6 +36,11 @@ is_available = compute_services.is_available
 # Hypervisors read per page while looking for a candidate host. A choice
 # usually ends on the first page; a small page keeps its bytes flat.
 CANDIDATE_PAGE_SIZE = 25
+
+# How many of the first candidates a choice starts among at random:
+# enough to spread a few runners sharing a cloud, few enough that a
+# choice never reads a page of hypervisors more than it did.
+SPREAD = 5
 
 # Refused hosts named in a skip message; the rest are counted.
 REFUSALS_NAMED = 5
@@ -141,18 +149,37 @@ def _named(refusals):
     return '; '.join(named)
 
 
+def rotated(candidates, window=SPREAD, start=None):
+    """candidates, the first window of them rotated to a random start.
+
+    Runners sharing a cloud (two Zuul jobs, two operators) would all try
+    the same first host and refuse each other's servers there; starting
+    each choice somewhere else in the first window spreads them over the
+    free hosts. The window is much smaller than a page of hypervisors,
+    so the cost of a choice stays what it was. start(n) picks the offset
+    (random by default; tests pass their own).
+    """
+    candidates = iter(candidates)
+    first = list(itertools.islice(candidates, window))
+    if first:
+        offset = (start or random.randrange)(len(first))
+        first = first[offset:] + first[:offset]
+    return itertools.chain(first, candidates)
+
+
 def choose_host(services_client, hypervisor_client, servers_client,
-                disruptable_hosts, own_server_ids):
+                disruptable_hosts, own_server_ids, start=None):
     """(host, None) for the first host that qualifies, else (None, why).
 
-    With disruptable_hosts, only those are read (by host), in name order,
-    and trusted to run nothing foreign. Otherwise hypervisors are read a
-    page at a time and each up and enabled host is asked for one server
-    the test did not create, until a host has none.
+    With disruptable_hosts, only those are read (by host), and trusted to
+    run nothing foreign. Otherwise hypervisors are read a page at a time
+    and each up and enabled host is asked for one server the test did
+    not create, until a host has none. Either way the first candidates
+    are tried from a random start (rotated(), start for tests).
     """
     if disruptable_hosts:
         host, refusals = first_qualifying(
-            sorted(set(disruptable_hosts)),
+            rotated(sorted(set(disruptable_hosts)), start=start),
             lambda host: service_refusal(service_of(services_client, host)))
         if host is None:
             return None, ('none of [allocation] disruptable_hosts %s has an '
@@ -167,8 +194,8 @@ def choose_host(services_client, hypervisor_client, servers_client,
             return None
         return 'runs server %s, which this test did not create' % server_id
 
-    host, refusals = first_qualifying(available_hosts(hypervisor_client),
-                                      foreign)
+    host, refusals = first_qualifying(
+        rotated(available_hosts(hypervisor_client), start=start), foreign)
     if host is not None:
         return host, None
     if not refusals:

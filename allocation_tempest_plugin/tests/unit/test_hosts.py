@@ -46,9 +46,10 @@ class ChooseHostTest(HostsTestBase):
         # Every 10th host is free, the others run other projects' servers.
         self.use(cloud.build(40))
 
-    def _choose(self, disruptable=(), own=()):
+    def _choose(self, disruptable=(), own=(), start=lambda n: 0):
         return hosts.choose_host(self.services, self.hypervisors,
-                                 self.servers, list(disruptable), set(own))
+                                 self.servers, list(disruptable), set(own),
+                                 start=start)
 
     def test_stops_at_first_free_host(self):
         self.assertEqual(('compute-00010', None), self._choose())
@@ -130,6 +131,29 @@ class ChooseHostTest(HostsTestBase):
         self.assertIn('compute-00003 nova-compute is status=enabled '
                       'state=down forced_down=True', why)
         self.assertIn('gone has no nova-compute service', why)
+
+    def test_choices_start_at_random_among_the_first_candidates(self):
+        # compute-00010, -20, -30, -40 are free; disruptable hosts are
+        # trusted. Two runners starting at different offsets of the first
+        # SPREAD candidates take different hosts.
+        disruptable = ['compute-00010', 'compute-00020', 'compute-00030']
+        self.assertEqual(('compute-00020', None),
+                         self._choose(disruptable, start=lambda n: 1))
+        self.assertEqual(('compute-00010', None),
+                         self._choose(disruptable, start=lambda n: 0))
+
+    def test_rotation_reads_no_more_candidates_than_needed(self):
+        seen = []
+
+        def candidates():
+            for i in range(100):
+                seen.append(i)
+                yield i
+        rotated = hosts.rotated(candidates(), window=5,
+                                start=lambda n: 3)
+        self.assertEqual([3, 4, 0, 1, 2, 5], [next(rotated)
+                                              for _ in range(6)])
+        self.assertEqual(list(range(6)), seen)
 
     def test_taken_since_chosen_names_the_holder(self):
         self.assertIsNone(hosts.taken_since_chosen(self.services,
