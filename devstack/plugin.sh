@@ -57,6 +57,7 @@ function configure_allocation_tempest_plugin {
     _allocation_iniset_if_set command_timeout "$ALLOCATION_COMMAND_TIMEOUT"
     _allocation_iniset_if_set placement_timeout "$ALLOCATION_PLACEMENT_TIMEOUT"
     _allocation_iniset_if_set poll_interval "$ALLOCATION_POLL_INTERVAL"
+    _allocation_iniset_if_set claim_settle_seconds "$ALLOCATION_CLAIM_SETTLE_SECONDS"
     _allocation_iniset_if_set resource_tracker_interval "$interval"
     _allocation_iniset_if_set known_nova_defects "$ALLOCATION_KNOWN_NOVA_DEFECTS"
     if [[ "$ALLOCATION_COMPUTE_RESTART" == "True" ]]; then
