@@ -36,6 +36,7 @@ import uuid
 from tempest import config
 
 from allocation_tempest_plugin.cmd import admin
+from allocation_tempest_plugin.common import compute_services
 from allocation_tempest_plugin.services import placement
 from allocation_tempest_plugin.tests.hostile import cases
 from allocation_tempest_plugin.tests.hostile import loopback
@@ -68,15 +69,13 @@ class Clients(object):
 
 def service_states(services_client):
     return {s['host']: {k: s[k] for k in RECORDED}
-            for s in services_client.list_services(
-                binary='nova-compute')['services']}
+            for s in compute_services.list_all(services_client)}
 
 
 def find_ids(clients, provider, disruptable_hosts):
     ids = {'project': provider.auth_data[1]['project']['id'],
            'consumer': str(uuid.uuid4())}
-    services = clients.services.list_services(
-        binary='nova-compute')['services']
+    services = compute_services.list_all(clients.services)
     if disruptable_hosts:
         services = [s for s in services if s['host'] in disruptable_hosts]
     service = sorted(services, key=lambda s: s['host'])[0]

@@ -58,12 +58,6 @@ def _clients():
                                          **admin.client_params('compute')))
 
 
-def _service(services, host):
-    [record] = services.list_services(binary='nova-compute',
-                                      host=host)['services']
-    return record
-
-
 class TempestTimeout(Exception):
     """What fixtures.Timeout (Tempest's per-test timeout) raises."""
 
@@ -219,7 +213,7 @@ def _wait_restored(services, host, timeout=240):
     deadline = time.monotonic() + timeout
     record, restored_at = None, None
     while time.monotonic() < deadline:
-        record = _service(services, host)
+        record = compute_services.show(services, host)
         as_found = (record['status'] == 'enabled' and
                     not record['forced_down'] and record['state'] == 'up')
         if not as_found:
