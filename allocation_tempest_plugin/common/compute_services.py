@@ -70,10 +70,15 @@ def heartbeat_after(service, moment):
     return updated_at is not None and (moment is None or updated_at > moment)
 
 
+def find(services_client, host):
+    """host's nova-compute services (os-services filtered by host)."""
+    return services_client.list_services(binary=BINARY,
+                                         host=host)['services']
+
+
 def show(services_client, host):
     """The one nova-compute service of host (a validating client)."""
-    services = services_client.list_services(binary=BINARY,
-                                             host=host)['services']
+    services = find(services_client, host)
     if len(services) != 1:
         raise exceptions.DisruptionError(
             reason='expected one %s service on host %s, found %d' % (

@@ -96,7 +96,6 @@ class ComputeDisruption(object):
         self.restore_timeout = restore_timeout
         self.clock = clock or retrying.Clock()
         self.lend = lend
-        self.lent_marker = None
         self.original = self.original_state = None
         self.restored = self.service_deleted = False
         self._restored_service = None
@@ -112,6 +111,10 @@ class ComputeDisruption(object):
         self._restorer = restore.Restorer(
             self._record, self._process, self.run_id, self.clock, interval,
             restore_timeout, config_file)
+        self._lending = lending.Lending(
+            self._record, self._process, self._host_claim, self._deadline,
+            self._restorer, self.clock, self.on_step, timeout, interval,
+            restore_timeout)
 
     @property
     def service_id(self):
@@ -164,7 +167,7 @@ class ComputeDisruption(object):
         if findings:
             raise exceptions.HostNotExclusive(self.host, findings)
         if self.lend:
-            lending.lend(self, reason)
+            self._lending.lend(reason)
             return
         self._record.put(forced_down=True)
         self.on_step('forced_down')
@@ -193,7 +196,7 @@ class ComputeDisruption(object):
 
     def take_back(self):
         """Hold the host lent by lend mode again (common/lending.py)."""
-        return lending.take_back(self)
+        return self._lending.take_back()
 
     def try_clear_forced_down(self):
         """Ask Nova to clear forced_down now; the error it answers, or None.

@@ -50,8 +50,7 @@ REFUSALS_NAMED = 5
 
 def service_of(services_client, host):
     """host's nova-compute service, or None (os-services by host)."""
-    services = services_client.list_services(binary=COMPUTE_BINARY,
-                                             host=host)['services']
+    services = compute_services.find(services_client, host)
     return services[0] if services else None
 
 

@@ -44,18 +44,118 @@ from allocation_tempest_plugin import exceptions
 BINARY = compute_services.BINARY
 
 
-def lend(guard, reason):
-    """Re-enable the claimed host while its compute lives, then stop it."""
-    process = guard._process
-    if not (process.stop_command and process.start_command):
-        raise exceptions.DisruptionError(
-            reason='lending %s on %s needs the stop and start commands' % (
-                BINARY, guard.host))
-    guard._record.put(status='enabled')
-    guard.lent_marker = reason
-    guard.on_step('lent')
-    process.stop()
-    guard.on_step('stopped')
+class Lending(object):
+    """The lend and take-back of one guard's host.
+
+    Built by the guard from its own parts (common/disruption.py): the
+    service record, the compute process, the claim, the deadline (its
+    signal handlers), the restorer (to start a compute handed back), the
+    clock, on_step, and the wait for "down" (timeout, interval).
+    """
+
+    def __init__(self, record, process, host_claim, deadline, restorer,
+                 clock, on_step, timeout, interval, restore_timeout):
+        self.record = record
+        self.process = process
+        self.host_claim = host_claim
+        self.deadline = deadline
+        self.restorer = restorer
+        self.clock = clock
+        self.on_step = on_step
+        self.timeout, self.interval = timeout, interval
+        self.restore_timeout = restore_timeout
+        # This run's marker while the host is lent, for the take-back.
+        self.marker = None
+
+    @property
+    def host(self):
+        return self.record.host
+
+    def lend(self, reason):
+        """Re-enable the claimed host while its compute lives, stop it."""
+        if not (self.process.stop_command and self.process.start_command):
+            raise exceptions.DisruptionError(
+                reason='lending %s on %s needs the stop and start '
+                       'commands' % (BINARY, self.host))
+        self.record.put(status='enabled')
+        self.marker = reason
+        self.on_step('lent')
+        self.process.stop()
+        self.on_step('stopped')
+
+    def take_back(self):
+        """Hold the lent host again, as the guard holds a disrupted one.
+
+        Returns the service as re-read. Raises HostNotFree when someone
+        took the host while it was lent (nothing is written over their
+        state; the compute this run stopped is started again) and
+        HostNotExclusive when something foreign landed on it meanwhile
+        (the guard's restore then runs as for any held host).
+        """
+        read_started = self.clock.monotonic()
+        found = self.record.read()
+        if not reads_as_lent(found):
+            self._give_up(found)
+        # Signals wait for both writes: between them the service is
+        # forced down without a marker, a state the restore would take
+        # for someone else's. They act once the host is held again (or
+        # given up).
+        handlers = self.deadline.handlers
+        with handlers.held() as received:
+            try:
+                findings = self._force_down_and_claim(read_started)
+            finally:
+                handlers.act_on(received)
+        if self.deadline.expired:
+            # The deadline fired while held: unwind to the restore as it
+            # would have.
+            raise signals.DisruptionExpired(
+                '[allocation] max_disruption_seconds passed')
+        self.marker = None
+        self.on_step('taken_back')
+        if findings:
+            raise exceptions.HostNotExclusive(self.host, findings)
+        return self.record.wait_for(lambda s: s['state'] == 'down', 'down',
+                                    self.timeout, self.interval)
+
+    def _force_down_and_claim(self, read_started):
+        self.record.put(forced_down=True)
+        self.on_step('forced_down')
+        try:
+            return self.host_claim.take(self.marker, read_started)
+        except exceptions.HostNotFree as taken:
+            if self.host_claim.written:
+                raise
+            # Another runner's marker landed after ours: theirs now.
+            left = self._start_stopped(self.record.read())
+            if left:
+                raise exceptions.HostNotFree(reason='%s; %s' % (
+                    taken, '; '.join(left)))
+            raise
+        except Exception:
+            # The disable may not have landed: a service forced down
+            # without the marker reads as someone else's to the restore,
+            # so undo the force-down first where that is what is there.
+            service = self.record.read()
+            if service['forced_down'] and marker.run_of(service) is None:
+                self.record.put(forced_down=False)
+            raise
+
+    def _give_up(self, found):
+        self.host_claim.written = False
+        left = self._start_stopped(found)
+        raise exceptions.HostNotFree(
+            reason='%s on %s was changed by someone else while it was lent '
+                   'to the scheduler (found %s), so it was left as found%s'
+                   % (BINARY, self.host, compute_services.summary(found),
+                      '; ' + '; '.join(left) if left else
+                      '; the nova-compute this run stopped was started '
+                      'again'))
+
+    def _start_stopped(self, before_start):
+        """Start the compute this run stopped; what is left undone."""
+        return self.restorer.start_compute(
+            before_start, self.clock.monotonic() + self.restore_timeout)
 
 
 def reads_as_lent(service):
@@ -63,79 +163,3 @@ def reads_as_lent(service):
     return (service['status'] == 'enabled' and
             marker.run_of(service) is None and
             not service['forced_down'])
-
-
-def take_back(guard):
-    """Hold the lent host again, as the guard holds a disrupted one.
-
-    Returns the service as re-read. Raises HostNotFree when someone took
-    the host while it was lent (nothing is written over their state; the
-    compute this run stopped is started again) and HostNotExclusive when
-    something foreign landed on it meanwhile (the guard's restore then
-    runs as for any held host).
-    """
-    read_started = guard.clock.monotonic()
-    found = guard._record.read()
-    if not reads_as_lent(found):
-        _give_up(guard, found)
-    # Signals wait for both writes: between them the service is forced
-    # down without a marker, a state the restore would take for someone
-    # else's. They act once the host is held again (or given up).
-    handlers = guard._deadline.handlers
-    with handlers.held() as received:
-        try:
-            findings = _force_down_and_claim(guard, read_started)
-        finally:
-            handlers.act_on(received)
-    if guard._deadline.expired:
-        # The deadline fired while held: unwind to the restore as it would
-        # have.
-        raise signals.DisruptionExpired('[allocation] max_disruption_seconds '
-                                        'passed')
-    guard.lent_marker = None
-    guard.on_step('taken_back')
-    if findings:
-        raise exceptions.HostNotExclusive(guard.host, findings)
-    return guard._record.wait_for(lambda s: s['state'] == 'down', 'down',
-                                  guard.timeout, guard.interval)
-
-
-def _force_down_and_claim(guard, read_started):
-    guard._record.put(forced_down=True)
-    guard.on_step('forced_down')
-    try:
-        return guard._claim(guard.lent_marker, read_started)
-    except exceptions.HostNotFree as taken:
-        if guard._host_claim.written:
-            raise
-        # Another runner's marker landed after ours: theirs now.
-        left = _start_stopped(guard, guard._record.read())
-        if left:
-            raise exceptions.HostNotFree(reason='%s; %s' % (
-                taken, '; '.join(left)))
-        raise
-    except Exception:
-        # The disable may not have landed: a service forced down without
-        # the marker reads as someone else's to the restore, so undo the
-        # force-down first where that is what is there.
-        service = guard._record.read()
-        if service['forced_down'] and marker.run_of(service) is None:
-            guard._record.put(forced_down=False)
-        raise
-
-
-def _give_up(guard, found):
-    guard._host_claim.written = False
-    left = _start_stopped(guard, found)
-    raise exceptions.HostNotFree(
-        reason='%s on %s was changed by someone else while it was lent to '
-               'the scheduler (found %s), so it was left as found%s' % (
-                   BINARY, guard.host, compute_services.summary(found),
-                   '; ' + '; '.join(left) if left else
-                   '; the nova-compute this run stopped was started again'))
-
-
-def _start_stopped(guard, before_start):
-    """Start the compute this run stopped; what is left undone."""
-    return guard._restorer.start_compute(
-        before_start, guard.clock.monotonic() + guard.restore_timeout)
