@@ -66,8 +66,8 @@ class AllocationTestBase(base.BaseV2ComputeTest):
     def boot_server(self, clients=None, wait_until='ACTIVE', **kwargs):
         """A server with no network, deleted (then awaited) at cleanup."""
         clients = clients or self.os_primary
-        server, _ = compute.create_test_server(
-            clients, wait_until=wait_until, networks='none', **kwargs)
+        server, _ = compute.create_test_server(clients, networks='none',
+                                               **kwargs)
         # Tempest's order: the wait runs after every delete was sent. Some
         # tests leave a server in ERROR on purpose (reset-state, a failed
         # evacuation): its deletion is still awaited, not refused.
@@ -76,6 +76,15 @@ class AllocationTestBase(base.BaseV2ComputeTest):
                         ignore_error=True)
         self.addCleanup(test_utils.call_and_ignore_notfound_exc,
                         clients.servers_client.delete_server, server['id'])
+        if wait_until:
+            try:
+                tempest_waiters.wait_for_server_status(
+                    clients.servers_client, server['id'], wait_until)
+            except tempest_exceptions.BuildErrorException as failed:
+                # Tempest's exception names the server only in its text;
+                # a caller telling its own consumers from others' needs it.
+                failed.server_id = server['id']
+                raise
         return clients.servers_client.show_server(server['id'])['server']
 
     def delete_server_and_wait(self, server_id, clients=None):
@@ -159,7 +168,9 @@ class AdminAllocationTestBase(AllocationTestBase,
         try:
             server = super(AdminAllocationTestBase, self).boot_server(
                 clients or self.os_admin, wait_until, **kwargs)
-        except tempest_exceptions.BuildErrorException:
+        except tempest_exceptions.BuildErrorException as failed:
+            # Still this test's own, whatever Placement holds for it.
+            self.created_server_ids.add(failed.server_id)
             if kwargs.get('host'):
                 self.skip_if_host_taken(kwargs['host'], 'the boot')
             raise

@@ -37,6 +37,16 @@ def usages_of(allocations_by_consumer):
     return add_resources(*allocations_by_consumer.values())
 
 
+def arrived(before, after, own_ids=()):
+    """Consumers in after but not in before, except own_ids.
+
+    before and after are a provider's allocations, {consumer: resources}.
+    """
+    return dict((consumer, allocation) for consumer, allocation
+                in after.items()
+                if consumer not in before and consumer not in own_ids)
+
+
 def format_amounts(resources):
     return ', '.join('%s=%s' % (rc, resources[rc])
                      for rc in sorted(resources)) or '(none)'

@@ -29,6 +29,7 @@ from tempest.lib.common import api_version_request
 from tempest.lib import decorators
 
 from allocation_tempest_plugin import base
+from allocation_tempest_plugin.common import capacity
 from allocation_tempest_plugin.common import compute_services
 from allocation_tempest_plugin.common import disruption
 from allocation_tempest_plugin.common import exclusive
@@ -290,21 +291,65 @@ class DisruptiveTestBase(base.AdminAllocationTestBase):
                       '%s' % (host, moment, since, interval, outcome.value))
 
     def boot_into_whole_free_capacity(self, host):
-        """Boot, on host, a server sized to all Placement says is free."""
+        """Boot, on host, a server sized to all Placement says is free.
+
+        The host is no longer held; other tests' servers arriving on it
+        meanwhile are told apart from a refusal (common/capacity.py).
+        """
         rp_uuid = self.provider_for_host(host)
-        free = placement.free_capacity(
-            self.providers_client.list_resource_provider_inventories(
-                rp_uuid)['inventories'],
-            self.providers_client.list_resource_provider_usages(
-                rp_uuid)['usages'])
-        flavor = self.create_flavor(ram=free['MEMORY_MB'],
-                                    vcpus=free['VCPU'],
-                                    disk=free.get('DISK_GB', 0))
         self.lift_compute_quotas()
-        server = self.boot_server(host=host, flavor=flavor['id'])
+
+        def boot_sized(free):
+            flavor = self.create_flavor(ram=free['MEMORY_MB'],
+                                        vcpus=free['VCPU'],
+                                        disk=free.get('DISK_GB', 0))
+            server = self.boot_server(host=host, flavor=flavor['id'])
+            return server, flavor
+
+        try:
+            server, flavor = capacity.boot_into_free(
+                self.providers_client.list_resource_provider_inventories(
+                    rp_uuid)['inventories'],
+                lambda: self.provider_allocations(rp_uuid), boot_sized,
+                self.created_server_ids)
+        except capacity.Refused as refused:
+            self.fail(
+                'a server sized to the whole free capacity of %s (%s) did '
+                'not boot there, and no other consumer arrived on its '
+                'provider meanwhile: %s. The provider holds %s. See: '
+                'openstack resource provider usage show %s' % (
+                    host, placement.format_amounts(refused.resources),
+                    refused.error, self.describe_consumers(refused.held),
+                    rp_uuid))
+        except capacity.Crowded as crowded:
+            raise self.skipException(
+                'the whole free capacity of %s could not be checked: other '
+                'tests\' consumers arrived on its provider %s during each '
+                'of %d boots into it: %s' % (
+                    host, rp_uuid, len(crowded.arrivals),
+                    '; '.join(self.describe_consumers(came)
+                              for came in crowded.arrivals)))
         self.assertEqual(host, server['OS-EXT-SRV-ATTR:host'])
         self.assert_flavor_allocated(server, rp_uuid, flavor)
         return server
+
+    def provider_allocations(self, rp_uuid):
+        """{consumer: resources} on the provider rp_uuid."""
+        body = self.providers_client.list_resource_provider_allocations(
+            rp_uuid)
+        return dict((consumer, dict(allocation['resources']))
+                    for consumer, allocation in body['allocations'].items())
+
+    def describe_consumers(self, allocations):
+        """Each consumer with its resources and project, for a report."""
+        described = []
+        for consumer in sorted(allocations):
+            project = self.allocations_client.list_allocations(
+                consumer).get('project_id', '(gone)')
+            described.append('%s (project %s): %s' % (
+                consumer, project,
+                placement.format_amounts(allocations[consumer])))
+        return ', '.join(described) or '(nothing)'
 
     def lift_compute_quotas(self):
         """No quota on the test's own project, for the capacity-sized boot.

@@ -32,6 +32,19 @@ class UsageDiffTest(testtools.TestCase):
                                               {'VCPU': 3, 'MEMORY_MB': 128}))
 
 
+class ArrivedTest(testtools.TestCase):
+
+    def test_only_new_consumers_that_are_not_own(self):
+        before = {'kept': {'VCPU': 1}}
+        after = {'kept': {'VCPU': 1}, 'own-failed': {'VCPU': 4},
+                 'other': {'VCPU': 1, 'MEMORY_MB': 64}}
+        self.assertEqual({'other': {'VCPU': 1, 'MEMORY_MB': 64}},
+                         placement.arrived(before, after, {'own-failed'}))
+
+    def test_departures_are_not_arrivals(self):
+        self.assertEqual({}, placement.arrived({'gone': {'VCPU': 1}}, {}))
+
+
 class FlavorResourcesTest(testtools.TestCase):
 
     def test_plain_flavor(self):
