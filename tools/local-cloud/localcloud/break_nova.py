@@ -31,6 +31,12 @@ Faults:
                  nova-api's delete of a server no compute took yet (no
                  instance.host) keeps its allocations; bug 1859496
                  (api.py: _delete, the branches for a server without host)
+  enable-keeps-trait, rt-keeps-trait (apply both)
+                 an enabled compute keeps the COMPUTE_STATUS_DISABLED trait
+                 its disable put on its provider, so the scheduler never
+                 picks it again: enabling no longer removes it (manager.py:
+                 set_host_enabled) and neither does the periodic sync
+                 (resource_tracker.py: _sync_compute_service_disabled_trait)
   service-delete-400
                  DELETE /os-services answers 400, not 409, for a host with
                  servers or migrations (services.py: delete)
@@ -163,6 +169,24 @@ FAULTS = {
          "                    context, consumer_uuid, force=True)\n"
          "                LOG.debug(\"Instance %s actively managed on this "
          "compute host \"\n"),
+    ]),
+    'enable-keeps-trait': ('compute/manager.py', 'compute', [
+        ("        try:\n"
+         "            self._update_compute_provider_status(context, enabled)\n"
+         "        except exception.ComputeHostNotFound:",
+         "        try:\n"
+         "            if not enabled:" + MARK + "\n"
+         "                self._update_compute_provider_status(context, "
+         "enabled)\n"
+         "        except exception.ComputeHostNotFound:"),
+    ]),
+    'rt-keeps-trait': ('compute/resource_tracker.py', 'compute', [
+        ("                # The service is not disabled so do not report the "
+         "trait.\n"
+         "                traits.discard(trait)",
+         "                # The service is not disabled so do not report the "
+         "trait.\n"
+         "                pass" + MARK),
     ]),
     'service-delete-400': ('api/openstack/compute/services.py', 'api', [
         ("                if num_instances:\n"
