@@ -29,6 +29,12 @@ from tempest.lib import auth
 from allocation_tempest_plugin.services import compute
 
 
+def add_config_file(parser):
+    """--config-file: the tempest.conf whose admin account the tool uses."""
+    parser.add_argument('--config-file', required=True,
+                        help='tempest.conf with admin credentials')
+
+
 def use_config(path):
     """Make Tempest read path; call before the first use of config.CONF."""
     path = os.path.abspath(path)

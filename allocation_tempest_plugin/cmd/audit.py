@@ -45,14 +45,15 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _parse(argv):
+    from allocation_tempest_plugin.cmd import admin
+
     parser = _Parser(
         prog='allocation-tempest-audit',
         description='Snapshot every resource provider\'s allocations '
                     'before a test run and compare after: orphaned, '
                     'wrong-sized and missing allocations, each attributed '
                     'to the Tempest test class that owned it.')
-    parser.add_argument('--config-file', required=True,
-                        help='tempest.conf with admin credentials')
+    admin.add_config_file(parser)
     commands = parser.add_subparsers(dest='command', required=True)
     snap = commands.add_parser('snapshot', help='record the picture')
     snap.add_argument('--out', required=True, help='JSON file to write')

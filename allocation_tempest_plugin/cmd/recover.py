@@ -17,6 +17,8 @@ import sys
 
 
 def _parse(argv):
+    from allocation_tempest_plugin.cmd import admin
+
     parser = argparse.ArgumentParser(
         prog='allocation-tempest-recover',
         description='Find nova-compute services that allocation_tempest_'
@@ -24,8 +26,7 @@ def _parse(argv):
                     'deadline has passed, and restore the state the '
                     'marker recorded. Only hosts in [allocation] '
                     'disruptable_hosts are touched when it is set.')
-    parser.add_argument('--config-file', required=True,
-                        help='tempest.conf with admin credentials')
+    admin.add_config_file(parser)
     parser.add_argument('--force', action='store_true',
                         help='restore every marked service, even one whose '
                              'run may still be going')

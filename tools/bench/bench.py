@@ -178,8 +178,7 @@ def chart(results, suite, path):
 def main():
     parser = argparse.ArgumentParser(prog='cloud bench',
                                      description=__doc__.splitlines()[0])
-    parser.add_argument('--config-file', required=True,
-                        help='tempest.conf with admin credentials')
+    admin.add_config_file(parser)
     parser.add_argument('--workspace', required=True,
                         help='the Tempest workspace to run tests in')
     parser.add_argument('--rounds', type=int, default=5)

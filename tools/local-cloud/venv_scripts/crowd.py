@@ -164,8 +164,7 @@ class Crowd(object):
 def main():
     parser = argparse.ArgumentParser(prog='cloud crowd',
                                      description=__doc__.splitlines()[0])
-    parser.add_argument('--config-file', required=True,
-                        help='tempest.conf with admin credentials')
+    admin.add_config_file(parser)
     parser.add_argument('--seconds', type=float, default=3600)
     parser.add_argument('--interval', type=float, default=3)
     parser.add_argument('--lifetime', type=float, default=15)

@@ -105,8 +105,7 @@ def live_safe(case, allow_disruption):
 def main():
     parser = argparse.ArgumentParser(prog='cloud hostile',
                                      description=__doc__.splitlines()[0])
-    parser.add_argument('--config-file', required=True,
-                        help='tempest.conf with admin credentials')
+    admin.add_config_file(parser)
     parser.add_argument('--http-timeout', type=float, default=2)
     args = parser.parse_args()
 

@@ -341,10 +341,11 @@ def _refuse_unless_allowed(args):
 
 
 def main():
+    from allocation_tempest_plugin.cmd import admin
+
     parser = argparse.ArgumentParser(prog='cloud kill-matrix',
                                      description=__doc__.split('\n')[0])
-    parser.add_argument('--config-file', required=True,
-                        help='tempest.conf with admin credentials')
+    admin.add_config_file(parser)
     parser.add_argument('--host', required=True,
                         help='the compute to disrupt (the harness: its '
                              'first compute)')
@@ -357,7 +358,6 @@ def main():
     parser.add_argument('--fault-child', choices=FAULTS,
                         help=argparse.SUPPRESS)
     args = parser.parse_args()
-    from allocation_tempest_plugin.cmd import admin
     args.config_file = admin.use_config(args.config_file)
     refusal = _refuse_unless_allowed(args)
     if refusal:
