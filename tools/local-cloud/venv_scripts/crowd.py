@@ -15,7 +15,8 @@
 
     tools/local-cloud/cloud crowd [--seconds S] [--interval S]
                                   [--lifetime S] [--max-alive N]
-                                  [--on-return WINDOW [--every S]] &
+                                  [--on-return WINDOW [--every S]]
+                                  [--arrive-on-flavor WINDOW] &
     tools/local-cloud/cloud run REGEX
     kill PID   # the crowd's; SIGTERM deletes what it booted
 
@@ -30,7 +31,12 @@ every test with dynamic credentials) it boots a server of
 whose service is given back (a guard's restore) every --every seconds
 for WINDOW seconds: the time in which the test that restored the host
 may still read it and boot there. Arrivals outnumber departures only
-while --lifetime is longer than the time since the return. Runs until
+while --lifetime is longer than the time since the return. With
+--arrive-on-flavor, the first flavor created within WINDOW seconds of a
+return cues an allocation of another consumer onto that host, written
+straight into Placement a fraction of a second later: it lands between
+the read of the provider and the scheduler's claim of a test that sized
+a flavor to the host's free capacity. Runs until
 --seconds pass or SIGTERM/SIGINT, then deletes every server it booted
 and waits for them to go. Prints one line per boot, delete and return,
 and a count at the end.
@@ -41,6 +47,7 @@ import random
 import signal
 import sys
 import time
+import uuid
 
 from tempest.common import waiters
 from tempest import config
@@ -48,6 +55,7 @@ from tempest.lib import exceptions as lib_exc
 
 from allocation_tempest_plugin.cmd import admin
 from allocation_tempest_plugin.common import compute_services
+from allocation_tempest_plugin.services import placement
 
 NAME_PREFIX = 'allocation-crowd-'
 POLL = 0.5
@@ -63,6 +71,7 @@ def _stop(signum, frame):
 
 def _clients():
     from tempest.lib.services.compute import base_compute_client
+    from tempest.lib.services.compute import flavors_client
     from tempest.lib.services.compute import servers_client
 
     # 2.74: "networks": "none" and a requested host.
@@ -70,7 +79,14 @@ def _clients():
     provider = admin.auth_provider()
     return (servers_client.ServersClient(provider,
                                          **admin.client_params('compute')),
-            admin.compute_services_client(provider))
+            admin.compute_services_client(provider),
+            flavors_client.FlavorsClient(provider,
+                                         **admin.client_params('compute')),
+            placement.AllocationsClient(provider,
+                                        **admin.client_params('placement')),
+            placement.ResourceProvidersClient(
+                provider, **admin.client_params('placement')),
+            provider)
 
 
 def _boot(client, serial, host=None):
@@ -99,16 +115,78 @@ def returned_hosts(before, now):
                   takes(service))
 
 
+class FlavorTriggeredArrival(object):
+    """--arrive-on-flavor: a consumer lands on a host given back, on cue.
+
+    The test that gave a host back creates a flavor sized to the host's
+    free capacity right before it boots into it. Once per return, within
+    window seconds, the first flavor that appears makes this crowd write
+    an allocation of ARRIVAL onto that host's provider straight into
+    Placement (as another tenant's scheduler would), a fraction of a
+    second later: after the test's read of the provider, before its own
+    scheduler's claim. The allocation is deleted after lifetime seconds.
+    """
+
+    ARRIVAL = {'VCPU': 1, 'MEMORY_MB': 64}
+
+    def __init__(self, flavors, allocations, providers, project_id, user_id,
+                 window, lifetime, out, clock):
+        self.flavors, self.allocations = flavors, allocations
+        self.providers = providers
+        self.project_id, self.user_id = project_id, user_id
+        self.window, self.lifetime = window, lifetime
+        self.out, self.clock = out, clock
+        self.armed = {}  # host -> until when
+        self.seen = self._flavor_ids()
+        self.placed = {}  # consumer -> placed at
+
+    def _flavor_ids(self):
+        return set(f['id'] for f in self.flavors.list_flavors()['flavors'])
+
+    def arm(self, host, now):
+        self.armed[host] = now + self.window
+
+    def step(self, now):
+        for consumer, placed in list(self.placed.items()):
+            if now - placed >= self.lifetime:
+                self.allocations.delete_allocations(consumer)
+                del self.placed[consumer]
+                self.out('removed arrival %s' % consumer)
+        self.armed = dict((h, t) for h, t in self.armed.items() if t > now)
+        if not self.armed:
+            return
+        current = self._flavor_ids()
+        new, self.seen = current - self.seen, current
+        if not new:
+            return
+        for host in sorted(self.armed):
+            rp = self.providers.list_resource_providers(
+                name=host)['resource_providers'][0]['uuid']
+            consumer = str(uuid.uuid4())
+            self.allocations.update_allocations(
+                consumer, {rp: self.ARRIVAL}, self.project_id, self.user_id)
+            self.placed[consumer] = self.clock()
+            self.out('flavor %s appeared: arrival %s on %s' % (
+                ', '.join(sorted(new)), consumer, host))
+        self.armed = {}
+
+    def remove_all(self):
+        for consumer in self.placed:
+            self.allocations.delete_allocations(consumer)
+        return len(self.placed)
+
+
 class Crowd(object):
     """Boots and deletes; on_return: also boots onto a host given back."""
 
     def __init__(self, client, services, interval, lifetime, max_alive,
-                 return_window, return_every=1.0, out=print,
-                 clock=time.monotonic, rand=random.uniform):
+                 return_window, return_every=1.0, arrival=None,
+                 out=print, clock=time.monotonic, rand=random.uniform):
         self.client, self.services = client, services
         self.interval, self.lifetime = interval, lifetime
         self.max_alive, self.return_window = max_alive, return_window
         self.return_every = return_every
+        self.arrival = arrival
         self.out, self.clock, self.rand = out, clock, rand
         self.alive = {}
         self.serial = 0
@@ -123,8 +201,10 @@ class Crowd(object):
                 _delete(self.client, server_id)
                 del self.alive[server_id]
                 self.out('deleted %s' % server_id)
-        if self.return_window is not None:
+        if self.return_window is not None or self.arrival:
             self._watch_returns(now)
+        if self.arrival:
+            self.arrival.step(now)
         for when, host in [d for d in self.due if d[0] <= now]:
             self.due.remove((when, host))
             self._boot(host)
@@ -139,6 +219,12 @@ class Crowd(object):
                       compute_services.list_all(self.services))
         if self.states is not None:
             for host in returned_hosts(self.states, states):
+                if self.arrival:
+                    self.out('%s given back; armed for the next flavor' %
+                             host)
+                    self.arrival.arm(host, now)
+                if self.return_window is None:
+                    continue
                 self.out('%s given back; a server onto it every %ss for '
                          '%ss' % (host, self.return_every, self.return_window))
                 # A random phase: runs differ in which moment is hit.
@@ -175,20 +261,35 @@ def main():
                         'down after it was not) every --every seconds for '
                         'WINDOW seconds; --interval 0: only these')
     parser.add_argument('--every', type=float, default=1.0)
+    parser.add_argument('--arrive-on-flavor', type=float, metavar='WINDOW',
+                        help='once per host given back, within WINDOW '
+                        'seconds, the next new flavor makes an allocation '
+                        'of another consumer land on that host in '
+                        'Placement, held --lifetime seconds')
     args = parser.parse_args()
 
     admin.use_config(args.config_file)
-    client, services = _clients()
+    client, services, flavors, allocations, providers, auth = _clients()
+    out = lambda line: print(line, flush=True)  # noqa: E731
+    arrival = None
+    if args.arrive_on_flavor:
+        auth.set_auth()
+        arrival = FlavorTriggeredArrival(
+            flavors, allocations, providers,
+            auth.auth_data[1]['project']['id'],
+            auth.auth_data[1]['user']['id'], args.arrive_on_flavor,
+            args.lifetime, out, time.monotonic)
     crowd = Crowd(client, services, args.interval, args.lifetime,
-                  args.max_alive, args.on_return, args.every,
-                  out=lambda line: print(line, flush=True))
+                  args.max_alive, args.on_return, args.every, arrival,
+                  out=out)
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
     end = time.monotonic() + args.seconds
     try:
         while time.monotonic() < end:
             crowd.step()
-            time.sleep(POLL)
+            # Faster while a flavor may cue an arrival.
+            time.sleep(POLL / 5 if arrival and arrival.armed else POLL)
     except Stop:
         pass
     finally:
@@ -205,6 +306,9 @@ def main():
                                                 ignore_error=True)
         print('crowd: deleted %d server(s) at the end' % len(leftovers),
               flush=True)
+        if arrival:
+            print('crowd: removed %d arrival(s) at the end' %
+                  arrival.remove_all(), flush=True)
     return 0
 
 
