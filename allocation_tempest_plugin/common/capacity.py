@@ -22,10 +22,15 @@ with what is free then; a failure with no arrival is the verdict.
 
 from tempest import exceptions as tempest_exceptions
 
+from allocation_tempest_plugin.common import compute_services
 from allocation_tempest_plugin.common import placement
 
 # Boots before arrivals that keep coming make the check a skip.
 ATTEMPTS = 3
+
+# Nova adds it to a disabled compute's provider, and its scheduler
+# (compute_status_filter) then never picks the provider.
+DISABLED_TRAIT = 'COMPUTE_STATUS_DISABLED'
 
 
 class Refused(Exception):
@@ -69,3 +74,22 @@ def boot_into_free(inventories, read_allocations, boot_sized, own_ids,
                 raise Refused(free, failed, after)
             arrivals.append(came)
     raise Crowded(arrivals)
+
+
+def why_unschedulable(traits, service):
+    """What keeps the scheduler off an enabled host, as a sentence; or ''.
+
+    traits: the provider's; service: its nova-compute service as
+    os-services shows it.
+    """
+    if DISABLED_TRAIT in traits and service['status'] == 'enabled':
+        return ('its provider still carries %s although nova-compute on %s '
+                'reads enabled, so the scheduler\'s compute_status_filter '
+                'excludes it (Nova removes the trait when the service is '
+                'enabled, nova/compute/manager.py set_host_enabled, and at '
+                'every update_available_resource)' % (
+                    DISABLED_TRAIT, service['host']))
+    if not compute_services.is_available(service):
+        return 'its nova-compute service is not up and enabled: %s' % (
+            compute_services.summary(service))
+    return ''

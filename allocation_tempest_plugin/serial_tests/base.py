@@ -313,13 +313,19 @@ class DisruptiveTestBase(base.AdminAllocationTestBase):
                 lambda: self.provider_allocations(rp_uuid), boot_sized,
                 self.created_server_ids)
         except capacity.Refused as refused:
+            why = capacity.why_unschedulable(
+                self.providers_client.list_resource_provider_traits(
+                    rp_uuid)['traits'],
+                compute_services.show(self.compute_services_client, host))
             self.fail(
                 'a server sized to the whole free capacity of %s (%s) did '
                 'not boot there, and no other consumer arrived on its '
-                'provider meanwhile: %s. The provider holds %s. See: '
-                'openstack resource provider usage show %s' % (
+                'provider meanwhile%s: %s. The provider holds %s. See: '
+                'openstack resource provider usage show %s; openstack '
+                'resource provider trait list %s' % (
                     host, placement.format_amounts(refused.resources),
-                    refused.error, self.describe_consumers(refused.held),
+                    '; ' + why if why else '', refused.error,
+                    self.describe_consumers(refused.held), rp_uuid,
                     rp_uuid))
         except capacity.Crowded as crowded:
             raise self.skipException(

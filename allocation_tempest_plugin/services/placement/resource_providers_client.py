@@ -43,6 +43,13 @@ class ResourceProvidersClient(
             '/resource_providers/%s/inventories' % rp_uuid,
             schemas.list_resource_provider_inventories)
 
+    def list_resource_provider_traits(self, rp_uuid):
+        """GET /resource_providers/{uuid}/traits."""
+        return self._request_validated(
+            'list_resource_provider_traits', 'GET',
+            '/resource_providers/%s/traits' % rp_uuid,
+            schemas.list_resource_provider_traits)
+
     def list_resource_provider_usages(self, rp_uuid):
         """GET /resource_providers/{uuid}/usages, per resource class."""
         return self._request_validated(

@@ -114,6 +114,16 @@ list_resource_provider_inventories = [
         ['inventories', 'resource_provider_generation'])),
 ]
 
+# GET /resource_providers/{uuid}/traits, new in 1.6.
+list_resource_provider_traits = [
+    ('1.6', None, types.body(
+        {'traits': {'type': 'array',
+                    'items': {'type': 'string',
+                              'pattern': types.RESOURCE_CLASS_PATTERN}},
+         'resource_provider_generation': types.generation},
+        ['traits', 'resource_provider_generation'])),
+]
+
 # GET /resource_providers/{uuid}/usages
 list_resource_provider_usages = [
     ('1.0', None, types.body(

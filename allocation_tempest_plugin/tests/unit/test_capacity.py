@@ -135,3 +135,28 @@ class BootIntoFreeTest(testtools.TestCase):
         self.assertRaises(capacity.Refused, capacity.boot_into_free,
                           INVENTORY, host.read, boot_after_departure,
                           host.own)
+
+
+class WhyUnschedulableTest(testtools.TestCase):
+
+    def service(self, **fields):
+        service = {'host': 'compute1', 'status': 'enabled', 'state': 'up',
+                   'forced_down': False, 'disabled_reason': None,
+                   'updated_at': None}
+        service.update(fields)
+        return service
+
+    def test_trait_left_on_an_enabled_host_is_named(self):
+        why = capacity.why_unschedulable(
+            ['COMPUTE_NODE', capacity.DISABLED_TRAIT], self.service())
+        self.assertIn('still carries COMPUTE_STATUS_DISABLED although '
+                      'nova-compute on compute1 reads enabled', why)
+
+    def test_service_not_available_is_named(self):
+        why = capacity.why_unschedulable(['COMPUTE_NODE'],
+                                         self.service(state='down'))
+        self.assertIn("'state': 'down'", why)
+
+    def test_nothing_to_say_for_a_schedulable_host(self):
+        self.assertEqual('', capacity.why_unschedulable(['COMPUTE_NODE'],
+                                                        self.service()))

@@ -108,6 +108,13 @@ class PlacementClientsTest(ClientTestBase):
                     'placement 1.28',
                     test_schemas.GOOD['list_resource_provider_usages'][1])
 
+    def test_list_resource_provider_traits(self):
+        self._check(self.providers,
+                    lambda: self.providers.list_resource_provider_traits(RP),
+                    'GET', '/resource_providers/%s/traits' % RP,
+                    'placement 1.28',
+                    test_schemas.GOOD['list_resource_provider_traits'][1])
+
     def test_list_project_usages(self):
         self._check(self.usages,
                     lambda: self.usages.list_usages('proj', 'user'),

@@ -47,6 +47,9 @@ GOOD = {
     'list_resource_provider_usages': ('1.28', {
         'usages': {'VCPU': 0, 'MEMORY_MB': 512},
         'resource_provider_generation': 5}),
+    'list_resource_provider_traits': ('1.28', {
+        'traits': ['COMPUTE_NODE', 'COMPUTE_STATUS_DISABLED'],
+        'resource_provider_generation': 5}),
     'list_usages': ('1.9', {'usages': {'VCPU': 2}}),
 }
 SCHEMAS = {
@@ -57,6 +60,7 @@ SCHEMAS = {
     'list_resource_provider_inventories':
         placement.list_resource_provider_inventories,
     'list_resource_provider_usages': placement.list_resource_provider_usages,
+    'list_resource_provider_traits': placement.list_resource_provider_traits,
     'list_usages': placement.list_usages,
     'list_services': compute_services.list_services,
     'update_service': compute_services.update_service,
@@ -121,6 +125,12 @@ BAD = {
          '$.usages.VCPU'),
         ('negative', lambda b: b['usages'].update(VCPU=-1), '$.usages.VCPU'),
         ('float', lambda b: b['usages'].update(VCPU=0.5), '$.usages.VCPU'),
+    ],
+    'list_resource_provider_traits': [
+        ('missing key', lambda b: b.pop('traits'), '$.traits'),
+        ('wrong type', lambda b: b.update(traits={}), '$.traits'),
+        ('not a trait', lambda b: b['traits'].append('compute node'),
+         '$.traits[2]'),
     ],
     'list_usages': [
         ('missing key', lambda b: b.pop('usages'), '$.usages'),
