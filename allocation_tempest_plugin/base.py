@@ -306,11 +306,9 @@ class AdminAllocationTestBase(AllocationTestBase,
 
     def assert_allocations(self, consumer_uuid, holdings):
         """consumer_uuid holds exactly holdings ({rp uuid: resources})."""
-        allocations = self.allocations_client.list_allocations(
-            consumer_uuid)['allocations']
         self.assertEqual(
-            holdings, {rp: allocation['resources']
-                       for rp, allocation in allocations.items()},
+            holdings, placement.by_provider(
+                self.allocations_client.list_allocations(consumer_uuid)),
             'allocations of %s; see: openstack resource provider '
             'allocation show %s' % (consumer_uuid, consumer_uuid))
 

@@ -123,10 +123,9 @@ class PlacementSnapshot(object):
     # -- reads ------------------------------------------------------------
 
     def _allocations_on(self, rp_uuid):
-        body = self.providers_client.list_resource_provider_allocations(
-            rp_uuid)
-        return {consumer: dict(allocation['resources'])
-                for consumer, allocation in body['allocations'].items()}
+        return placement.by_consumer(
+            self.providers_client.list_resource_provider_allocations(
+                rp_uuid))
 
     def _project_usages(self, project_id):
         return dict(self.usages_client.list_usages(project_id)['usages'])
@@ -162,9 +161,7 @@ class PlacementSnapshot(object):
         body = self.allocations_client.list_allocations(consumer_uuid)
         if body.get('project_id'):
             self._project_of[consumer_uuid] = body['project_id']
-        held = {rp: allocation['resources']
-                for rp, allocation in body['allocations'].items()}
-        if held == holdings:
+        if placement.by_provider(body) == holdings:
             return None
         return leak_report.consumer_finding(consumer_uuid, role, body,
                                             holdings, self.hosts)

@@ -341,10 +341,9 @@ class DisruptiveTestBase(base.AdminAllocationTestBase):
 
     def provider_allocations(self, rp_uuid):
         """{consumer: resources} on the provider rp_uuid."""
-        body = self.providers_client.list_resource_provider_allocations(
-            rp_uuid)
-        return dict((consumer, dict(allocation['resources']))
-                    for consumer, allocation in body['allocations'].items())
+        return placement.by_consumer(
+            self.providers_client.list_resource_provider_allocations(
+                rp_uuid))
 
     def describe_consumers(self, allocations):
         """Each consumer with its resources and project, for a report."""
