@@ -324,7 +324,8 @@ class DisruptiveTestBase(base.AdminAllocationTestBase):
                 'openstack resource provider usage show %s; openstack '
                 'resource provider trait list %s' % (
                     host, placement.format_amounts(refused.resources),
-                    '; ' + why if why else '', refused.error,
+                    '; ' + why if why else '',
+                    self.build_failure(refused.error.server_id),
                     self.describe_consumers(refused.held), rp_uuid,
                     rp_uuid))
         except capacity.Crowded as crowded:
@@ -338,6 +339,17 @@ class DisruptiveTestBase(base.AdminAllocationTestBase):
         self.assertEqual(host, server['OS-EXT-SRV-ATTR:host'])
         self.assert_flavor_allocated(server, rp_uuid, flavor)
         return server
+
+    def build_failure(self, server_id):
+        """"server X ended in ERROR: <its fault's message>", for a report.
+
+        Tempest's BuildErrorException carries the fault's whole traceback;
+        an operator needs its message first.
+        """
+        server = self.admin_servers_client.show_server(server_id)['server']
+        return 'server %s ended in %s: %s' % (
+            server_id, server['status'],
+            (server.get('fault') or {}).get('message', 'no fault recorded'))
 
     def provider_allocations(self, rp_uuid):
         """{consumer: resources} on the provider rp_uuid."""

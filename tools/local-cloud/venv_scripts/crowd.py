@@ -144,7 +144,11 @@ class FlavorTriggeredArrival(object):
         return set(f['id'] for f in self.flavors.list_flavors()['flavors'])
 
     def arm(self, host, now):
-        self.armed[host] = now + self.window
+        # The provider is read now: once the cue comes, every
+        # millisecond counts.
+        rp = self.providers.list_resource_providers(
+            name=host)['resource_providers'][0]['uuid']
+        self.armed[host] = (now + self.window, rp)
 
     def step(self, now):
         for consumer, placed in list(self.placed.items()):
@@ -152,19 +156,25 @@ class FlavorTriggeredArrival(object):
                 self.allocations.delete_allocations(consumer)
                 del self.placed[consumer]
                 self.out('removed arrival %s' % consumer)
-        self.armed = dict((h, t) for h, t in self.armed.items() if t > now)
+        self.armed = dict((h, a) for h, a in self.armed.items()
+                          if a[0] > now)
         if not self.armed:
             return
         current = self._flavor_ids()
         new, self.seen = current - self.seen, current
         if not new:
             return
-        for host in sorted(self.armed):
-            rp = self.providers.list_resource_providers(
-                name=host)['resource_providers'][0]['uuid']
+        for host, (_, rp) in sorted(self.armed.items()):
             consumer = str(uuid.uuid4())
-            self.allocations.update_allocations(
-                consumer, {rp: self.ARRIVAL}, self.project_id, self.user_id)
+            try:
+                self.allocations.update_allocations(
+                    consumer, {rp: self.ARRIVAL}, self.project_id,
+                    self.user_id)
+            except lib_exc.Conflict as full:
+                # The test's own claim came first: the cue was too late.
+                self.out('flavor %s appeared: too late for %s (%s)' % (
+                    ', '.join(sorted(new)), host, full))
+                continue
             self.placed[consumer] = self.clock()
             self.out('flavor %s appeared: arrival %s on %s' % (
                 ', '.join(sorted(new)), consumer, host))
@@ -201,7 +211,10 @@ class Crowd(object):
                 _delete(self.client, server_id)
                 del self.alive[server_id]
                 self.out('deleted %s' % server_id)
-        if self.return_window is not None or self.arrival:
+        # While armed only the cue is watched: a return needs a test to
+        # give the host back, and that test is busy booting into it.
+        if (self.return_window is not None or self.arrival) and not (
+                self.arrival and self.arrival.armed):
             self._watch_returns(now)
         if self.arrival:
             self.arrival.step(now)
