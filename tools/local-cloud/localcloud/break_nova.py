@@ -2,209 +2,37 @@
 
     cloud break-nova apply FAULT [FAULT...]   patch the venv's nova
     cloud break-nova restore                  put every patched file back
-    cloud break-nova list
+    cloud break-nova list                     every fault and what it breaks
+    cloud break-nova check                    every fault's patterns occur
+                                              once in the unpatched source
 
-Faults:
-  local-delete   nova-api's local delete keeps the allocations
-                 (compute/api.py: _local_delete, _local_delete_cleanup)
-  rt-heal        the resource tracker no longer removes allocations of
-                 deleted instances (resource_tracker.py)
-  evacuate-src   a returning source compute keeps an evacuated server's
-                 allocations (manager.py: _destroy_evacuated_instances)
-  delete-remote  nova-api never deletes locally: a forced-down compute
-                 that still runs gets the delete (api.py: _delete)
-  unforce-evacuated
-                 forced_down can be cleared while evacuations from the
-                 host are "done" (services.py: _check_for_evacuations)
-  delete-one-host
-                 a compute deleting a server keeps its allocations when
-                 they span two providers (manager.py: _complete_deletion)
-  evacuate-novalid-drops
-                 an evacuation that finds no host drops the server's
-                 allocations (conductor/manager.py: rebuild_instance)
-  rt-heal-unknown
-                 the resource tracker deletes allocations of consumers
-                 that are no instance at all (resource_tracker.py)
-  rt-heal-live     the resource tracker deletes the allocations of the
-                 live servers it tracks (resource_tracker.py)
-  build-delete-keeps
-                 nova-api's delete of a server no compute took yet (no
-                 instance.host) keeps its allocations; bug 1859496
-                 (api.py: _delete, the branches for a server without host)
-  enable-keeps-trait, rt-keeps-trait (apply both)
-                 an enabled compute keeps the COMPUTE_STATUS_DISABLED trait
-                 its disable put on its provider, so the scheduler never
-                 picks it again: enabling no longer removes it (manager.py:
-                 set_host_enabled) and neither does the periodic sync
-                 (resource_tracker.py: _sync_compute_service_disabled_trait)
-  service-delete-400
-                 DELETE /os-services answers 400, not 409, for a host with
-                 servers or migrations (services.py: delete)
+The faults are data: nova_faults.py (nova-api, nova-conductor) and
+nova_faults_compute.py (nova-compute); `list` prints them. This module is
+the mechanism only.
 
 Only files inside the local cloud's virtualenv are touched; originals are
 kept beside them as *.orig-break-nova. After apply or restore, reload the
-services that import the file: nova-api (SIGHUP to its uwsgi master) and
-the computes (stop-compute/start-compute), which this command does.
+services that import the file: nova-api (SIGHUP to its uwsgi master),
+nova-conductor and the computes (stopped by PID record, started again),
+which this command does. restore also deletes the allocations that
+rt-leaks-unit leaked (each compute recorded them in its state_path).
 """
 
 import glob
 import os
 import subprocess
 
+from localcloud import api
 from localcloud import compute
+from localcloud import nova_conf
+from localcloud import nova_faults
+from localcloud import nova_faults_compute
 from localcloud import procs
 from localcloud import settings as s
 from localcloud import util
 
-MARK = '  # BROKEN ON PURPOSE by cloud break-nova'
-
-FAULTS = {
-    'local-delete': ('compute/api.py', 'api', [
-        ("            self.placementclient.delete_allocation_for_instance(\n"
-         "                context, instance.uuid, force=True)\n"
-         "            cb(context, instance, bdms, local=True)",
-         "            pass" + MARK + "\n"
-         "            cb(context, instance, bdms, local=True)"),
-        ("        try:\n"
-         "            self.placementclient.delete_allocation_for_instance(\n"
-         "                context, instance_uuid, force=True)\n"
-         "        except exception.AllocationDeleteFailed:",
-         "        try:\n"
-         "            pass" + MARK + "\n"
-         "        except exception.AllocationDeleteFailed:"),
-    ]),
-    'rt-heal': ('compute/resource_tracker.py', 'compute', [
-        ("    def _remove_deleted_instances_allocations(self, context, cn,\n"
-         "                                              migrations, "
-         "instance_by_uuid):\n",
-         "    def _remove_deleted_instances_allocations(self, context, cn,\n"
-         "                                              migrations, "
-         "instance_by_uuid):\n"
-         "        return" + MARK + "\n"),
-    ]),
-    'evacuate-src': ('compute/manager.py', 'compute', [
-        ("            if (not instance.deleted and\n"
-         "                    not self.reportclient.",
-         "            if False and (not instance.deleted and" + MARK + "\n"
-         "                    not self.reportclient."),
-    ]),
-    'delete-remote': ('compute/api.py', 'api', [
-        ("                    is_local_delete = not self.servicegroup_api."
-         "service_is_up(\n"
-         "                        service)",
-         "                    is_local_delete = False" + MARK),
-    ]),
-    'unforce-evacuated': ('api/openstack/compute/services.py', 'api', [
-        ("    def _check_for_evacuations(self, context, hostname):\n",
-         "    def _check_for_evacuations(self, context, hostname):\n"
-         "        return" + MARK + "\n"),
-    ]),
-    'delete-one-host': ('compute/manager.py', 'compute', [
-        ("        self.reportclient.delete_allocation_for_instance(context,\n"
-         "                                                         "
-         "instance.uuid,\n"
-         "                                                         "
-         "force=force)",
-         "        if len(self.reportclient.get_allocs_for_consumer(\n"
-         "                context, instance.uuid)['allocations']) < 2:" +
-         MARK + "\n"
-         "            self.reportclient.delete_allocation_for_instance(\n"
-         "                context, instance.uuid, force=force)"),
-    ]),
-    'evacuate-novalid-drops': ('conductor/manager.py', 'conductor', [
-        # The branch a scheduled (no host named) evacuation takes.
-        ("                        ValueError) as ex:\n"
-         "                    if migration:\n"
-         "                        migration.status = 'error'\n",
-         "                        ValueError) as ex:\n"
-         "                    self.report_client."
-         "delete_allocation_for_instance(" + MARK + "\n"
-         "                        context, instance.uuid, force=True)\n"
-         "                    if migration:\n"
-         "                        migration.status = 'error'\n"),
-    ]),
-    'build-delete-keeps': ('compute/api.py', 'api', [
-        # Each branch of _delete for a server without instance.host: only
-        # the instance mapping is updated, the allocations stay.
-        ("                if self._delete_while_booting(context, instance):\n"
-         "                    self._local_delete_cleanup(context, "
-         "instance.uuid)\n",
-         "                if self._delete_while_booting(context, instance):\n"
-         "                    self._update_queued_for_deletion(" + MARK + "\n"
-         "                        context, instance.uuid, True)\n"),
-        ("                    # The instance was deleted or is already gone.\n"
-         "                    self._local_delete_cleanup(context, "
-         "instance.uuid)\n",
-         "                    self._update_queued_for_deletion(" + MARK + "\n"
-         "                        context, instance.uuid, True)\n"),
-        ("                    self._local_delete_cleanup(context, "
-         "instance.uuid)\n"
-         "                    return\n"
-         "                except exception.ObjectActionError as ex:\n",
-         "                    self._update_queued_for_deletion(" + MARK + "\n"
-         "                        context, instance.uuid, True)\n"
-         "                    return\n"
-         "                except exception.ObjectActionError as ex:\n"),
-    ]),
-    'rt-heal-unknown': ('compute/resource_tracker.py', 'compute', [
-        ("                    LOG.info(\"Instance %(uuid)s has allocations "
-         "against this \"\n"
-         "                             \"compute host but is not found in "
-         "the database.\",\n"
-         "                             {'uuid': instance_uuid},\n"
-         "                             exc_info=False)\n"
-         "                    continue\n",
-         "                    self.reportclient."
-         "delete_allocation_for_instance(" + MARK + "\n"
-         "                        context, instance_uuid, force=True)\n"
-         "                    continue\n"),
-    ]),
-    'rt-heal-live': ('compute/resource_tracker.py', 'compute', [
-        ("            if consumer_uuid in self.tracked_instances:\n"
-         "                LOG.debug(\"Instance %s actively managed on this "
-         "compute host \"\n",
-         "            if consumer_uuid in self.tracked_instances:\n"
-         "                self.reportclient.delete_allocation_for_instance("
-         + MARK + "\n"
-         "                    context, consumer_uuid, force=True)\n"
-         "                LOG.debug(\"Instance %s actively managed on this "
-         "compute host \"\n"),
-    ]),
-    'enable-keeps-trait': ('compute/manager.py', 'compute', [
-        ("        try:\n"
-         "            self._update_compute_provider_status(context, enabled)\n"
-         "        except exception.ComputeHostNotFound:",
-         "        try:\n"
-         "            if not enabled:" + MARK + "\n"
-         "                self._update_compute_provider_status(context, "
-         "enabled)\n"
-         "        except exception.ComputeHostNotFound:"),
-    ]),
-    'rt-keeps-trait': ('compute/resource_tracker.py', 'compute', [
-        ("                # The service is not disabled so do not report the "
-         "trait.\n"
-         "                traits.discard(trait)",
-         "                # The service is not disabled so do not report the "
-         "trait.\n"
-         "                pass" + MARK),
-    ]),
-    'service-delete-400': ('api/openstack/compute/services.py', 'api', [
-        ("                if num_instances:\n"
-         "                    raise webob.exc.HTTPConflict(",
-         "                if num_instances:\n"
-         "                    raise webob.exc.HTTPBadRequest(" + MARK),
-        ("                raise webob.exc.HTTPConflict(\n"
-         "                    explanation=_(\n"
-         "                        'Unable to delete compute service that has "
-         "'\n"
-         "                        'in-progress migrations.",
-         "                raise webob.exc.HTTPBadRequest(" + MARK + "\n"
-         "                    explanation=_(\n"
-         "                        'Unable to delete compute service that has "
-         "'\n"
-         "                        'in-progress migrations."),
-    ]),
-}
+FAULTS = dict(nova_faults.FAULTS, **nova_faults_compute.FAULTS)
+ORIG = '.orig-break-nova'
 
 
 def nova_dir():
@@ -212,9 +40,25 @@ def nova_dir():
     found = glob.glob(os.path.join(s.VENV, 'lib', 'python3*',
                                    'site-packages', 'nova'))
     if len(found) != 1:
-        util.die('no single nova package in %s: %s (run `%s up` first)' % (
-            s.VENV, found, s.HARNESS))
+        raise util.Failure('no single nova package in %s: %s (run `%s up` '
+                           'first)' % (s.VENV, found, s.HARNESS))
     return found[0]
+
+
+def _read(path):
+    with open(path) as source:
+        return source.read()
+
+
+def patched(name, text, path):
+    """text with fault name applied; Failure unless each pattern is once."""
+    for number, (old, new) in enumerate(FAULTS[name].replacements, 1):
+        found = text.count(old)
+        if found != 1:
+            raise util.Failure('%s: pattern %d found %d times in %s (not '
+                               'once)' % (name, number, found, path))
+        text = text.replace(old, new)
+    return text
 
 
 def _reload(kinds):
@@ -234,23 +78,24 @@ def _reload(kinds):
 
 
 def apply(names):
+    """Patch every named fault, then reload; Failure if a pattern misses.
+
+    A fault that fails leaves the ones before it applied: `restore`
+    puts them back (break-check always restores).
+    """
     nova = nova_dir()
     kinds = set()
     for name in names:
-        relative, kind, replacements = FAULTS[name]
-        path = os.path.join(nova, relative)
-        with open(path) as source:
-            text = source.read()
-        if not os.path.exists(path + '.orig-break-nova'):
-            with open(path + '.orig-break-nova', 'w') as backup:
+        fault = FAULTS[name]
+        path = os.path.join(nova, fault.path)
+        text = _read(path)
+        new = patched(name, text, path)
+        if not os.path.exists(path + ORIG):
+            with open(path + ORIG, 'w') as backup:
                 backup.write(text)
-        for old, new in replacements:
-            if text.count(old) != 1:
-                util.die('%s: pattern not found once in %s' % (name, path))
-            text = text.replace(old, new)
         with open(path, 'w') as target:
-            target.write(text)
-        kinds.add(kind)
+            target.write(new)
+        kinds.add(fault.kind)
         util.say('applied %s to %s' % (name, path))
     _reload(kinds)
 
@@ -258,13 +103,61 @@ def apply(names):
 def restore():
     nova = nova_dir()
     kinds = set()
-    for relative, kind, _ in FAULTS.values():
-        path = os.path.join(nova, relative)
-        if os.path.exists(path + '.orig-break-nova'):
-            os.replace(path + '.orig-break-nova', path)
-            kinds.add(kind)
+    for fault in FAULTS.values():
+        path = os.path.join(nova, fault.path)
+        if os.path.exists(path + ORIG):
+            os.replace(path + ORIG, path)
+            kinds.add(fault.kind)
             util.say('restored %s' % path)
     _reload(kinds)
+    _delete_leaks()
+
+
+def _delete_leaks():
+    """Delete what rt-leaks-unit allocated; nothing in Nova ever would."""
+    for host in s.COMPUTE_HOSTS:
+        path = os.path.join(nova_conf.compute_state(host),
+                            nova_faults_compute.LEAKS_FILE)
+        if not os.path.exists(path):
+            continue
+        for consumer in _read(path).split():
+            status, _ = api.call('placement', '/allocations/' + consumer,
+                                 method='DELETE')
+            if status not in (204, 404):
+                raise util.Failure('DELETE /allocations/%s (leaked by '
+                                   'rt-leaks-unit on %s) answered %s; '
+                                   'listed in %s' % (consumer, host,
+                                                     status, path))
+            util.say('deleted the allocations of %s (rt-leaks-unit on %s)'
+                     % (consumer, host))
+        os.unlink(path)
+
+
+def check():
+    """Each fault against the unpatched source, nothing written: 0 if ok.
+
+    The patched text must also compile, so a replacement with a broken
+    indentation shows here and not as a service that fails to start.
+    """
+    nova = nova_dir()
+    bad = 0
+    for name in sorted(FAULTS):
+        path = os.path.join(nova, FAULTS[name].path)
+        source = path + ORIG if os.path.exists(path + ORIG) else path
+        try:
+            compile(patched(name, _read(source), source), source, 'exec')
+            util.say('ok       %-26s %s' % (name, FAULTS[name].path))
+        except (util.Failure, SyntaxError) as e:
+            bad += 1
+            util.say('MISSING  %-26s %s' % (name, e))
+    return 1 if bad else 0
+
+
+def show_list():
+    for name in sorted(FAULTS):
+        fault = FAULTS[name]
+        util.say('%-26s [%s] %s: %s' % (name, fault.kind, fault.path,
+                                        fault.about))
 
 
 def main(argv):
@@ -276,7 +169,9 @@ def main(argv):
     elif argv == ['restore']:
         restore()
     elif argv == ['list']:
-        util.say('\n'.join(sorted(FAULTS)))
+        show_list()
+    elif argv == ['check']:
+        return check()
     else:
         util.say(__doc__)
         return 0 if argv[:1] in (['-h'], ['--help']) else 2
