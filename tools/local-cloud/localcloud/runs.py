@@ -7,7 +7,7 @@ $STATE/runs/<time>-<kind>/ holding:
                  through stestr's subunit_trace as `tempest run` would)
   results.json   per test id: status (pass/fail/skip), duration, reason
   summary.json   selection, wall time, exit code, counts, failed tests,
-                 audit outcome
+                 expected failures, skips grouped by reason, audit outcome
 and, when the audit is installed, audit-before.json and audit.json.
 """
 import contextlib
@@ -77,12 +77,46 @@ def summarize(tests):
         'counts': counts,
         'plugin_failed': [t for t in failed if is_plugin_test(t)],
         'tempest_failed': [t for t in failed if not is_plugin_test(t)],
+        'expected_failures': sorted(t for t, r in tests.items()
+                                    if r.get('expected_failure')),
+        'skipped_by_reason': skips_by_reason(tests),
     }
 
 
+# A skip reason as the summary shows it: one line, this long at most.
+SKIP_REASON_CHARS = 160
+# Test names shown per skip reason; the rest are counted.
+SKIP_NAMES_SHOWN = 8
+
+
+def skips_by_reason(tests):
+    """{reason: [short test names]}: a run that mostly skipped shows it."""
+    out = {}
+    for test_id, r in sorted(tests.items()):
+        if r['status'] != 'skip':
+            continue
+        reason = ' '.join((r.get('reason') or 'no reason given').split())
+        if len(reason) > SKIP_REASON_CHARS:
+            reason = reason[:SKIP_REASON_CHARS - 3] + '...'
+        out.setdefault(reason, []).append(short_name(test_id))
+    return out
+
+
+def short_name(test_id):
+    """Class.test of a test id ("Class (setUpClass)" for a class's own)."""
+    if test_id.endswith(')') and ' (' in test_id:
+        fixture, where = test_id[:-1].split(' (', 1)
+        return '%s (%s)' % (where.rsplit('.', 1)[-1], fixture)
+    return '.'.join(test_id.split('.')[-2:])
+
+
 def run(kind, regex, exclude=None, args=(), workspace=s.TEMPEST_DIR,
-        conf=s.TEMPEST_CONF, echo=True, with_audit=True):
-    """Run tempest once; returns the summary dict (also in summary.json)."""
+        conf=s.TEMPEST_CONF, echo=True, with_audit=True, extra=None):
+    """Run tempest once; returns the summary dict (also in summary.json).
+
+    extra: more keys for the summary (what the run changed, e.g. the
+    tempest.conf overrides of `cloud run --set`).
+    """
     run_dir = new_dir(kind)
     argv = [util.vbin('tempest'), 'run', '--config-file', conf,
             '--regex', regex]
@@ -105,6 +139,7 @@ def run(kind, regex, exclude=None, args=(), workspace=s.TEMPEST_DIR,
                    started=time.strftime('%Y-%m-%dT%H:%M:%SZ',
                                          time.gmtime(time.time() - wall)),
                    **summarize(tests))
+    summary.update(extra or {})
     if rc == 0 and (summary['counts']['fail'] or not tests):
         # `tempest run --subunit` exits 0 whatever the tests did: the
         # verdict is the stream's. No result at all is no pass either.
@@ -165,16 +200,33 @@ def report(summary):
     """A few lines for the end of a run."""
     c = summary['counts']
     util.say('')
-    util.say('%s: %d passed, %d failed, %d skipped in %.0fs (exit %d)' % (
-        summary['kind'], c['pass'], c['fail'], c['skip'],
-        summary['wall_seconds'], summary['rc']))
+    xfail = len(summary.get('expected_failures', ()))
+    util.say('%s: %d passed%s, %d failed, %d skipped in %.0fs (exit %d)' % (
+        summary['kind'], c['pass'],
+        ' (%d of them expected failures)' % xfail if xfail else '',
+        c['fail'], c['skip'], summary['wall_seconds'], summary['rc']))
     for key, label in (('plugin_failed', 'plugin tests failed'),
-                       ('tempest_failed', 'Tempest tests failed')):
-        if summary[key]:
+                       ('tempest_failed', 'Tempest tests failed'),
+                       ('expected_failures', 'expected failures')):
+        if summary.get(key):
             util.say('%s (%d):' % (label, len(summary[key])))
             for test_id in summary[key]:
                 util.say('    ' + test_id)
+    _report_skips(summary.get('skipped_by_reason') or {})
     util.say('results: %s' % os.path.join(summary['run_dir'],
                                           'results.json'))
     if summary.get('audit'):
         audit.show(summary['audit'])
+
+
+def _report_skips(by_reason):
+    if not by_reason:
+        return
+    util.say('skipped (%d), by reason:' % sum(map(len, by_reason.values())))
+    for reason, names in sorted(by_reason.items(),
+                                key=lambda item: (-len(item[1]), item[0])):
+        util.say('  %3d x %s' % (len(names), reason))
+        shown = names[:SKIP_NAMES_SHOWN]
+        more = len(names) - len(shown)
+        util.say('        %s%s' % (', '.join(shown), ' and %d more' % more
+                                   if more else ''))

@@ -5,7 +5,10 @@ Usage: subunit_results.py STREAM OUT_JSON
 Writes {test_id: {"status": "pass"|"fail"|"skip", "duration": seconds,
 "start": iso, "reason": skip reason or failure tail}}. Test ids lose their
 "[id-...,tags]" suffix so the same test matches across runs. A class-level
-error shows as "setUpClass (module.Class)".
+error shows as "setUpClass (module.Class)". An expected failure (testtools
+"xfail": the plugin's known Nova defect that reproduced) counts as "pass"
+as stestr counts it, with "expected_failure": true and its reason, so a
+check that must go red (cloud break-check) can tell it from a pass.
 """
 import json
 import sys
@@ -37,12 +40,15 @@ def read(path):
         start, stop = test['timestamps']
         duration = (stop - start).total_seconds() if start and stop else None
         test_id = test['id'].split('[')[0]
+        xfail = test['status'] == 'xfail'
         results[test_id] = {
             'status': status,
             'duration': round(duration, 3) if duration is not None else None,
             'start': start.isoformat() if start else None,
-            'reason': _reason(test) if status != 'pass' else '',
+            'reason': _reason(test) if status != 'pass' or xfail else '',
         }
+        if xfail:
+            results[test_id]['expected_failure'] = True
 
     with open(path, 'rb') as stream:
         case = subunit.ByteStreamToStreamResult(stream, non_subunit_name=None)
