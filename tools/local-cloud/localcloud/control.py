@@ -5,6 +5,7 @@ import time
 
 from localcloud import cloudstate
 from localcloud import compute
+from localcloud import conf_override
 from localcloud import procs
 from localcloud import runs
 from localcloud import services
@@ -112,8 +113,15 @@ def run(args):
     return summary['rc']
 
 
-def run_once(args):
+def run_once(args, kind='run'):
+    """[--set SECTION.KEY=VALUE ...] [REGEX] [ARGS...]: one run's summary.
+
+    --set: tempest.conf overrides for this run only (conf_override.py).
+    """
     if not os.path.exists(s.TEMPEST_CONF):
         util.die('no tempest.conf yet: run `%s up` first' % s.HARNESS)
+    overrides, args = conf_override.split_args(args)
     regex, rest = run_args(args)
-    return runs.run('run', regex, args=rest)
+    with conf_override.copy_with(overrides) as conf:
+        return runs.run(kind, regex, args=rest, conf=conf, extra={
+            'tempest_conf_overrides': conf_override.describe(overrides)})
