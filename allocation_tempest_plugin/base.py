@@ -28,6 +28,7 @@ from tempest.lib import exceptions as lib_exc
 
 from allocation_tempest_plugin.common import hosts
 from allocation_tempest_plugin.common import known_defects
+from allocation_tempest_plugin.common import orphan_registry
 from allocation_tempest_plugin.common import placement
 from allocation_tempest_plugin.common import snapshot
 from allocation_tempest_plugin.common import waiters
@@ -121,6 +122,23 @@ class AllocationTestBase(base.BaseV2ComputeTest):
                         'openstack resource usage show %s' % (
                             what, expected, outcome.value,
                             self.os_primary.credentials.project_id))
+
+
+    def assert_member_usages(self, expected, deleted_server_id):
+        """The member's project usage is expected, read once after a delete.
+
+        One read: the compute frees a server's allocations before it reads
+        404 (see AdminAllocationTestBase.delete_and_assert_freed).
+        """
+        usages = self.member_project_usages()
+        diff = placement.usage_diff(expected, usages)
+        self.assertEqual(
+            [], diff, 'project %s usage (class, expected, seen) still held '
+            'after server %s was gone: the compute-side delete did not free '
+            'it (the resource tracker would hide this a period later); '
+            'see: openstack resource usage show %s' % (
+                self.os_primary.credentials.project_id, deleted_server_id,
+                self.os_primary.credentials.project_id))
 
 
 class AdminAllocationTestBase(AllocationTestBase,
@@ -222,12 +240,14 @@ class AdminAllocationTestBase(AllocationTestBase,
             raise self.skipException('resize needs [compute] flavor_ref_alt '
                                      'to differ from flavor_ref')
 
-    def resize_to_verify(self, server_id, owned):
+    def resize_to_verify(self, server_id, owned, source):
         """Resize to flavor_ref_alt and wait for VERIFY_RESIZE.
 
         Placement then holds the old flavor under the migration's uuid on
-        the source and the new one under the server's on the destination.
-        The snapshot owned tracks the migration and reads the destination
+        the source and the new one under the server's on the destination:
+        asserted here, where Nova moves them, so that a later delete that
+        frees everything cannot hide a resize that never claimed. The
+        snapshot owned tracks the migration and reads the destination
         (the scheduler chose it; reading every host instead would cost
         what the cloud has). Returns (migration uuid, destination host).
         """
@@ -240,8 +260,19 @@ class AdminAllocationTestBase(AllocationTestBase,
         owned.track(migration['uuid'], 'migration')
         destination = self.admin_servers_client.show_server(
             server_id)['server']['OS-EXT-SRV-ATTR:host']
-        owned.add_providers({self.provider_for_host(destination):
-                             destination})
+        rp_destination = self.provider_for_host(destination)
+        owned.add_providers({rp_destination: destination})
+        new_flavor = self.flavors_client.show_flavor(
+            CONF.compute.flavor_ref_alt)['flavor']
+        self.assert_allocations(
+            server_id, {rp_destination: placement.flavor_resources(
+                new_flavor)},
+            'premise: the resized server holds the new flavor on %s' %
+            destination)
+        self.assert_allocations(
+            migration['uuid'], {self.provider_for_host(source):
+                                placement.flavor_resources(self.flavor)},
+            'premise: its migration holds the old flavor on %s' % source)
         return migration['uuid'], destination
 
     # -- Placement checks -------------------------------------------------
@@ -281,18 +312,45 @@ class AdminAllocationTestBase(AllocationTestBase,
                         'so later tests find the host clean: %s',
                         owned.owner, line)
 
-    def assert_placement_clean(self, owned, context, immediately=False):
-        """Consumers empty, providers and projects back at the snapshot.
+    def assert_placement_clean(self, owned, context, why_now=None):
+        """Consumers, providers and projects as expected: read once, now.
 
-        With immediately, Placement is read once: nova-api's local delete
-        removes the allocations before DELETE answers, and polling would
-        let a compute that is only forced down (its process alive) heal a
-        leak with its periodic resource update and hide it.
+        Called at the moment Nova promises it, never polled: each
+        nova-compute's resource tracker removes the allocations of
+        deleted servers every update_resources_interval, so a check that
+        waits longer than that can be satisfied by the heal instead of by
+        the code path under test. why_now, when given, tells in the
+        failure which step of Nova should have freed what is left.
         """
-        findings = owned.wait_clean(
-            0 if immediately else self.wait_timeout, self.wait_interval)
+        findings = owned.leaks()
         if findings:
-            self.fail(owned.report(findings, context))
+            # Later tests meeting these leftovers skip pointing here.
+            self.leak_registry().record(
+                sorted({consumer for finding in findings
+                        for consumer in finding.consumers}), self.id())
+            self.fail(owned.report(findings, context) + (
+                '\n' + why_now if why_now else ''))
+
+    @staticmethod
+    def leak_registry():
+        return orphan_registry.Registry(CONF.oslo_concurrency.lock_path)
+
+    def delete_and_assert_freed(self, server_id, owned, context):
+        """A normal delete, then one read of Placement once it reads 404.
+
+        The compute frees the allocations in
+        ComputeManager._complete_deletion and only then destroys the
+        instance row (_delete_instance), from which on the server reads
+        404; Tempest's wait ends at that 404. So there is nothing to wait
+        for, and the resource tracker must not get the chance to heal.
+        """
+        self.delete_server_and_wait(server_id)
+        self.assert_placement_clean(owned, context, why_now=(
+            'still held after server %s was gone: the compute-side delete '
+            'did not free them (nova/compute/manager.py '
+            'ComputeManager._complete_deletion frees them before the '
+            'instance row is destroyed; the resource tracker would hide '
+            'this a period later)' % server_id))
 
     def wait_until(self, predicate, extra_seconds=0):
         """Poll predicate() until true or the deadline; whether it was.
@@ -304,13 +362,14 @@ class AdminAllocationTestBase(AllocationTestBase,
                                 self.wait_timeout + extra_seconds,
                                 self.wait_interval).done
 
-    def assert_allocations(self, consumer_uuid, holdings):
+    def assert_allocations(self, consumer_uuid, holdings, what=None):
         """consumer_uuid holds exactly holdings ({rp uuid: resources})."""
         self.assertEqual(
             holdings, placement.by_provider(
                 self.allocations_client.list_allocations(consumer_uuid)),
-            'allocations of %s; see: openstack resource provider '
-            'allocation show %s' % (consumer_uuid, consumer_uuid))
+            '%sallocations of %s (expected, seen); see: openstack resource '
+            'provider allocation show %s' % (
+                what + ': ' if what else '', consumer_uuid, consumer_uuid))
 
     def assert_project_usage(self, project_id, expected):
         """The project's usage is exactly expected, read once."""

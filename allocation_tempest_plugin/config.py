@@ -116,6 +116,16 @@ AllocationGroup = [
                     'heartbeated for this long, which proves its resource '
                     'tracker ran at least once, before they compare usages '
                     'with the baseline.'),
+    cfg.IntOpt('compute_report_interval',
+               default=10,
+               min=1,
+               help='The computes\' nova.conf [DEFAULT] report_interval '
+                    '(Nova\'s default is 10 s): how often a running '
+                    'nova-compute heartbeats. After compute_stop_command '
+                    'returns, the guard proves the compute stopped by '
+                    'seeing no heartbeat for twice this long; a stop '
+                    'command that leaves nova-compute running fails the '
+                    'test that needed it stopped, naming the command.'),
     cfg.IntOpt('placement_timeout',
                default=None,
                min=1,

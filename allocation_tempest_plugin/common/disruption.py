@@ -47,6 +47,7 @@ from allocation_tempest_plugin.common import restore_steps
 from allocation_tempest_plugin.common import retrying
 from allocation_tempest_plugin.common import service_record
 from allocation_tempest_plugin.common import signals
+from allocation_tempest_plugin.common import stop_proof
 from allocation_tempest_plugin import exceptions
 
 LOG = logging.getLogger(__name__)
@@ -86,7 +87,7 @@ class ComputeDisruption(object):
                  timer_factory=threading.Timer, exclusive_check=None,
                  restore_timeout=600, claim_settle_seconds=3.0,
                  disruptable_hosts=(), config_file=None, clock=None,
-                 lend=False):
+                 lend=False, report_interval=None):
         self.host = host
         self.max_seconds = max_seconds
         self.timeout, self.interval = timeout, interval
@@ -96,6 +97,10 @@ class ComputeDisruption(object):
         self.restore_timeout = restore_timeout
         self.clock = clock or retrying.Clock()
         self.lend = lend
+        # The computes' report_interval: a stop is proven by no heartbeat
+        # for a while after it (stop_proof.py); None: not judged.
+        self.report_interval = report_interval
+        self._stop_watch = None
         self.original = self.original_state = None
         self.restored = self.service_deleted = False
         self._restored_service = None
@@ -168,13 +173,38 @@ class ComputeDisruption(object):
             raise exceptions.HostNotExclusive(self.host, findings)
         if self.lend:
             self._lending.lend(reason)
+            self._watch_stop()
             return
         self._record.put(forced_down=True)
         self.on_step('forced_down')
         if self._process.stop():
             self.on_step('stopped')
+            self._watch_stop()
         self._record.wait_for(lambda s: s['state'] == 'down', 'down',
                               self.timeout, self.interval)
+
+    def _watch_stop(self):
+        if self.report_interval:
+            self._stop_watch = stop_proof.StopWatch(
+                self._record, self.clock, self.report_interval,
+                self._process.stop_command, self.interval)
+
+    def confirm_stopped(self):
+        """Why the stop is not proven (waits out the quiet period); ''.
+
+        A test whose premise is a stopped compute calls it before acting;
+        the restore calls it before the start command in any case.
+        """
+        if self._stop_watch is None:
+            return ''
+        return self._stop_watch.settle()
+
+    @property
+    def stop_unproven(self):
+        """After the block: why the stop was not proven, or ''."""
+        if self._stop_watch is None:
+            return ''
+        return self._stop_watch.verdict or ''
 
     def _marker(self):
         # Automatic recovery must not fight a restore still under way.
@@ -251,6 +281,9 @@ class ComputeDisruption(object):
     def _restore_steps(self):
         deadline_at = self.clock.monotonic() + self.restore_timeout
         self.on_step('restoring')
+        if self._process.stopped:
+            # Judged before the start, which makes heartbeats legitimate.
+            self.confirm_stopped()
         self._restorer.run(deadline_at, self.original, self.original_state,
                            self.service_deleted)
         self.restored = True

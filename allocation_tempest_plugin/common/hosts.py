@@ -167,19 +167,22 @@ def rotated(candidates, window=SPREAD, start=None):
 
 
 def choose_host(services_client, hypervisor_client, servers_client,
-                disruptable_hosts, own_server_ids, start=None):
+                disruptable_hosts, own_server_ids, start=None, avoid=None):
     """(host, None) for the first host that qualifies, else (None, why).
 
     With disruptable_hosts, only those are read (by host), and trusted to
     run nothing foreign. Otherwise hypervisors are read a page at a time
     and each up and enabled host is asked for one server the test did
     not create, until a host has none. Either way the first candidates
-    are tried from a random start (rotated(), start for tests).
+    are tried from a random start (rotated(), start for tests). avoid:
+    {host: why} of hosts refused whatever they read.
     """
+    avoid = avoid or {}
     if disruptable_hosts:
         host, refusals = first_qualifying(
             rotated(sorted(set(disruptable_hosts)), start=start),
-            lambda host: service_refusal(service_of(services_client, host)))
+            lambda host: avoid.get(host) or service_refusal(
+                service_of(services_client, host)))
         if host is None:
             return None, ('none of [allocation] disruptable_hosts %s has an '
                           'up and enabled %s service (%s)' % (
@@ -188,6 +191,8 @@ def choose_host(services_client, hypervisor_client, servers_client,
         return host, None
 
     def foreign(host):
+        if host in avoid:
+            return avoid[host]
         server_id = foreign_server_on(servers_client, host, own_server_ids)
         if server_id is None:
             return None

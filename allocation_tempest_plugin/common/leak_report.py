@@ -23,11 +23,14 @@ from allocation_tempest_plugin.common import placement
 class Finding(object):
     """One level that did not return to its expected state."""
 
-    def __init__(self, level, subject, lines, commands):
+    def __init__(self, level, subject, lines, commands, consumers=()):
         self.level = level
         self.subject = subject
         self.lines = lines
         self.commands = commands
+        # Consumers that hold what they should not: leftovers a later test
+        # may meet (common/orphan_registry.py).
+        self.consumers = list(consumers)
 
 
 def usage_table(rows, extra_header=None):
@@ -59,7 +62,8 @@ def consumer_finding(consumer_uuid, role, allocations_body, holdings,
         subject = '%s %s still has allocations' % (role, consumer_uuid)
     return Finding(
         'consumer', subject, lines,
-        ['openstack resource provider allocation show %s' % consumer_uuid])
+        ['openstack resource provider allocation show %s' % consumer_uuid],
+        consumers=[consumer_uuid] if allocations else [])
 
 
 def provider_finding(rp_uuid, host, exclusive, usages_before, usages_after,
@@ -97,7 +101,8 @@ def provider_finding(rp_uuid, host, exclusive, usages_before, usages_after,
     return Finding(
         'provider', subject, lines,
         ['openstack resource provider usage show %s' % rp_uuid,
-         'openstack resource provider show --allocations %s' % rp_uuid])
+         'openstack resource provider show --allocations %s' % rp_uuid],
+        consumers=[consumer for consumer, _, _, after in ours if after])
 
 
 def project_finding(project_id, usages_before, usages_after):

@@ -31,11 +31,10 @@ credentials give each test class projects of its own).
 
 from allocation_tempest_plugin.common import leak_report
 from allocation_tempest_plugin.common import placement
-from allocation_tempest_plugin.common import waiters
 
 
 class PlacementSnapshot(object):
-    """capture() before the server exists; leaks() or wait_clean() after."""
+    """capture() before the server exists; leaks() after, read once."""
 
     def __init__(self, providers_client, allocations_client, usages_client,
                  owner, project_ids, compare_projects=True):
@@ -55,6 +54,7 @@ class PlacementSnapshot(object):
         # end, project); {} for a consumer that must be gone.
         self.expected = {}
         self.exclusive = set()     # rp uuids the test holds exclusively
+        self.at_hold = {}          # held rp uuid -> {consumer: resources}
         self._project_of = {}      # consumer uuid -> project (cache)
         # Set when a known Nova defect reproduced: its leftovers are then
         # released at cleanup (release_leftovers).
@@ -113,12 +113,17 @@ class PlacementSnapshot(object):
         """From now on every change on rp_uuid is the test's to answer for.
 
         Only for a provider whose host the guard holds: disabled, nothing
-        foreign on it, in a serial class.
+        foreign on it, in a serial class. What is on it now is read: a
+        consumer the test does not track must hold exactly that at the
+        end, so one that vanishes or shrinks while the host is held (a
+        local delete that freed more than its server) is a finding too.
         """
         self.exclusive.add(rp_uuid)
+        self.at_hold[rp_uuid] = self._allocations_on(rp_uuid)
 
     def release_hold(self, rp_uuid):
         self.exclusive.discard(rp_uuid)
+        self.at_hold.pop(rp_uuid, None)
 
     # -- reads ------------------------------------------------------------
 
@@ -157,6 +162,21 @@ class PlacementSnapshot(object):
                     self._project_usages(project_id)))
         return [finding for finding in findings if finding]
 
+    def leaks_against(self, holdings):
+        """leaks(), as if consumers held holdings ({consumer: {rp: res}}).
+
+        How a known defect is matched exactly: [] only when every
+        consumer, provider and project is what the defect describes.
+        """
+        saved = dict(self.expected)
+        try:
+            for consumer, held in holdings.items():
+                role = self.expected.get(consumer, ('server', {}))[0]
+                self.expected[consumer] = (role, held)
+            return self.leaks()
+        finally:
+            self.expected = saved
+
     def _consumer_finding(self, consumer_uuid, role, holdings):
         body = self.allocations_client.list_allocations(consumer_uuid)
         if body.get('project_id'):
@@ -186,8 +206,9 @@ class PlacementSnapshot(object):
         before = self.before[rp_uuid]
         now = self._allocations_on(rp_uuid)
         exclusive = rp_uuid in self.exclusive
+        at_hold = self.at_hold.get(rp_uuid, {})
         ours, others = [], []
-        for consumer in sorted(set(before) | set(now)):
+        for consumer in sorted(set(before) | set(now) | set(at_hold)):
             was, is_now = before.get(consumer, {}), now.get(consumer, {})
             if consumer in self.expected:
                 should = self.expected[consumer][1].get(rp_uuid, {})
@@ -195,7 +216,14 @@ class PlacementSnapshot(object):
                     ours.append((consumer, self._project_of.get(consumer),
                                  was, is_now))
                 continue
-            if not placement.usage_diff(was, is_now):
+            if exclusive and placement.usage_diff(
+                    at_hold.get(consumer, {}), is_now):
+                # Held: nothing may come, go, grow or shrink meanwhile.
+                ours.append((consumer, self.project_of(consumer) if is_now
+                             else self._project_of.get(consumer),
+                             at_hold.get(consumer, {}), is_now))
+                continue
+            if exclusive or not placement.usage_diff(was, is_now):
                 continue
             project = None if not is_now else self.project_of(consumer)
             # A consumer that went away freed its resources: whoever it
@@ -233,16 +261,6 @@ class PlacementSnapshot(object):
                         for rp, allocation in sorted(
                             body['allocations'].items()))))
         return released
-
-    def wait_clean(self, timeout, interval):
-        """Poll leaks() until clean or timeout; the last findings.
-
-        With timeout 0, one read: right after a local delete, where a
-        compute that is only forced down would heal a leak if we polled.
-        """
-        outcome = waiters.wait_for(
-            self.leaks, lambda findings: not findings, timeout, interval)
-        return outcome.value
 
     def report(self, findings, context):
         return leak_report.leak_report(findings, context, self.owner)

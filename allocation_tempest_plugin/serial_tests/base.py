@@ -34,6 +34,7 @@ from allocation_tempest_plugin.common import compute_services
 from allocation_tempest_plugin.common import disruption
 from allocation_tempest_plugin.common import exclusive
 from allocation_tempest_plugin.common import hosts
+from allocation_tempest_plugin.common import orphans
 from allocation_tempest_plugin.common import placement
 from allocation_tempest_plugin.common import recovery
 from allocation_tempest_plugin import exceptions
@@ -87,11 +88,18 @@ class DisruptiveTestBase(base.AdminAllocationTestBase):
         return 'ACTIVE'
 
     def disruptable_host(self):
-        """A host this test may hold down, or a skip saying why not."""
+        """A host this test may hold down, or a skip saying why not.
+
+        Hosts where a test of this run found leftovers of a leak are
+        passed over (that test failed for them), so one leak fails one
+        test, not every test after it.
+        """
         host, why_not = hosts.choose_host(
             self.compute_services_client, self.os_admin.hypervisor_client,
             self.admin_servers_client, CONF.allocation.disruptable_hosts,
-            self.created_server_ids)
+            self.created_server_ids, avoid={
+                host: 'holds leftovers of a leak that %s failed for' % test
+                for host, test in self.leak_registry().hosts().items()})
         if host is None:
             raise self.skipException(why_not)
         return host
@@ -120,11 +128,13 @@ class DisruptiveTestBase(base.AdminAllocationTestBase):
             own = set(self.created_server_ids)
             if owned is not None:
                 own |= set(owned.expected)
-            return exclusive.foreign_findings(
-                host, self.providers_client.
-                list_resource_provider_allocations(rp_uuid)['allocations'],
-                exclusive.servers_on_host(self.admin_servers_client, host),
-                own)
+            allocations = self.providers_client.\
+                list_resource_provider_allocations(rp_uuid)['allocations']
+            servers = exclusive.servers_on_host(self.admin_servers_client,
+                                                host)
+            self.raise_for_orphans(host, rp_uuid, allocations, servers, own)
+            return exclusive.foreign_findings(host, allocations, servers,
+                                              own)
 
         with contextlib.ExitStack() as stack:
             try:
@@ -135,10 +145,56 @@ class DisruptiveTestBase(base.AdminAllocationTestBase):
                 # Another runner or tenant holds it: no free host, not a
                 # failure (the guard has left or restored the service).
                 raise self.skipException('cannot hold %s: %s' % (host, why))
+            except exceptions.OrphanedAllocations as found:
+                self.fail_once_for_orphans(found)
             if owned is not None:
                 owned.hold_exclusively(rp_uuid)
                 stack.callback(owned.release_hold, rp_uuid)
             yield guard
+        if guard.stop_unproven:
+            # The block passed, but against a compute that kept running.
+            self.fail('premise: %s' % guard.stop_unproven)
+
+    def raise_for_orphans(self, host, rp_uuid, allocations, servers, own):
+        """OrphanedAllocations if host's provider holds any (orphans.py)."""
+        found = self.find_orphans(
+            host, rp_uuid, {consumer: allocation['resources']
+                            for consumer, allocation in allocations.items()},
+            servers, own)
+        if found:
+            raise exceptions.OrphanedAllocations(host, found)
+
+    def find_orphans(self, host, rp_uuid, allocations, servers, own):
+        """Orphans among allocations ({consumer: resources}) on rp_uuid."""
+        listed = {server['id'] for server in servers}
+        return orphans.find(
+            host, rp_uuid,
+            {consumer: resources for consumer, resources
+             in allocations.items()
+             if consumer not in own and consumer not in listed},
+            lambda uuid: self.admin_servers_client.show_server(
+                uuid)['server'],
+            lambda: self.os_admin.migrations_client.list_migrations(
+                host=host)['migrations'],
+            lambda uuid: self.allocations_client.list_allocations(
+                uuid).get('project_id'))
+
+    def fail_once_for_orphans(self, found):
+        """Fail for orphans no test of this run failed for yet; else skip.
+
+        A leak is a finding, not a reason to skip: the first test to meet
+        it fails naming each orphan, later ones skip pointing at it.
+        """
+        registry = self.leak_registry()
+        consumers = [orphan.consumer for orphan in found.orphans]
+        already = registry.reported(consumers)
+        registry.record(consumers, self.id(), found.host)
+        if set(already) != set(consumers):
+            self.fail(str(found))
+        raise self.skipException(
+            'cannot hold %s: it holds orphaned allocations that this run '
+            'already failed for (%s)' % (found.host, '; '.join(
+                '%s in %s' % item for item in sorted(already.items()))))
 
     def take_back(self, guard):
         """Hold the lent host again, or skip saying who took what meanwhile.
@@ -173,7 +229,8 @@ class DisruptiveTestBase(base.AdminAllocationTestBase):
             precheck=self._recheck_host, exclusive_check=exclusive_check,
             restore_timeout=CONF.allocation.restore_timeout,
             claim_settle_seconds=CONF.allocation.claim_settle_seconds,
-            disruptable_hosts=CONF.allocation.disruptable_hosts, lend=lend)
+            disruptable_hosts=CONF.allocation.disruptable_hosts, lend=lend,
+            report_interval=CONF.allocation.compute_report_interval)
 
     def boot_resized_server(self):
         """A server of the test's in VERIFY_RESIZE, on a host it may hold.
@@ -187,8 +244,10 @@ class DisruptiveTestBase(base.AdminAllocationTestBase):
         owned = self.placement_snapshot(source)
         server = self.boot_server(host=source)
         owned.track(server['id'])
-        migration_uuid, destination = self.resize_to_verify(server['id'],
-                                                            owned)
+        self.assert_flavor_allocated(server, self.provider_for_host(source),
+                                     self.flavor)
+        migration_uuid, destination = self.resize_to_verify(
+            server['id'], owned, source)
         return source, owned, server, migration_uuid, destination
 
     # -- the local delete and its premise ---------------------------------
@@ -205,6 +264,15 @@ class DisruptiveTestBase(base.AdminAllocationTestBase):
         self.assert_service_reads_down(guard)
         self.delete_server_and_wait(server_id)
         self.assert_deleted_locally(server_id, guard.host)
+
+    def assert_compute_stopped(self, guard):
+        """The held compute's process is stopped: no heartbeat since.
+
+        Waits out what is left of the quiet period (stop_proof.py).
+        """
+        unproven = guard.confirm_stopped()
+        if unproven:
+            self.fail('premise: %s' % unproven)
 
     def assert_service_reads_down(self, guard):
         """The held service reads down now, still carrying our marker."""
@@ -265,6 +333,8 @@ class DisruptiveTestBase(base.AdminAllocationTestBase):
         update. The guard records that heartbeat; without it, checking
         Placement would prove nothing about the returning compute.
         """
+        if guard.stop_unproven:
+            self.fail('premise: %s' % guard.stop_unproven)
         if guard.start_heartbeat is None:
             self.fail('premise: the guard restored %s without seeing a '
                       'heartbeat of the restarted nova-compute that it did '
@@ -297,6 +367,25 @@ class DisruptiveTestBase(base.AdminAllocationTestBase):
         meanwhile are told apart from a refusal (common/capacity.py).
         """
         rp_uuid = self.provider_for_host(host)
+        # Sized from the inventory minus what Nova's consumers hold: an
+        # orphan is not subtracted, it is the verdict (one leaked unit
+        # would otherwise be sized around and pass).
+        found = self.find_orphans(
+            host, rp_uuid, self.provider_allocations(rp_uuid),
+            exclusive.servers_on_host(self.admin_servers_client, host),
+            self.created_server_ids)
+        if found:
+            self.leak_registry().record(
+                [orphan.consumer for orphan in found], self.id(), host)
+            self.fail(
+                'the free capacity of %s is not what its inventory minus '
+                'the consumers Nova knows leaves: its provider %s holds '
+                'allocations that no server and no migration in progress '
+                'explains, so a server sized to the whole capacity cannot '
+                'fit:\n%s\nSee: openstack resource provider show '
+                '--allocations %s' % (
+                    host, rp_uuid, '\n'.join(orphan.line()
+                                             for orphan in found), rp_uuid))
         self.lift_compute_quotas()
 
         def boot_sized(free):

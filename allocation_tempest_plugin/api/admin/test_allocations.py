@@ -26,11 +26,15 @@ class AllocationsTest(base.AdminAllocationTestBase):
     def test_boot_and_delete_releases_allocations(self):
         """Boot claims the flavor on the host's provider; delete frees it.
 
-        After the boot the server's allocations are exactly the flavor's
-        resources on that provider; after a normal delete (the compute does
-        the cleanup) the consumer is empty, nothing of the test's is left on
-        the provider and the project uses what it used before. Other tests'
-        servers on the same provider are context, not the verdict.
+        Before: the server's consumer holds exactly the flavor's resources
+        on its host's provider, and its project is the server's. After a
+        normal delete (the compute does the cleanup), read once as soon as
+        the server reads 404, because the compute frees the allocations
+        before it destroys the instance row: the consumer is empty,
+        nothing of the test's is left on the provider and the project
+        uses what it used before. A later read could be satisfied by the
+        resource tracker's heal instead. Other tests' servers on the same
+        provider are context, not the verdict.
         """
         host = self.any_available_host()
         owned = self.placement_snapshot(host)
@@ -39,8 +43,8 @@ class AllocationsTest(base.AdminAllocationTestBase):
         self.assert_flavor_allocated(server, self.provider_for_host(host),
                                      self.flavor)
 
-        self.delete_server_and_wait(server['id'])
-        self.assert_placement_clean(owned, 'normal delete on %s' % host)
+        self.delete_and_assert_freed(server['id'], owned,
+                                     'normal delete on %s' % host)
 
     @decorators.idempotent_id('f42dc23e-20ff-44a6-8db7-144e22add38f')
     @decorators.related_bug('1859496')
@@ -48,8 +52,10 @@ class AllocationsTest(base.AdminAllocationTestBase):
         """A server that never got a host holds nothing in Placement.
 
         A flavor with more disk than any compute has makes the scheduler
-        answer NoValidHost; the server goes to ERROR without a host and
-        nova-api deletes it locally. Nothing may be left at any level.
+        answer NoValidHost; the server goes to ERROR without a host. Before
+        the delete its consumer is already empty (the scheduler's claim
+        failed, nothing was written); nova-api deletes it locally, and one
+        read after the 404 finds nothing at any level.
         """
         flavor = self.create_flavor(ram=self.flavor['ram'],
                                     vcpus=self.flavor['vcpus'],
@@ -63,5 +69,4 @@ class AllocationsTest(base.AdminAllocationTestBase):
         self.assertEqual({}, self.allocations_client.list_allocations(
             server['id'])['allocations'])
 
-        self.delete_server_and_wait(server['id'])
-        self.assert_placement_clean(owned, 'never scheduled')
+        self.delete_and_assert_freed(server['id'], owned, 'never scheduled')

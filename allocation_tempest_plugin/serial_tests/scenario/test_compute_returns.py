@@ -46,8 +46,16 @@ class ComputeReturnsTest(base.DisruptiveTestBase):
         owned.keep(neighbour['id'], 'neighbour')
         server = self.boot_server(host=host)
         owned.track(server['id'])
+        self.assert_flavor_allocated(server, self.provider_for_host(host),
+                                     self.flavor)
         with self.disrupted(host, owned, stop_process=stop_process) as guard:
             self.delete_locally(server['id'], guard)
+            # Read once while the host is held: the deleted server freed,
+            # the neighbour untouched. The return below must then change
+            # nothing; a leak here must not wait for a heal to hide it.
+            self.assert_placement_clean(
+                owned, 'local delete beside neighbour %s on %s' % (
+                    neighbour['id'], host))
         self.guard = guard
         return host, owned, server, guard.restored_service
 
@@ -57,7 +65,10 @@ class ComputeReturnsTest(base.DisruptiveTestBase):
     def test_forced_down_compute_returns_whole(self):
         """forced_down cleared: the periodic resource update undoes nothing.
 
-        Wait until the compute has heartbeated, on its own, for a whole
+        Before: both servers hold their flavor. During: the local delete
+        frees the deleted server's allocations and nothing else, read once
+        while the host is held (the compute process runs, so a later read
+        could see its heal instead). After: wait until the compute has heartbeated, on its own, for a whole
         update_resources_interval after it was restored, so its resource
         tracker has run; nothing of the deleted server is left, the
         neighbour keeps exactly its allocations, and a server sized to all
@@ -78,13 +89,18 @@ class ComputeReturnsTest(base.DisruptiveTestBase):
     def test_restarted_compute_returns_whole(self):
         """The seed's variant: the compute process really stops and starts.
 
-        compute_stop_command stops nova-compute, the service is forced
-        down, one of two servers is deleted locally and
+        compute_stop_command stops nova-compute (proven: no heartbeat for
+        two report intervals after it, or the test fails naming the
+        command), the service is forced down, one of two servers is
+        deleted locally (read once while held: freed, the neighbour
+        untouched) and
         compute_start_command starts it again. A compute runs its startup
         resource update before its first heartbeat, which the guard waits
         for (one the plugin did not cause); nothing of the deleted server
         is then left, the neighbour keeps exactly its allocations, and the
-        whole free capacity boots there.
+        whole free capacity boots there, sized from the provider's
+        inventory minus what the consumers Nova knows hold (a leaked unit
+        is not subtracted, so it makes the boot fail).
         """
         host, owned, _, _ = self._local_delete_beside_a_neighbour(
             stop_process=True)

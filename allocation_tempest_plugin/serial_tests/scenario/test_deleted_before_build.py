@@ -12,6 +12,7 @@
 from tempest.lib import decorators
 
 from allocation_tempest_plugin.common import compute_services
+from allocation_tempest_plugin.common import placement
 from allocation_tempest_plugin.common import waiters
 from allocation_tempest_plugin.serial_tests import base
 
@@ -56,7 +57,7 @@ class DeletedBeforeBuildTest(base.DisruptiveTestBase):
             self.assert_no_compute_deleted(server['id'], host)
             self.assert_placement_clean(
                 owned, 'delete of a BUILD server with no host, scheduled to '
-                'stopped %s' % host, immediately=True)
+                'stopped %s' % host)
 
         self.assert_compute_restarted(guard)
         self.wait_for_resource_tracker(host, guard.restored_service)
@@ -104,12 +105,10 @@ class DeletedBeforeBuildTest(base.DisruptiveTestBase):
             (server['status'], server['OS-EXT-SRV-ATTR:host']),
             'premise: server %s must wait in BUILD with no host for the '
             'stopped nova-compute on %s (status, host)' % (server_id, host))
-        allocations = self.allocations_client.list_allocations(
-            server_id)['allocations']
-        self.assertIn(rp_uuid, allocations,
-                      'premise: the scheduler\'s allocation of server %s on '
-                      'the provider of %s; see: openstack resource provider '
-                      'allocation show %s' % (server_id, host, server_id))
+        self.assert_allocations(
+            server_id, {rp_uuid: placement.flavor_resources(self.flavor)},
+            'premise: the scheduler\'s claim of server %s, exactly its '
+            'flavor on the provider of %s' % (server_id, host))
 
     def assert_no_compute_deleted(self, server_id, host):
         """nova-api deleted server_id alone.

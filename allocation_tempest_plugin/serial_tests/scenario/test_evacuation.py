@@ -36,7 +36,8 @@ class EvacuationTest(base.MultiComputeTestBase):
     def test_evacuate_moves_allocations_to_destination(self):
         """Both hosts hold the flavor until the fenced source returns.
 
-        A's nova-compute is stopped and forced down and the server is
+        Before: the server holds its flavor on A only. A's nova-compute is
+        stopped (proven: no heartbeat since) and forced down and the server is
         evacuated to B. While A is down its consumer holds exactly the
         flavor on A and on B, and the project's usage counts it twice;
         clearing forced_down on A is refused (400). Once A has started
@@ -45,6 +46,7 @@ class EvacuationTest(base.MultiComputeTestBase):
         """
         owned = self.placement_snapshot(self.host_a, self.host_b)
         server = self.boot_server(host=self.host_a)
+        self.assert_flavor_allocated(server, self.rp_a, self.flavor)
         flavor = placement.flavor_resources(self.flavor)
         project_id = server['tenant_id']
         project_before = owned.project_before[project_id]
@@ -75,8 +77,9 @@ class EvacuationTest(base.MultiComputeTestBase):
     def test_delete_evacuated_server_while_source_down(self):
         """Deleted while the source is still down: both providers clean.
 
-        The server is evacuated from a stopped A to B and deleted there
-        before A returns. Its consumer, which held the flavor on both
+        The server is evacuated from a stopped A to B (premise: it then
+        holds its flavor on both) and deleted there, normally, by B's
+        compute, before A returns; read once at the 404. Its consumer, which held the flavor on both
         providers, must be gone everywhere, and A's nova-compute must
         still start and report up (the guard's restore proves it) with
         nothing of the test's left on either host.
@@ -84,9 +87,15 @@ class EvacuationTest(base.MultiComputeTestBase):
         owned = self.placement_snapshot(self.host_a, self.host_b)
         server = self.boot_server(host=self.host_a)
         owned.track(server['id'])
+        self.assert_flavor_allocated(server, self.rp_a, self.flavor)
+        flavor = placement.flavor_resources(self.flavor)
 
         with self.disrupted(self.host_a, owned, stop_process=True):
             self.evacuate(server['id'], self.host_b)
+            self.assert_allocations(
+                server['id'], {self.rp_a: flavor, self.rp_b: flavor},
+                'premise: the evacuated server holds its flavor on both '
+                'hosts while the source is down')
             self.delete_server_and_wait(server['id'])
             # B's nova-compute deletes the consumer's allocations (both
             # providers) in _complete_deletion, before instance.destroy()
@@ -95,11 +104,46 @@ class EvacuationTest(base.MultiComputeTestBase):
             # update_resources_interval and hide it.
             self.assert_placement_clean(
                 owned, 'evacuated server %s deleted on %s while %s is '
-                'down' % (server['id'], self.host_b, self.host_a),
-                immediately=True)
+                'down' % (server['id'], self.host_b, self.host_a))
 
         self.assert_placement_clean(
             owned, 'after %s returned' % self.host_a)
+
+    @decorators.attr(type='slow')
+    @decorators.related_bug('1679750')
+    @decorators.idempotent_id('1f1cc668-f9c9-447d-8166-54ebf2f01ef8')
+    def test_local_delete_frees_both_hosts_of_an_evacuated_server(self):
+        """A local delete frees every provider the server holds.
+
+        The server is evacuated from a stopped, forced-down A to B; while
+        A is down its consumer holds the flavor on both (asserted). B is
+        then forced down too and the server deleted: nova-api deletes it
+        locally (proven: the service reads down, no compute event) and
+        must free both parts, read once while both hosts are held; a
+        delete that frees only the current host's part leaves the
+        source's for nobody.
+        """
+        owned = self.placement_snapshot(self.host_a, self.host_b)
+        server = self.boot_server(host=self.host_a)
+        owned.track(server['id'])
+        self.assert_flavor_allocated(server, self.rp_a, self.flavor)
+        flavor = placement.flavor_resources(self.flavor)
+
+        with self.disrupted(self.host_a, owned, stop_process=True):
+            self.evacuate(server['id'], self.host_b)
+            self.assert_allocations(
+                server['id'], {self.rp_a: flavor, self.rp_b: flavor},
+                'premise: the evacuated server holds its flavor on both '
+                'hosts while the source is down')
+            with self.disrupted(self.host_b, owned) as guard_b:
+                self.delete_locally(server['id'], guard_b)
+                self.assert_placement_clean(
+                    owned, 'local delete of evacuated server %s, held on '
+                    '%s and %s, both down' % (server['id'], self.host_a,
+                                              self.host_b))
+
+        self.assert_placement_clean(
+            owned, 'after %s and %s returned' % (self.host_a, self.host_b))
 
     @decorators.idempotent_id('e5c4d2a1-7b6f-4a38-8d0e-1f9c3b5a7e62')
     @decorators.attr(type='slow')
@@ -114,6 +158,7 @@ class EvacuationTest(base.MultiComputeTestBase):
         """
         owned = self.placement_snapshot(self.host_a, self.host_b)
         server = self.boot_server(host=self.host_a)
+        self.assert_flavor_allocated(server, self.rp_a, self.flavor)
         flavor = placement.flavor_resources(self.flavor)
         owned.expect(server['id'], {self.rp_a: flavor},
                      project_id=server['tenant_id'])

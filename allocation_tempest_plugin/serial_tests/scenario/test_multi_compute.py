@@ -22,19 +22,22 @@ class MultiComputeTest(base.MultiComputeTestBase):
     def test_local_delete_leaves_other_host_untouched(self):
         """A local delete on host A changes nothing on host B.
 
-        B runs a server of the test's own, booted before the snapshot: it
-        must keep exactly its allocations while A's server is deleted
-        locally, and nothing of the test's may be left on A.
+        Before: B runs a server of the test's own, booted before the
+        snapshot, and A the one to delete, each holding exactly its flavor.
+        B's must keep exactly its allocations while A's server is deleted
+        locally, and nothing of the test's may be left on A, read once
+        while A is held.
         """
         server_b = self.boot_server(host=self.host_b)
+        self.assert_flavor_allocated(server_b, self.rp_b, self.flavor)
         owned = self.placement_snapshot(self.host_a, self.host_b)
         owned.keep(server_b['id'])
         server = self.boot_server(host=self.host_a)
         owned.track(server['id'])
+        self.assert_flavor_allocated(server, self.rp_a, self.flavor)
 
         with self.disrupted(self.host_a, owned) as guard:
             self.delete_locally(server['id'], guard)
             self.assert_placement_clean(
                 owned, 'local delete on %s beside %s' % (self.host_a,
-                                                         self.host_b),
-                immediately=True)
+                                                         self.host_b))

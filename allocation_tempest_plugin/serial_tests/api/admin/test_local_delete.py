@@ -14,6 +14,7 @@ from tempest.common import waiters as tempest_waiters
 from tempest import config
 from tempest.lib import decorators
 
+from allocation_tempest_plugin.common import placement
 from allocation_tempest_plugin.serial_tests import base
 
 CONF = config.CONF
@@ -29,21 +30,35 @@ class LocalDeleteTest(base.DisruptiveTestBase):
     still down, so nothing the compute does later can hide a leak.
     """
 
-    def _local_delete_in_state(self, state, change_state=None):
+    def _local_delete_in_state(self, state, change_state=None,
+                               holds_on_host=True):
+        """Boot, bring to state, prove what it holds, delete it locally.
+
+        Before the disruption the server's consumer must hold exactly its
+        flavor on its host (holds_on_host), or nothing at all where Nova
+        frees it on the way to state (shelve offload): an empty consumer
+        before and after the delete would prove nothing.
+        """
         host = self.disruptable_host()
+        rp_uuid = self.provider_for_host(host)
         owned = self.placement_snapshot(host)
         server = self.boot_server(host=host)
         owned.track(server['id'])
+        self.assert_flavor_allocated(server, rp_uuid, self.flavor)
         if change_state is not None:
             change_state(server['id'])
             tempest_waiters.wait_for_server_status(
                 self.admin_servers_client, server['id'], state,
                 raise_on_error=False)
+        self.assert_allocations(
+            server['id'], {rp_uuid: placement.flavor_resources(self.flavor)}
+            if holds_on_host else {},
+            'premise: what a %s server holds before its local delete' %
+            state)
         with self.disrupted(host, owned) as guard:
             self.delete_locally(server['id'], guard)
             self.assert_placement_clean(
-                owned, 'local delete of a %s server on %s' % (state, host),
-                immediately=True)
+                owned, 'local delete of a %s server on %s' % (state, host))
 
     @decorators.idempotent_id('974745be-72fe-42f9-b38b-6a40054f25f6')
     @decorators.related_bug('1679750')
@@ -51,20 +66,29 @@ class LocalDeleteTest(base.DisruptiveTestBase):
         """The seed case: an ACTIVE server deleted while its compute is down.
 
         As in Nova's test_bug_1679750: take the provider's usages, boot,
-        force the compute down, delete, and Placement must be as before:
-        the consumer empty, the provider at its baseline, the project using
-        what it used before, all read while the compute is still down.
+        force the compute down, delete, and Placement must be as before.
+        Before: the server holds exactly its flavor on its host. During:
+        the service reads down and the delete goes nova-api's local way
+        (its action carries no compute event). After: the consumer empty,
+        the provider at its baseline (held exclusively: every consumer on
+        it counts), the project using what it used before, all read once
+        while the host is still held. One read is enough and the only
+        honest one: nova-api deletes the allocations before DELETE
+        answers, while a forced-down compute whose process still runs
+        would heal a leak with its periodic resource update if the check
+        waited.
         """
         host = self.disruptable_host()
         owned = self.placement_snapshot(host)
         server = self.boot_server(host=host)
         owned.track(server['id'])
+        self.assert_flavor_allocated(server, self.provider_for_host(host),
+                                     self.flavor)
 
         with self.disrupted(host, owned) as guard:
             self.delete_locally(server['id'], guard)
             self.assert_placement_clean(
-                owned, 'local delete of an ACTIVE server on %s' % host,
-                immediately=True)
+                owned, 'local delete of an ACTIVE server on %s' % host)
 
     @decorators.idempotent_id('4e9e441c-2487-4bf1-85aa-3bf0fdae809a')
     @decorators.related_bug('1679750')
@@ -99,6 +123,8 @@ class LocalDeleteTest(base.DisruptiveTestBase):
     def test_local_delete_shelved_offloaded_server(self):
         """A shelved-offloaded server has no host and holds nothing.
 
+        Before: it held its flavor on its host, and the offload freed it
+        there and then (asserted at that step, not only after the delete).
         Its former host is down when it is deleted: nothing may reappear
         and the project must use nothing more than before afterwards.
         """
@@ -107,7 +133,7 @@ class LocalDeleteTest(base.DisruptiveTestBase):
         self._local_delete_in_state(
             'SHELVED_OFFLOADED', lambda server_id: compute.shelve_server(
                 self.admin_servers_client, server_id,
-                force_shelve_offload=True))
+                force_shelve_offload=True), holds_on_host=False)
 
     @decorators.idempotent_id('5f0b8f1e-3f44-4d53-a0d5-3c8b9a4f6e21')
     @decorators.related_bug('1679750')
@@ -165,4 +191,4 @@ class LocalDeleteTest(base.DisruptiveTestBase):
             self.delete_locally(server['id'], guard)
             self.assert_placement_clean(
                 owned, 'local delete of a VERIFY_RESIZE server on %s' %
-                destination, immediately=True)
+                destination)

@@ -14,6 +14,7 @@ from tempest import config
 from tempest.lib import decorators
 from tempest.lib import exceptions as lib_exc
 
+from allocation_tempest_plugin.common import placement
 from allocation_tempest_plugin.serial_tests import base
 from allocation_tempest_plugin.services import internals
 
@@ -38,13 +39,29 @@ class ResizeDeleteDefectsTest(base.DisruptiveTestBase):
         A user needs the delete to succeed with the server's and the
         migration's allocations released, or to be refused cleanly. Nova
         34 first confirms the resize with a synchronous RPC to the source
-        compute; with it stopped, DELETE answers 500 after
-        rpc_response_timeout and both consumers keep their allocations
-        (known defect verify-resize-delete-source-down).
+        compute; with it stopped, DELETE answers 500 (MessagingTimeout)
+        after rpc_response_timeout and both consumers keep their
+        allocations (known defect verify-resize-delete-source-down).
+
+        Before: the server holds the new flavor on the destination, the
+        migration the old one on the source, and the source's nova-compute
+        is proven stopped (no heartbeat since the stop command), or the
+        RPC would be answered and the test would call the defect fixed.
+        The defect is matched exactly: the answer (500 naming
+        MessagingTimeout) and Placement as a whole (each consumer, each
+        provider, each amount, the project); anything else fails naming
+        the difference. After an expected failure the source returns and
+        the story goes on: reset and deleted normally, the server's own
+        allocation is freed at once.
         """
-        source, owned, server, _, _ = self.boot_resized_server()
+        source, owned, server, migration_uuid, destination = (
+            self.boot_resized_server())
+        defect_shape = self._verify_resize_shape(server['id'],
+                                                 migration_uuid, source,
+                                                 destination)
 
         with self.disrupted(source, owned, stop_process=True) as guard:
+            self.assert_compute_stopped(guard)
             self.assert_service_reads_down(guard)
             try:
                 self._slow_servers_client().delete_server(server['id'])
@@ -57,7 +74,10 @@ class ResizeDeleteDefectsTest(base.DisruptiveTestBase):
                 tempest_waiters.wait_for_server_termination(
                     self.admin_servers_client, server['id'])
             findings = owned.leaks()
+            differences = owned.leaks_against(defect_shape)
 
+        timed_out = (isinstance(answer, lib_exc.ServerFault) and
+                     'MessagingTimeout' in str(answer))
         if isinstance(answer, lib_exc.ServerFault):
             # The failed delete left task_state "deleting", so Nova would
             # ignore another DELETE (204, nothing done). The source is back
@@ -65,20 +85,47 @@ class ResizeDeleteDefectsTest(base.DisruptiveTestBase):
             self.admin_servers_client.reset_state(server['id'],
                                                   state='active')
             self.delete_server_and_wait(server['id'])
-        left = {finding.subject for finding in findings
-                if finding.level == 'consumer'}
-        report = 'DELETE answered: %s\n%s' % (
-            answer, owned.report(findings, 'delete of VERIFY_RESIZE server '
-                                 '%s with its source %s stopped' % (
-                                     server['id'], source))
-            if findings else 'nothing leaked')
+            self.assert_allocations(
+                server['id'], {}, 'after its source returned, the normal '
+                'delete of server %s (reset to active)' % server['id'])
         self.judge_known_defect(
             'verify-resize-delete-source-down',
             needs_met=not findings and not isinstance(answer,
                                                       lib_exc.ServerFault),
-            reproduces=(isinstance(answer, lib_exc.ServerFault) and
-                        len(left) == 2),
-            report=report, owned=owned)
+            reproduces=timed_out and not differences,
+            report=self._defect_report(
+                'DELETE answered: %s' % answer, owned, findings,
+                differences, timed_out, 'a 500 naming MessagingTimeout',
+                'delete of VERIFY_RESIZE server %s with its source %s '
+                'stopped' % (server['id'], source)),
+            owned=owned)
+
+    def _verify_resize_shape(self, server_id, migration_uuid, source,
+                             destination):
+        """{consumer: {rp: resources}} as at VERIFY_RESIZE (asserted)."""
+        new_flavor = self.flavors_client.show_flavor(
+            CONF.compute.flavor_ref_alt)['flavor']
+        return {
+            server_id: {self.provider_for_host(destination):
+                        placement.flavor_resources(new_flavor)},
+            migration_uuid: {self.provider_for_host(source):
+                             placement.flavor_resources(self.flavor)}}
+
+    @staticmethod
+    def _defect_report(answer, owned, findings, differences, answer_ok,
+                       answer_expected, context):
+        """What was seen, and how it differs from the defect described."""
+        lines = [answer]
+        lines.append(owned.report(findings, context) if findings
+                     else 'nothing leaked')
+        if not answer_ok:
+            lines.append('differs from the known defect: the answer is not '
+                         '%s' % answer_expected)
+        if differences:
+            lines.append('differs from the known defect as described '
+                         '(Placement compared with what the defect leaves):')
+            lines.append(owned.report(differences, context))
+        return '\n'.join(lines)
 
     def _slow_servers_client(self):
         """A servers client that sends a request once and waits long.
@@ -100,26 +147,33 @@ class ResizeDeleteDefectsTest(base.DisruptiveTestBase):
         tempest_waiters.wait_for_server_status(
             self.admin_servers_client, server['id'], 'ERROR',
             raise_on_error=False)
+        # The defect leaves exactly the migration's old flavor on the
+        # source; the server's own allocation is freed.
+        defect_shape = self._verify_resize_shape(
+            server['id'], migration_uuid, source, destination)
+        defect_shape[server['id']] = {}
+        context = '%s delete of server %s reset to ERROR in VERIFY_RESIZE ' \
+            '(from %s to %s)' % ('local' if locally else 'normal',
+                                 server['id'], source, destination)
         if locally:
             with self.disrupted(destination, owned) as guard:
                 self.delete_locally(server['id'], guard)
                 findings = owned.leaks()
+                differences = owned.leaks_against(defect_shape)
         else:
+            # One read at the 404: the compute frees the server's
+            # allocations before its row goes (delete_and_assert_freed).
             self.delete_server_and_wait(server['id'])
-            findings = owned.wait_clean(self.wait_timeout,
-                                        self.wait_interval)
-        left = [finding.subject for finding in findings
-                if finding.level == 'consumer']
+            findings = owned.leaks()
+            differences = owned.leaks_against(defect_shape)
         self.judge_known_defect(
             'error-after-resize-delete-leaks-migration',
             needs_met=not findings,
-            reproduces=left == ['migration %s still has allocations' %
-                                migration_uuid],
-            report=owned.report(findings, '%s delete of server %s reset to '
-                                'ERROR in VERIFY_RESIZE (from %s to %s)' % (
-                                    'local' if locally else 'normal',
-                                    server['id'], source, destination))
-            if findings else 'nothing leaked', owned=owned)
+            reproduces=not differences,
+            report=self._defect_report(
+                'DELETE went through', owned, findings, differences, True,
+                None, context),
+            owned=owned)
 
     @decorators.idempotent_id('6d2a9c4e-1f7b-4b38-a5e0-8c3d9f1b2e74')
     def test_delete_error_server_after_resize(self):
@@ -127,7 +181,12 @@ class ResizeDeleteDefectsTest(base.DisruptiveTestBase):
 
         Nova confirms a resize on delete only for vm_state RESIZED; for a
         server an admin put in ERROR, something must still free the
-        migration's allocation of the old flavor on the source.
+        migration's allocation of the old flavor on the source. Before:
+        both consumers hold their flavors (asserted at VERIFY_RESIZE).
+        After, read once at the 404: the defect is matched exactly (the
+        server freed, the migration holding exactly the old flavor on the
+        source, nothing else changed); a Nova that leaks more or elsewhere
+        fails naming the difference.
         """
         self._delete_error_after_resize(locally=False)
 
@@ -137,5 +196,7 @@ class ResizeDeleteDefectsTest(base.DisruptiveTestBase):
 
         The destination compute is forced down; nova-api's local delete
         frees the server's allocations and must free the migration's too.
+        Matched like the normal delete's defect, read once while the
+        destination is still held.
         """
         self._delete_error_after_resize(locally=True)

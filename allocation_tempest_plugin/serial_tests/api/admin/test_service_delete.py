@@ -48,8 +48,7 @@ class ServiceDeleteTest(base.MultiComputeTestBase):
                 inventories, self.providers_client.
                 list_resource_provider_inventories(rp_uuid)['inventories'])
             self.assert_placement_clean(
-                owned, 'refused delete of the service of %s' % host,
-                immediately=True)
+                owned, 'refused delete of the service of %s' % host)
 
     @decorators.idempotent_id('2c9e7b41-5d3a-4f0e-b6a8-9e1d4c7f3a25')
     @decorators.related_bug('1763183')
