@@ -100,6 +100,13 @@ def apply(names):
     _reload(kinds)
 
 
+def applied():
+    """The files a fault is applied to now (their originals are kept)."""
+    nova = nova_dir()
+    paths = {os.path.join(nova, fault.path) for fault in FAULTS.values()}
+    return sorted(p for p in paths if os.path.exists(p + ORIG))
+
+
 def restore():
     nova = nova_dir()
     kinds = set()
