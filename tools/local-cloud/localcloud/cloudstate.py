@@ -1,8 +1,9 @@
 """What `up` recorded about the cloud (settings.CLOUD_JSON).
 
-Keys: compute_max_microversion, restart_mode. The restart mode persists:
-`up` without --restart-mode keeps the recorded one, so a `cloud run` after
-`up --restart-mode immediate` runs in that mode until an `up` changes it.
+Keys: compute_max_microversion, restart_mode, shelved_offload_time. The
+modes persist: `up` without --restart-mode (--shelved-offload-time) keeps
+the recorded one, so a `cloud run` after `up --restart-mode immediate`
+runs in that mode until an `up` changes it.
 """
 import json
 
@@ -29,3 +30,10 @@ def update(**values):
 def restart_mode(requested=None):
     """The mode to use: the one asked for, else the recorded one."""
     return requested or load().get('restart_mode') or s.DEFAULT_RESTART_MODE
+
+
+def shelved_offload_time(requested=None):
+    """The one asked for (0 counts), else the recorded one, else Nova's."""
+    if requested is not None:
+        return requested
+    return load().get('shelved_offload_time', s.DEFAULT_SHELVED_OFFLOAD_TIME)

@@ -1,4 +1,5 @@
 """`down`, `status` and `run`."""
+import configparser
 import os
 import shutil
 import time
@@ -6,6 +7,7 @@ import time
 from localcloud import cloudstate
 from localcloud import compute
 from localcloud import conf_override
+from localcloud import nova_conf
 from localcloud import procs
 from localcloud import runs
 from localcloud import services
@@ -81,9 +83,20 @@ def status():
         util.say('restart mode: %s (recorded by up: %s)' % (
             tempest_conf.written_restart_mode() or 'no tempest.conf yet',
             cloudstate.load().get('restart_mode', s.DEFAULT_RESTART_MODE)))
+        util.say('shelved_offload_time: %s in %s (recorded by up: %s)' % (
+            _conf_value(nova_conf.path(s.COMPUTE_HOSTS[0]), 'DEFAULT',
+                        'shelved_offload_time') or "unset (Nova's 0)",
+            nova_conf.path(s.COMPUTE_HOSTS[0]),
+            cloudstate.shelved_offload_time()))
     else:
         util.say('nothing running')
     return 0
+
+
+def _conf_value(path, section, key):
+    conf = configparser.RawConfigParser()
+    conf.read(path)  # root only: status is run as root like up
+    return conf.get(section, key, fallback=None)
 
 
 def _compute_state(host):

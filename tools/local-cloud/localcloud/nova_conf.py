@@ -12,7 +12,7 @@ from localcloud import settings as s
 from localcloud import util
 
 
-def _common(state_path):
+def _common(state_path, shelved_offload_time):
     return {
         'DEFAULT': {
             'debug': False,
@@ -25,6 +25,10 @@ def _common(state_path):
             'service_down_time': s.SERVICE_DOWN_TIME,
             'allow_resize_to_same_host': True,
             'graceful_shutdown_timeout': 10,
+            # `up --shelved-offload-time` (settings): the compute acts on
+            # it; the other services get the same value so no file says
+            # otherwise.
+            'shelved_offload_time': shelved_offload_time,
         },
         'placement': configs.service_auth('placement'),
         'neutron': configs.service_auth('neutron'),
@@ -38,8 +42,8 @@ def _common(state_path):
     }
 
 
-def controller():
-    conf = _common(configs.data('nova'))
+def controller(shelved_offload_time=s.DEFAULT_SHELVED_OFFLOAD_TIME):
+    conf = _common(configs.data('nova'), shelved_offload_time)
     conf['DEFAULT'].update({
         'enabled_apis': 'osapi_compute',
         'osapi_compute_workers': 1,
@@ -64,8 +68,8 @@ def compute_state(host):
     return configs.data('nova-' + host)
 
 
-def compute(host):
-    conf = _common(compute_state(host))
+def compute(host, shelved_offload_time=s.DEFAULT_SHELVED_OFFLOAD_TIME):
+    conf = _common(compute_state(host), shelved_offload_time)
     conf['DEFAULT'].update({
         'host': host,
         'compute_driver': 'fake.FakeDriverWithoutFakeNodes',
@@ -91,13 +95,19 @@ def path(name):
     return configs.etc('nova', name + '.conf')
 
 
-def write_all():
-    util.write(path('nova'), inifile.render(controller(), inifile.GENERATED))
+def write_all(shelved_offload_time=s.DEFAULT_SHELVED_OFFLOAD_TIME):
+    """Every nova config file.
+
+    A running service started with other contents is restarted by `up`'s
+    next launch of it (procs.launch compares the files' digest).
+    """
+    util.write(path('nova'), inifile.render(controller(shelved_offload_time),
+                                            inifile.GENERATED))
     shutil.copyfile(os.path.join(configs.VENV_ETC, 'nova', 'api-paste.ini'),
                     configs.etc('nova', 'api-paste.ini'))
     os.makedirs(os.path.join(configs.data('nova'), 'locks'), exist_ok=True)
     for host in s.COMPUTE_HOSTS:
-        util.write(path(host), inifile.render(compute(host),
-                                              inifile.GENERATED))
+        util.write(path(host), inifile.render(
+            compute(host, shelved_offload_time), inifile.GENERATED))
         os.makedirs(os.path.join(compute_state(host), 'locks'),
                     exist_ok=True)

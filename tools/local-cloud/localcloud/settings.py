@@ -21,7 +21,8 @@ MARKERS = os.path.join(STATE, 'markers')
 TEMPEST_DIR = os.path.join(STATE, 'tempest')
 TEMPEST_CONF = os.path.join(TEMPEST_DIR, 'etc', 'tempest.conf')
 CREDS = os.path.join(STATE, 'credentials.json')
-# What `up` recorded about the cloud: nova's max microversion, restart mode.
+# What `up` recorded about the cloud: nova's max microversion, restart mode,
+# shelved_offload_time.
 CLOUD_JSON = os.path.join(STATE, 'cloud.json')
 # Passwords nobody types (DB, RabbitMQ): generated once per state dir, root
 # only (0600), never in the repository, on a command line or in a log.
@@ -79,6 +80,14 @@ UPDATE_RESOURCES_INTERVAL = 20
 # start` of a Type=simple unit in a gate (the plugin has to wait itself).
 RESTART_MODES = ('wait', 'immediate')
 DEFAULT_RESTART_MODE = 'wait'
+
+# `cloud up --shelved-offload-time N`: [DEFAULT] shelved_offload_time of
+# every nova service (the compute's decides) and [compute] of tempest.conf.
+# 0, Nova's default, offloads a shelved server at once, which Tempest's own
+# unshelve tests need; -1 keeps shelved servers on their host, which the
+# plugin's SHELVED local-delete test needs (CI runs it in a stage of its
+# own). Recorded in cloud.json like the restart mode.
+DEFAULT_SHELVED_OFFLOAD_TIME = 0
 
 # The plugin's test selections are the plugin's own (selection.py: plain
 # constants, read without importing the package): one owner.

@@ -34,7 +34,8 @@ def start_command(cmd, restart_mode):
     return '%s start-compute%s {host}' % (cmd, flag)
 
 
-def render(objects, restart_mode=s.DEFAULT_RESTART_MODE):
+def render(objects, restart_mode=s.DEFAULT_RESTART_MODE,
+           shelved_offload_time=s.DEFAULT_SHELVED_OFFLOAD_TIME):
     cmin, cmax, pmin, pmax = _max_versions()
     cmd = s.HARNESS
     extra = s.nondefault_env()
@@ -75,11 +76,13 @@ def render(objects, restart_mode=s.DEFAULT_RESTART_MODE):
             'build_timeout': 300,
             'min_compute_nodes': len(s.COMPUTE_HOSTS),
             'region': s.REGION,
-            # Nova's default shelved_offload_time (0) is kept: with -1,
-            # Tempest's own unshelve tests call shelve_offload as a member,
-            # which Nova's policy refuses (seen here). The plugin's SHELVED
-            # local-delete test therefore skips on this cloud; it was seen
-            # passing, and red against break-nova local-delete, with -1.
+            # nova.conf's, as Tempest asks. 0 (Nova's, the default of `up`)
+            # by default: with -1, Tempest's own unshelve tests call
+            # shelve_offload as a member, which Nova's policy refuses (seen
+            # here). So the plugin's SHELVED local-delete test skips unless
+            # `up --shelved-offload-time -1` (CI's shelved stage); it was
+            # seen passing, and red against break-nova local-delete, with -1.
+            'shelved_offload_time': shelved_offload_time,
         },
         'compute-feature-enabled': {
             'resize': True, 'pause': True, 'shelve': True,
@@ -121,6 +124,9 @@ def render(objects, restart_mode=s.DEFAULT_RESTART_MODE):
             'compute_start_command': start_command(cmd, restart_mode),
             # The computes' update_resources_interval (nova_conf.py).
             'resource_tracker_interval': s.UPDATE_RESOURCES_INTERVAL,
+            # The computes' report_interval (nova_conf.py): how often a
+            # running compute heartbeats.
+            'compute_report_interval': s.REPORT_INTERVAL,
             # Placement answers in milliseconds here; a leak should be
             # reported in a minute, not in build_timeout's five.
             'placement_timeout': 60,
@@ -146,12 +152,14 @@ def init_workspace():
              log=procs.log_path('tempest-init'), env={'HOME': home})
 
 
-def write(objects, restart_mode):
+def write(objects, restart_mode, shelved_offload_time):
+    """tempest.conf; records the modes `up` ran with (cloudstate)."""
     init_workspace()
-    conf, cmax = render(objects, restart_mode)
+    conf, cmax = render(objects, restart_mode, shelved_offload_time)
     util.write(s.TEMPEST_CONF, inifile.render(conf, inifile.GENERATED))
     cloudstate.update(compute_max_microversion=cmax,
-                      restart_mode=restart_mode)
+                      restart_mode=restart_mode,
+                      shelved_offload_time=shelved_offload_time)
     return cmax
 
 

@@ -47,13 +47,19 @@ def neutron_ports_ok():
     return status == 200
 
 
-def up(restart_mode=None):
+def up(restart_mode=None, shelved_offload_time=None):
+    """None: the mode recorded by the last `up` (cloudstate)."""
     t0 = time.monotonic()
     util.ensure_dirs()
     restart_mode = cloudstate.restart_mode(restart_mode)
     util.say('restart mode: %s (compute_start_command %s)' % (
         restart_mode, 'returns right after the launch'
         if restart_mode == 'immediate' else 'waits for the heartbeat'))
+    shelved = cloudstate.shelved_offload_time(shelved_offload_time)
+    # A changed value changes nova's config files: the launches below
+    # restart every nova service that runs with the old ones.
+    util.say('shelved_offload_time: %d (%s)' % (shelved, describe_shelved(
+        shelved)))
     with util.step('Debian packages (mariadb, rabbitmq)'):
         install.apt()
     with util.step('virtualenv + pinned PyPI packages'):
@@ -63,7 +69,7 @@ def up(restart_mode=None):
         install.plugin()
     with util.step('config files'):
         configs.write_all()
-        nova_conf.write_all()
+        nova_conf.write_all(shelved)
     with util.step('mariadb'):
         mariadb.start()
     with util.step('rabbitmq'):
@@ -113,15 +119,23 @@ def up(restart_mode=None):
         create_objects('resources')
     with util.step('tempest workspace + tempest.conf'):
         with open(OBJECTS) as f:
-            cmax = tempest_conf.write(json.load(f), restart_mode)
+            cmax = tempest_conf.write(json.load(f), restart_mode, shelved)
     with util.step('secrets out of logs'):
         scrubbed = secrecy.scrub_logs()
         util.say('    %s' % ('passwords overwritten in: ' + ', '.join(
             scrubbed) if scrubbed else 'no password in %s' % s.LOGS))
-    summary(time.monotonic() - t0, cmax, restart_mode)
+    summary(time.monotonic() - t0, cmax, restart_mode, shelved)
 
 
-def summary(elapsed, cmax, restart_mode):
+def describe_shelved(value):
+    if value < 0:
+        return 'shelved servers stay on their host'
+    if value == 0:
+        return 'shelved servers are offloaded at once'
+    return 'shelved servers are offloaded after %d s' % value
+
+
+def summary(elapsed, cmax, restart_mode, shelved):
     kb = total_rss_kb()
     util.say('')
     util.say('cloud is up in %.1fs (targets: cold <= 600s, warm <= 90s)'
@@ -131,6 +145,8 @@ def summary(elapsed, cmax, restart_mode):
     util.say('nova max microversion: %s; computes: %s' % (
         cmax, ', '.join(s.COMPUTE_HOSTS)))
     util.say('restart mode: %s' % restart_mode)
+    util.say('shelved_offload_time: %d (%s)' % (shelved,
+                                                describe_shelved(shelved)))
     util.say('tempest workspace: %s\ntempest.conf: %s' % (
         s.TEMPEST_DIR, s.TEMPEST_CONF))
     util.say('run tests: %s run [REGEX]' % s.HARNESS)
