@@ -20,6 +20,7 @@ rt-leaks-unit leaked (each compute recorded them in its state_path).
 
 import glob
 import os
+import signal
 import subprocess
 
 from localcloud import api
@@ -28,6 +29,7 @@ from localcloud import nova_conf
 from localcloud import nova_faults
 from localcloud import nova_faults_compute
 from localcloud import procs
+from localcloud import services
 from localcloud import settings as s
 from localcloud import util
 
@@ -61,10 +63,24 @@ def patched(name, text, path):
     return text
 
 
+def _reload_api():
+    """SIGHUP: uwsgi replaces its workers, which import nova again.
+
+    Returns once no worker of before is left and nova-api answers, so
+    that the next request (a test's first) meets the new code.
+    """
+    master = procs.load('nova-api')['pid']
+    old = set(procs.tree(master)) - {master}
+    os.kill(master, signal.SIGHUP)
+    util.wait_for(lambda: not old & set(procs.tree(master)) and
+                  services.api_healthy('nova-api'), 60, interval=0.5,
+                  what='nova-api workers reloaded')
+    util.say('nova-api reloaded')
+
+
 def _reload(kinds):
     if 'api' in kinds:
-        os.kill(procs.load('nova-api')['pid'], 1)  # SIGHUP: uwsgi reloads
-        util.say('nova-api reloaded')
+        _reload_api()
     if 'conductor' in kinds:
         # Stop it by its PID record; `cloud up` starts what is missing.
         procs.stop('nova-conductor')
