@@ -30,7 +30,8 @@ PACKAGE = 'allocation_tempest_plugin.'
 CONF = 'conf:'
 
 # (test id below PACKAGE, what breaks). One row per destructive class of
-# the plugin, plus the normal delete's.
+# the plugin, plus the normal delete's, a second for a check that a fault
+# of its own exists for.
 ROWS = [
     # The normal delete must find the leak at once: the resource tracker
     # heals it one update_resources_interval later.
@@ -50,6 +51,11 @@ ROWS = [
      [CONF + 'allocation.compute_stop_command=/bin/true {host}']),
     ('serial_tests.scenario.test_evacuation.EvacuationTest.'
      'test_evacuate_moves_allocations_to_destination', ['evacuate-src']),
+    # Freed when on one provider, kept when on two: only a local delete
+    # of a server evacuated away from a host that is down too sees it.
+    ('serial_tests.scenario.test_evacuation.EvacuationTest.'
+     'test_local_delete_frees_both_hosts_of_an_evacuated_server',
+     ['local-delete-two-providers']),
     ('serial_tests.scenario.test_deleted_before_build.DeletedBeforeBuildTest.'
      'test_server_deleted_before_its_compute_took_it',
      ['build-delete-keeps']),
