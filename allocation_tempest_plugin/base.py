@@ -123,7 +123,6 @@ class AllocationTestBase(base.BaseV2ComputeTest):
                             what, expected, outcome.value,
                             self.os_primary.credentials.project_id))
 
-
     def assert_member_usages(self, expected, deleted_server_id):
         """The member's project usage is expected, read once after a delete.
 

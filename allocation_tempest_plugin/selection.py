@@ -19,6 +19,10 @@ environment (the local cloud's harness) can read them too.
 ALL = r'^allocation_tempest_plugin\.(api|serial_tests)\.'
 # The tests that disrupt a compute service (serial classes).
 DESTRUCTIVE = r'^allocation_tempest_plugin\.serial_tests\.'
+# The local delete in every server state (CI runs it once more on a
+# cloud that keeps shelved servers on their host).
+LOCAL_DELETE = (r'^allocation_tempest_plugin\.serial_tests\.api\.admin\.'
+                r'test_local_delete\.LocalDeleteTest\.')
 # The tests that restart a compute or wait for one to return.
 SCENARIO = r'^allocation_tempest_plugin\.serial_tests\.scenario\.'
 # What two runners sharing one cloud contend for most (the local cloud's

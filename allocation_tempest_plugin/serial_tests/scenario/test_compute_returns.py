@@ -68,7 +68,8 @@ class ComputeReturnsTest(base.DisruptiveTestBase):
         Before: both servers hold their flavor. During: the local delete
         frees the deleted server's allocations and nothing else, read once
         while the host is held (the compute process runs, so a later read
-        could see its heal instead). After: wait until the compute has heartbeated, on its own, for a whole
+        could see its heal instead). After: wait until the compute has
+        heartbeated, on its own, for a whole
         update_resources_interval after it was restored, so its resource
         tracker has run; nothing of the deleted server is left, the
         neighbour keeps exactly its allocations, and a server sized to all
