@@ -137,6 +137,7 @@ class DisruptiveTestBase(base.AdminAllocationTestBase):
                                               own)
 
         with contextlib.ExitStack() as stack:
+            orphaned = None
             try:
                 guard = stack.enter_context(
                     self._guard(host, stop_process, exclusive_check, lend))
@@ -146,7 +147,11 @@ class DisruptiveTestBase(base.AdminAllocationTestBase):
                 # failure (the guard has left or restored the service).
                 raise self.skipException('cannot hold %s: %s' % (host, why))
             except exceptions.OrphanedAllocations as found:
-                self.fail_once_for_orphans(found)
+                orphaned = found
+            if orphaned is not None:
+                # Outside the handler: the report is the failure, not a
+                # second exception chained to the guard's.
+                self.fail_once_for_orphans(orphaned)
             if owned is not None:
                 owned.hold_exclusively(rp_uuid)
                 stack.callback(owned.release_hold, rp_uuid)

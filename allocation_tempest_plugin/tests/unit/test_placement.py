@@ -268,15 +268,63 @@ class SnapshotTest(testtools.TestCase):
         self.assertNotEqual({}, self.placement.list_allocations(
             SERVER)['allocations'])
 
-    def test_wait_clean_reads_once_when_immediate(self):
+    def test_leaks_reads_once(self):
         self.owned.capture({RP: 'compute1'})
         self._boot()
         self.owned.track(SERVER)
         reads = self.placement.reads
-        findings = self.owned.wait_clean(0, 1)
+        findings = self.owned.leaks()
         self.assertEqual(3, len(findings))
         # consumer (which also names its project), provider, project.
         self.assertEqual(reads + 3, self.placement.reads)
+        # The leaked consumer is named for the run's leak registry.
+        self.assertEqual([[SERVER], [SERVER], []],
+                         [f.consumers for f in findings])
+
+    def test_consumer_vanishing_from_a_held_host_is_a_finding(self):
+        # A local delete that freed more than its own server: the
+        # neighbour's allocation was there when the host was taken.
+        self._boot(FOREIGN, 'other')
+        self.owned.capture({RP: 'compute1'})
+        self._boot()
+        self.owned.track(SERVER)
+        self.owned.hold_exclusively(RP)
+        self.placement.free(SERVER)
+        self.placement.free(FOREIGN)
+        [finding] = self.owned.leaks()
+        self.assertEqual('provider', finding.level)
+        self.assertIn('consumer %s (project ?): MEMORY_MB=128, VCPU=1 '
+                      '-> (none)' % FOREIGN, '\n'.join(finding.lines))
+
+    def test_consumer_gone_before_the_hold_is_not_a_finding(self):
+        # Another test's server left between the baseline and the hold.
+        self._boot(FOREIGN, 'other')
+        self.owned.capture({RP: 'compute1'})
+        self.placement.free(FOREIGN)
+        self._boot()
+        self.owned.track(SERVER)
+        self.owned.hold_exclusively(RP)
+        self.placement.free(SERVER)
+        self.assertEqual([], self.owned.leaks())
+
+    def test_known_defect_is_matched_exactly(self):
+        self.owned.capture({RP: 'compute1'})
+        self._boot()
+        self._boot(MIGRATION)
+        self.owned.track(SERVER)
+        self.owned.track(MIGRATION, 'migration')
+        defect = {SERVER: {}, MIGRATION: {RP: {'VCPU': 1,
+                                               'MEMORY_MB': 128}}}
+        self.placement.free(SERVER)
+        self.assertNotEqual([], self.owned.leaks())
+        self.assertEqual([], self.owned.leaks_against(defect))
+        # The expectations are back as they were.
+        self.assertEqual(('migration', {}), self.owned.expected[MIGRATION])
+        # Leaking more than the defect describes is a difference.
+        self._boot(SERVER)
+        differences = self.owned.leaks_against(defect)
+        self.assertIn('server %s still has allocations' % SERVER,
+                      [f.subject for f in differences])
 
     def test_cost_does_not_grow_with_foreign_consumers_at_baseline(self):
         for i in range(50):
