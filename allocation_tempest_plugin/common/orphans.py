@@ -28,6 +28,7 @@ the host when any of them is no server.
 from tempest.lib import exceptions as lib_exc
 
 from allocation_tempest_plugin.common import placement
+from allocation_tempest_plugin.common import waiters
 
 # Migration statuses after which Nova holds nothing for a migration
 # (nova/objects/migration.py; the resource tracker's in-progress list
@@ -56,26 +57,37 @@ class Orphan(object):
 
 
 def find(host, rp_uuid, candidates, show_server, host_migrations,
-         project_of):
+         project_of, still_held=None, settle=0, interval=1):
     """The orphans among candidates ({consumer: resources}).
 
     candidates are the provider's consumers that the host's server
     listing did not explain. show_server(uuid) answers the server or
     raises NotFound; host_migrations() lists the migrations from or to
-    host; project_of(uuid) reads a consumer's project.
+    host; project_of(uuid) reads a consumer's project. still_held()
+    reads the provider's consumers again: Nova frees some allocations
+    just after the record that explained them went (a confirmed
+    migration, in ComputeManager.confirm_resize, is marked confirmed
+    before its allocation is deleted), so an orphan counts only if it is
+    still there after settle seconds. That wait runs only when something
+    looks orphaned, and is short; a real orphan stays for good.
     """
     unexplained = {}
     for consumer, resources in sorted(candidates.items()):
         try:
-            server = show_server(consumer)
+            show_server(consumer)
         except lib_exc.NotFound:
-            server = None
-        if server is None or server.get('status') == 'DELETED':
+            # A server being deleted still shows (status DELETED) until
+            # its allocations are gone: only a 404 leaves them unexplained.
             unexplained[consumer] = resources
     if not unexplained:
         return []
     moving = {migration['uuid'] for migration in host_migrations()
               if migration.get('status') not in OVER}
-    return [Orphan(consumer, host, rp_uuid, resources, project_of(consumer))
-            for consumer, resources in sorted(unexplained.items())
-            if consumer not in moving]
+    suspects = set(unexplained) - moving
+    if suspects and still_held is not None and settle:
+        outcome = waiters.wait_for(
+            still_held, lambda held: not suspects & set(held), settle,
+            interval)
+        suspects &= set(outcome.value)
+    return [Orphan(consumer, host, rp_uuid, unexplained[consumer],
+                   project_of(consumer)) for consumer in sorted(suspects)]

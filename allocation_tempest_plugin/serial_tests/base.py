@@ -45,6 +45,10 @@ LOG = logging.getLogger(__name__)
 # The event a nova-compute records when it deletes a server itself
 # (ComputeManager.terminate_instance, @wrap_instance_event(prefix='compute')).
 COMPUTE_TERMINATE_EVENT = 'compute_terminate_instance'
+# How long an allocation that nothing explains may take to go away by
+# itself before it is an orphan: Nova deletes some just after the record
+# that explained them (orphans.py). Seconds, not a resource-tracker period.
+ORPHAN_SETTLE_SECONDS = 5
 
 
 # Inherited by every subclass, so no destructive class can forget it; the
@@ -182,7 +186,9 @@ class DisruptiveTestBase(base.AdminAllocationTestBase):
             lambda: self.os_admin.migrations_client.list_migrations(
                 host=host)['migrations'],
             lambda uuid: self.allocations_client.list_allocations(
-                uuid).get('project_id'))
+                uuid).get('project_id'),
+            still_held=lambda: self.provider_allocations(rp_uuid),
+            settle=ORPHAN_SETTLE_SECONDS, interval=self.wait_interval)
 
     def fail_once_for_orphans(self, found):
         """Fail for orphans no test of this run failed for yet; else skip.

@@ -80,9 +80,10 @@ class EvacuationTest(base.MultiComputeTestBase):
         The server is evacuated from a stopped A to B (premise: it then
         holds its flavor on both) and deleted there, normally, by B's
         compute, before A returns; read once at the 404. Its consumer,
-        which held the flavor on both providers, must be gone everywhere, and A's nova-compute must
-        still start and report up (the guard's restore proves it) with
-        nothing of the test's left on either host.
+        which held the flavor on both providers, must be gone everywhere,
+        and A's nova-compute must still start and report up (the guard's
+        restore proves it) with nothing of the test's left on either
+        host.
         """
         owned = self.placement_snapshot(self.host_a, self.host_b)
         server = self.boot_server(host=self.host_a)

@@ -12,6 +12,7 @@
 
 """Orphans are told from Nova's own consumers; one report per run."""
 
+import itertools
 import os
 import tempfile
 
@@ -29,7 +30,7 @@ class FindTest(testtools.TestCase):
     def setUp(self):
         super(FindTest, self).setUp()
         self.servers = {'build': {'status': 'BUILD'},
-                        'gone': {'status': 'DELETED'}}
+                        'deleting': {'status': 'DELETED'}}
         self.migrations = [{'uuid': 'moving', 'status': 'finished'},
                            {'uuid': 'confirmed', 'status': 'confirmed'}]
         self.shown = []
@@ -50,8 +51,20 @@ class FindTest(testtools.TestCase):
                             self._migrations, lambda uuid: 'proj-' + uuid)
 
     def test_servers_and_migrations_in_progress_are_not_orphans(self):
+        # A server still being deleted shows until its allocations go.
         self.assertEqual([], self._find({'build': {'VCPU': 1},
+                                         'deleting': {'VCPU': 1},
                                          'moving': {'VCPU': 1}}))
+
+    def test_what_nova_frees_a_moment_later_is_no_orphan(self):
+        reads = itertools.chain([{'confirmed': {}, 'stranger': {}}],
+                                itertools.repeat({'stranger': {}}))
+        found = orphans.find('compute1', RP, {'confirmed': {'VCPU': 1},
+                                              'stranger': {'VCPU': 1}},
+                             self._show, self._migrations, lambda uuid: None,
+                             still_held=lambda: next(reads), settle=0.05,
+                             interval=0.01)
+        self.assertEqual(['stranger'], [o.consumer for o in found])
 
     def test_deleted_servers_and_unknown_uuids_are(self):
         found = self._find({'gone': {'VCPU': 1}, 'stranger': {'VCPU': 2},
