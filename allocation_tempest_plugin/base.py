@@ -323,12 +323,19 @@ class AdminAllocationTestBase(AllocationTestBase,
         """
         findings = owned.leaks()
         if findings:
-            # Later tests meeting these leftovers skip pointing here.
-            self.leak_registry().record(
-                sorted({consumer for finding in findings
-                        for consumer in finding.consumers}), self.id())
+            self.remember_leftovers(findings)
             self.fail(owned.report(findings, context) + (
                 '\n' + why_now if why_now else ''))
+
+    def remember_leftovers(self, findings):
+        """Later tests of the run meeting these leftovers skip, naming us.
+
+        Only consumers a failure names; a known defect's leftovers are
+        released after its verdict, so they are never met.
+        """
+        self.leak_registry().record(
+            sorted({consumer for finding in findings
+                    for consumer in finding.consumers}), self.id())
 
     @staticmethod
     def leak_registry():

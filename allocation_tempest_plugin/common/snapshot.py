@@ -50,6 +50,7 @@ class PlacementSnapshot(object):
         self.hosts = {}            # rp uuid -> host
         self.before = {}           # rp uuid -> {consumer: resources}
         self.project_before = {}   # project -> usages
+        self.captured_rps = set()  # providers read with project_before
         # consumer uuid -> (role, {rp uuid: resources} it must hold at the
         # end, project); {} for a consumer that must be gone.
         self.expected = {}
@@ -65,6 +66,9 @@ class PlacementSnapshot(object):
     def capture(self, providers):
         """Read providers ({rp uuid: host}) and the test's projects."""
         self.add_providers(providers)
+        # What the projects' usage read now already counts: consumers on
+        # these providers, not on providers added later (add_providers).
+        self.captured_rps = set(providers)
         for project_id in self.project_ids:
             self.project_before[project_id] = self._project_usages(
                 project_id)
@@ -193,8 +197,9 @@ class PlacementSnapshot(object):
             if not holdings or self._project_of.get(consumer) != project_id:
                 continue
             at_capture = [allocations[consumer]
-                          for allocations in self.before.values()
-                          if consumer in allocations]
+                          for rp_uuid, allocations in self.before.items()
+                          if rp_uuid in self.captured_rps and
+                          consumer in allocations]
             for rc, amount in placement.add_resources(
                     *holdings.values()).items():
                 expected[rc] = expected.get(rc, 0) + amount

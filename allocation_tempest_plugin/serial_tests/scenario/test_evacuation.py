@@ -9,6 +9,8 @@
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
 # License for the specific language governing permissions and limitations
 # under the License.
+import contextlib
+
 from tempest.common import waiters as tempest_waiters
 from tempest.lib import decorators
 from tempest.lib import exceptions as lib_exc
@@ -27,6 +29,26 @@ class EvacuationTest(base.MultiComputeTestBase):
     (_destroy_evacuated_instances), and until then Nova refuses to clear
     forced_down on it (bug 1922053).
     """
+
+    @contextlib.contextmanager
+    def evacuated_from_stopped_a(self):
+        """(snapshot, server): evacuated from a stopped A to B, A held.
+
+        Before: the server holds its flavor on A only; after the
+        evacuation, while A is down, on both A and B (asserted there).
+        """
+        owned = self.placement_snapshot(self.host_a, self.host_b)
+        server = self.boot_server(host=self.host_a)
+        owned.track(server['id'])
+        self.assert_flavor_allocated(server, self.rp_a, self.flavor)
+        flavor = placement.flavor_resources(self.flavor)
+        with self.disrupted(self.host_a, owned, stop_process=True):
+            self.evacuate(server['id'], self.host_b)
+            self.assert_allocations(
+                server['id'], {self.rp_a: flavor, self.rp_b: flavor},
+                'premise: the evacuated server holds its flavor on both '
+                'hosts while the source is down')
+            yield owned, server
 
     @decorators.idempotent_id('ac206d82-4556-4684-95d4-30da1e37b4b2')
     @decorators.attr(type='slow')
@@ -85,18 +107,7 @@ class EvacuationTest(base.MultiComputeTestBase):
         restore proves it) with nothing of the test's left on either
         host.
         """
-        owned = self.placement_snapshot(self.host_a, self.host_b)
-        server = self.boot_server(host=self.host_a)
-        owned.track(server['id'])
-        self.assert_flavor_allocated(server, self.rp_a, self.flavor)
-        flavor = placement.flavor_resources(self.flavor)
-
-        with self.disrupted(self.host_a, owned, stop_process=True):
-            self.evacuate(server['id'], self.host_b)
-            self.assert_allocations(
-                server['id'], {self.rp_a: flavor, self.rp_b: flavor},
-                'premise: the evacuated server holds its flavor on both '
-                'hosts while the source is down')
+        with self.evacuated_from_stopped_a() as (owned, server):
             self.delete_server_and_wait(server['id'])
             # B's nova-compute deletes the consumer's allocations (both
             # providers) in _complete_deletion, before instance.destroy()
@@ -124,18 +135,7 @@ class EvacuationTest(base.MultiComputeTestBase):
         delete that frees only the current host's part leaves the
         source's for nobody.
         """
-        owned = self.placement_snapshot(self.host_a, self.host_b)
-        server = self.boot_server(host=self.host_a)
-        owned.track(server['id'])
-        self.assert_flavor_allocated(server, self.rp_a, self.flavor)
-        flavor = placement.flavor_resources(self.flavor)
-
-        with self.disrupted(self.host_a, owned, stop_process=True):
-            self.evacuate(server['id'], self.host_b)
-            self.assert_allocations(
-                server['id'], {self.rp_a: flavor, self.rp_b: flavor},
-                'premise: the evacuated server holds its flavor on both '
-                'hosts while the source is down')
+        with self.evacuated_from_stopped_a() as (owned, server):
             with self.disrupted(self.host_b, owned) as guard_b:
                 self.delete_locally(server['id'], guard_b)
                 self.assert_placement_clean(

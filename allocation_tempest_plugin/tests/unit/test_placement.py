@@ -307,6 +307,21 @@ class SnapshotTest(testtools.TestCase):
         self.placement.free(SERVER)
         self.assertEqual([], self.owned.leaks())
 
+    def test_provider_added_later_does_not_shift_the_project(self):
+        # At VERIFY_RESIZE the destination is read once the server holds
+        # the new flavor there; the project's usage was read before the
+        # boot, so that holding is not in it.
+        other_rp = 'a3f1f6c0-5d9e-4c1e-8d8f-6c2b0e9f7a15'
+        self.owned.capture({RP: 'compute1'})
+        self.placement.allocate(SERVER, 'proj', other_rp, VCPU=2)
+        self._boot(MIGRATION)
+        self.owned.add_providers({other_rp: 'compute2'})
+        self.owned.track(SERVER)
+        self.owned.track(MIGRATION, 'migration')
+        defect = {SERVER: {other_rp: {'VCPU': 2}},
+                  MIGRATION: {RP: {'VCPU': 1, 'MEMORY_MB': 128}}}
+        self.assertEqual([], self.owned.leaks_against(defect))
+
     def test_known_defect_is_matched_exactly(self):
         self.owned.capture({RP: 'compute1'})
         self._boot()

@@ -88,6 +88,7 @@ class ResizeDeleteDefectsTest(base.DisruptiveTestBase):
             self.assert_allocations(
                 server['id'], {}, 'after its source returned, the normal '
                 'delete of server %s (reset to active)' % server['id'])
+        self.remember_leftovers(findings)
         self.judge_known_defect(
             'verify-resize-delete-source-down',
             needs_met=not findings and not isinstance(answer,
@@ -166,6 +167,7 @@ class ResizeDeleteDefectsTest(base.DisruptiveTestBase):
             self.delete_server_and_wait(server['id'])
             findings = owned.leaks()
             differences = owned.leaks_against(defect_shape)
+        self.remember_leftovers(findings)
         self.judge_known_defect(
             'error-after-resize-delete-leaks-migration',
             needs_met=not findings,
