@@ -58,6 +58,9 @@ AllocationGroup = [
                     'services a killed run left behind.'),
     cfg.StrOpt('compute_stop_command',
                default=None,
+               # May carry credentials (an ssh key, a token): never
+               # logged by Tempest's config dump.
+               secret=True,
                help='Command that really stops the nova-compute service of '
                     'a host, for example '
                     '"sudo systemctl stop devstack@n-cpu". It is split '
@@ -67,6 +70,9 @@ AllocationGroup = [
                     'of the compute are skipped.'),
     cfg.StrOpt('compute_start_command',
                default=None,
+               # May carry credentials (an ssh key, a token): never
+               # logged by Tempest's config dump.
+               secret=True,
                help='Command that starts the nova-compute service of a '
                     'host again, rendered and run like '
                     'compute_stop_command. Needed together with '

@@ -31,14 +31,15 @@ import subprocess
 from allocation_tempest_plugin import exceptions
 
 _LABEL = r'[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?'
-HOSTNAME = re.compile(r'^%s(?:\.%s)*$' % (_LABEL, _LABEL))
+HOSTNAME = re.compile(r'%s(?:\.%s)*' % (_LABEL, _LABEL))
 REDACTED = '<redacted>'
 _STDERR_TAIL = 300
 
 
 def valid_host(host):
+    # fullmatch: a "$" would also accept the name followed by a newline.
     return (isinstance(host, str) and len(host) <= 253 and
-            bool(HOSTNAME.match(host)))
+            bool(HOSTNAME.fullmatch(host)))
 
 
 def check_host(host):

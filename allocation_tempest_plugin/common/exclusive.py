@@ -78,6 +78,13 @@ def servers_on_host(servers_client, host, page_size=1000):
     while True:
         body = servers_client.list_servers(**params)
         page = body['servers']
+        repeated = ({server['id'] for server in servers} &
+                    {server['id'] for server in page})
+        if repeated:
+            raise ValueError('the servers listing of %s ignores its marker '
+                             '%s: server %s came back' % (
+                                 host, params.get('marker'),
+                                 sorted(repeated)[0]))
         servers.extend(page)
         has_next = any(link.get('rel') == 'next'
                        for link in body.get('servers_links') or ())

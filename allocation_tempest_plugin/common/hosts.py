@@ -80,7 +80,7 @@ def hypervisors(hypervisor_client, page_size=None):
     hypervisors_links) can come before the end. Without page_size, Nova's
     [api] max_limit sizes the pages.
     """
-    marker = None
+    marker, seen = None, set()
     while True:
         params = {} if page_size is None else {'limit': page_size}
         if marker is not None:
@@ -89,7 +89,15 @@ def hypervisors(hypervisor_client, page_size=None):
                                                   **params)['hypervisors']
         if not page:
             return
+        # A page that repeats what came before ignores the marker: an
+        # endless listing, not a cloud with endless hypervisors.
+        repeated = seen & {hypervisor['id'] for hypervisor in page}
+        if repeated:
+            raise ValueError('the hypervisors listing ignores its marker '
+                             '%s: hypervisor %s came back' % (
+                                 marker, sorted(repeated)[0]))
         for hypervisor in page:
+            seen.add(hypervisor['id'])
             yield hypervisor
         marker = page[-1]['id']
 

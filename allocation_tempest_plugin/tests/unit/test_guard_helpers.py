@@ -30,7 +30,8 @@ class CommandSafetyTest(testtools.TestCase):
         for host in ['compute1', 'cmp-1.rack4.example.org', 'a']:
             self.assertTrue(commands.valid_host(host), host)
         for host in ['-oProxyCommand=x', 'a b', 'a;b', '', 'x' * 254,
-                     'host-', '.host', 'a..b', 'h$(reboot)', None]:
+                     'host-', '.host', 'a..b', 'h$(reboot)', None,
+                     'compute1\n', 'compute1\n--now']:
             self.assertFalse(commands.valid_host(host), host)
             self.assertRaises(exceptions.UnsafeCommand, commands.render,
                               'stop {host}', host)

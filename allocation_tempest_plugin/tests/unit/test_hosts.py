@@ -16,6 +16,7 @@ import fixtures
 import testtools
 
 from allocation_tempest_plugin.common import commands
+from allocation_tempest_plugin.common import exclusive
 from allocation_tempest_plugin.common import hosts
 from allocation_tempest_plugin import exceptions
 from allocation_tempest_plugin.tests.fakecloud import clients as fakeclients
@@ -287,3 +288,42 @@ class CommandsTest(testtools.TestCase):
     def test_quoting_and_other_braces(self):
         self.assertEqual(['run', 'a b', '{json}', 'h1'],
                          commands.render("run 'a b' {json} {host}", 'h1'))
+
+
+class BoundedPagingTest(testtools.TestCase):
+    """A listing that ignores its marker is an error, not an endless loop."""
+
+    def test_hypervisors_ignoring_the_marker(self):
+        class Hypervisors(object):
+            def list_hypervisors(self, **params):
+                return {'hypervisors': [{'id': 'a'}, {'id': 'b'}]}
+
+        listing = hosts.hypervisors(Hypervisors(), page_size=2)
+        self.assertEqual(['a', 'b'], [next(listing)['id'],
+                                      next(listing)['id']])
+        error = self.assertRaises(ValueError, next, listing)
+        self.assertIn('ignores its marker b', str(error))
+
+    def test_servers_ignoring_the_marker(self):
+        class Servers(object):
+            def list_servers(self, **params):
+                return {'servers': [{'id': 's1'}],
+                        'servers_links': [{'rel': 'next', 'href': 'x'}]}
+
+        error = self.assertRaises(ValueError, exclusive.servers_on_host,
+                                  Servers(), 'compute1', page_size=1)
+        self.assertIn('servers listing of compute1 ignores its marker s1',
+                      str(error))
+
+
+class AvoidTest(HostsTestBase):
+
+    def test_avoided_hosts_are_refused_with_their_reason(self):
+        self.use(cloud.build(3, free_every=1))
+        host, why = hosts.choose_host(
+            self.services, self.hypervisors, self.servers,
+            ['compute-00000'], set(), start=lambda n: 0,
+            avoid={'compute-00000': 'holds leftovers of a leak that T '
+                                    'failed for'})
+        self.assertIsNone(host)
+        self.assertIn('holds leftovers of a leak that T failed for', why)

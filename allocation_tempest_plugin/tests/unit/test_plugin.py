@@ -68,3 +68,10 @@ class PluginTest(testtools.TestCase):
                                 fromlist=client['client_names'])
             for name in client['client_names']:
                 self.assertTrue(hasattr(module, name), name)
+
+    def test_commands_are_secret(self):
+        # They may carry an ssh key path or a token: Tempest's log of its
+        # configuration must not show them.
+        secret = {opt.name for opt in config.AllocationGroup if opt.secret}
+        self.assertEqual({'compute_stop_command', 'compute_start_command'},
+                         secret)
