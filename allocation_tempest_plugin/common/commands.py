@@ -50,9 +50,29 @@ def check_host(host):
                    'into a command' % (host,))
 
 
+def check_syntax(template, option):
+    """Refuse a template a shell could not split (an unbalanced quote).
+
+    Checked before anything changes (at class setup and again by the
+    guard), so a bad template never fails half way through a disruption,
+    after the force-down, with every retry failing the same way. The
+    message names the option, not the template: it may carry secrets.
+    """
+    try:
+        argv = shlex.split(template)
+    except ValueError as error:
+        raise exceptions.UnsafeCommand(
+            reason='[allocation] %s cannot be split like a shell would '
+                   '(%s)' % (option, error))
+    if not argv:
+        raise exceptions.UnsafeCommand(
+            reason='[allocation] %s is empty' % option)
+
+
 def check_template(template, host, disruptable_hosts=()):
     """Refuse what could act on another host than the one held."""
     check_host(host)
+    check_syntax(template, 'compute command')
     if '{host}' in template:
         return
     if list(disruptable_hosts or ()) != [host]:

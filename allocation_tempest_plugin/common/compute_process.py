@@ -39,8 +39,11 @@ class ComputeProcess(object):
         self.stopped = False
 
     def check_templates(self):
-        for template in (self.stop_command, self.start_command):
+        for option, template in (('compute_stop_command', self.stop_command),
+                                 ('compute_start_command',
+                                  self.start_command)):
             if template:
+                commands.check_syntax(template, option)
                 commands.check_template(template, self.host,
                                         self.disruptable_hosts)
 

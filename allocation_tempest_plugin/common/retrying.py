@@ -36,6 +36,9 @@ LOG = logging.getLogger(__name__)
 # Errors that carry no answer from the service.
 NO_ANSWER = (exceptions.ApiTimeout, exceptions.ApiConnectionError,
              lib_exc.TimeoutException)
+# Errors no retry can mend: a command the guard refuses to run (a bad
+# template, a hostile host name), a service that does not exist.
+PERMANENT = (exceptions.UnsafeCommand, lib_exc.NotFound)
 
 
 class Clock(object):
@@ -85,8 +88,9 @@ def until(step, deadline, clock, interval, what, done=None):
     """Call step() until it returns a value done(value) accepts.
 
     Exceptions (5xx, timeouts, a 400 Nova will stop giving, a failed
-    command) count as "not yet". Tries at least once, even past the
-    deadline; backs off from interval up to eight times it.
+    command) count as "not yet"; PERMANENT ones end it at once. Tries
+    at least once, even past the deadline; backs off from interval up to
+    eight times it.
     """
     attempts = Attempts()
     delay = max(interval, 0.01)
@@ -98,6 +102,11 @@ def until(step, deadline, clock, interval, what, done=None):
             if done is None or done(attempts.value):
                 attempts.done = True
                 return attempts
+        except PERMANENT as error:
+            attempts.failed(error)
+            LOG.warning('%s failed for good (try %d), not retried: %s',
+                        what, attempts.tries, attempts.why_not())
+            return attempts
         except Exception as error:
             attempts.failed(error)
             # The first failure is news; the retries are detail.

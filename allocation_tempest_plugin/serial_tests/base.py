@@ -30,6 +30,7 @@ from tempest.lib import decorators
 
 from allocation_tempest_plugin import base
 from allocation_tempest_plugin.common import capacity
+from allocation_tempest_plugin.common import commands
 from allocation_tempest_plugin.common import compute_services
 from allocation_tempest_plugin.common import disruption
 from allocation_tempest_plugin.common import exclusive
@@ -68,6 +69,12 @@ class DisruptiveTestBase(base.AdminAllocationTestBase):
     @classmethod
     def resource_setup(cls):
         super(DisruptiveTestBase, cls).resource_setup()
+        # A template that cannot be split fails the class here, before
+        # any service changed, naming its option.
+        for option in ('compute_stop_command', 'compute_start_command'):
+            template = getattr(CONF.allocation, option)
+            if template:
+                commands.check_syntax(template, option)
         # A run killed with SIGKILL could not restore its host; heal it
         # before anything new is disrupted.
         # Only hosts this runner may disrupt: another runner's marked host

@@ -213,3 +213,18 @@ class FakeNovaTest(testtools.TestCase):
         self.assertRaises(fakes.lib_exc.BadRequest,
                           self.client.update_service, self.service_id,
                           status='enabled', disabled_reason='x')
+
+
+class TemplateSyntaxTest(testtools.TestCase):
+
+    def test_unbalanced_quote_is_refused_naming_the_option(self):
+        error = self.assertRaises(
+            exceptions.UnsafeCommand, commands.check_syntax,
+            "ssh -i '/home/ci/key root@{host} stop", 'compute_stop_command')
+        self.assertIn('[allocation] compute_stop_command cannot be split',
+                      str(error))
+        self.assertNotIn('/home/ci/key', str(error))
+
+    def test_empty_template_is_refused(self):
+        self.assertRaises(exceptions.UnsafeCommand, commands.check_syntax,
+                          '  ', 'compute_start_command')

@@ -79,3 +79,11 @@ class UntilTest(testtools.TestCase):
         self.assertTrue(attempts.done)
         self.assertEqual('done', attempts.value)
         self.assertEqual(3, attempts.tries)
+
+    def test_permanent_errors_end_at_once(self):
+        for error in (exceptions.UnsafeCommand(reason='bad template'),
+                      lib_exc.NotFound('no such service')):
+            attempts = self._until(error, 'done')
+            self.assertFalse(attempts.done)
+            self.assertEqual(1, attempts.tries)
+            self.assertIn(type(error).__name__, attempts.why_not())

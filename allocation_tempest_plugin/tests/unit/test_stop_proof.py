@@ -14,6 +14,7 @@
 
 import subprocess
 
+from allocation_tempest_plugin import exceptions
 from allocation_tempest_plugin.tests.unit import test_disruption
 
 STOP = test_disruption.STOP
@@ -82,3 +83,14 @@ class StopProofTest(test_disruption.GuardTestBase):
         with self._guard() as guard:
             self.assertEqual('', guard.confirm_stopped())
         self.assertEqual('', guard.stop_unproven)
+
+
+class BadTemplateTest(test_disruption.GuardTestBase):
+
+    def test_unsplittable_template_changes_nothing(self):
+        guard = self._guard(stop_command="cloud stop-compute '{host}",
+                            start_command=START)
+        error = self.assertRaises(exceptions.UnsafeCommand, guard.__enter__)
+        self.assertIn('compute_stop_command cannot be split', str(error))
+        self.assertEqual([], self.client.updates)
+        self._assert_as_found()
