@@ -1,0 +1,192 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+"""What a host holds that nobody explains: orphans and lost capacity.
+
+A leak leaves allocations behind that no server and no migration in
+progress explains (common/orphans.py). Met while a host is taken, they
+fail the first test of the run that meets them and make later ones skip
+pointing at it (common/orphan_registry.py); after a compute returns, the
+whole free capacity its inventory leaves must boot there
+(common/capacity.py). Mixed into DisruptiveTestBase
+(serial_tests/base.py).
+"""
+
+from allocation_tempest_plugin.common import capacity
+from allocation_tempest_plugin.common import compute_services
+from allocation_tempest_plugin.common import exclusive
+from allocation_tempest_plugin.common import orphans
+from allocation_tempest_plugin.common import placement
+from allocation_tempest_plugin import exceptions
+
+# How long an allocation that nothing explains may take to go away by
+# itself before it is an orphan: Nova deletes some just after the record
+# that explained them (orphans.py). Seconds, not a resource-tracker period.
+ORPHAN_SETTLE_SECONDS = 5
+
+
+class HostHoldingChecks(object):
+    """Needs the admin clients of AdminAllocationTestBase."""
+
+    def raise_for_orphans(self, host, rp_uuid, allocations, servers, own):
+        """OrphanedAllocations if host's provider holds any (orphans.py)."""
+        found = self.find_orphans(
+            host, rp_uuid, {consumer: allocation['resources']
+                            for consumer, allocation in allocations.items()},
+            servers, own)
+        if found:
+            raise exceptions.OrphanedAllocations(host, found)
+
+    def find_orphans(self, host, rp_uuid, allocations, servers, own):
+        """Orphans among allocations ({consumer: resources}) on rp_uuid."""
+        listed = {server['id'] for server in servers}
+        return orphans.find(
+            host, rp_uuid,
+            {consumer: resources for consumer, resources
+             in allocations.items()
+             if consumer not in own and consumer not in listed},
+            lambda uuid: self.admin_servers_client.show_server(
+                uuid)['server'],
+            lambda: self.os_admin.migrations_client.list_migrations(
+                host=host)['migrations'],
+            lambda uuid: self.allocations_client.list_allocations(
+                uuid).get('project_id'),
+            still_held=lambda: self.provider_allocations(rp_uuid),
+            settle=ORPHAN_SETTLE_SECONDS, interval=self.wait_interval)
+
+    def fail_once_for_orphans(self, found):
+        """Fail for orphans no test of this run failed for yet; else skip.
+
+        A leak is a finding, not a reason to skip: the first test to meet
+        it fails naming each orphan, later ones skip pointing at it.
+        """
+        registry = self.leak_registry()
+        consumers = [orphan.consumer for orphan in found.orphans]
+        already = registry.reported(consumers)
+        registry.record(consumers, self.id(), found.host)
+        if set(already) != set(consumers):
+            self.fail(str(found))
+        raise self.skipException(
+            'cannot hold %s: it holds orphaned allocations that this run '
+            'already failed for (%s)' % (found.host, '; '.join(
+                '%s in %s' % item for item in sorted(already.items()))))
+
+    def boot_into_whole_free_capacity(self, host):
+        """Boot, on host, a server sized to all Placement says is free.
+
+        The host is no longer held; other tests' servers arriving on it
+        meanwhile are told apart from a refusal (common/capacity.py).
+        """
+        rp_uuid = self.provider_for_host(host)
+        # Sized from the inventory minus what Nova's consumers hold: an
+        # orphan is not subtracted, it is the verdict (one leaked unit
+        # would otherwise be sized around and pass).
+        found = self.find_orphans(
+            host, rp_uuid, self.provider_allocations(rp_uuid),
+            exclusive.servers_on_host(self.admin_servers_client, host),
+            self.created_server_ids)
+        if found:
+            self.leak_registry().record(
+                [orphan.consumer for orphan in found], self.id(), host)
+            self.fail(
+                'the free capacity of %s is not what its inventory minus '
+                'the consumers Nova knows leaves: its provider %s holds '
+                'allocations that no server and no migration in progress '
+                'explains, so a server sized to the whole capacity cannot '
+                'fit:\n%s\nSee: openstack resource provider show '
+                '--allocations %s' % (
+                    host, rp_uuid, '\n'.join(orphan.line()
+                                             for orphan in found), rp_uuid))
+        self.lift_compute_quotas()
+
+        def boot_sized(free):
+            flavor = self.create_flavor(ram=free['MEMORY_MB'],
+                                        vcpus=free['VCPU'],
+                                        disk=free.get('DISK_GB', 0))
+            server = self.boot_server(host=host, flavor=flavor['id'])
+            return server, flavor
+
+        try:
+            server, flavor = capacity.boot_into_free(
+                self.providers_client.list_resource_provider_inventories(
+                    rp_uuid)['inventories'],
+                lambda: self.provider_allocations(rp_uuid), boot_sized,
+                self.created_server_ids)
+        except capacity.Refused as refused:
+            why = capacity.why_unschedulable(
+                self.providers_client.list_resource_provider_traits(
+                    rp_uuid)['traits'],
+                compute_services.show(self.compute_services_client, host))
+            self.fail(
+                'a server sized to the whole free capacity of %s (%s) did '
+                'not boot there, and no other consumer arrived on its '
+                'provider meanwhile%s: %s. The provider holds %s. See: '
+                'openstack resource provider usage show %s; openstack '
+                'resource provider trait list %s' % (
+                    host, placement.format_amounts(refused.resources),
+                    '; ' + why if why else '',
+                    self.build_failure(refused.error.server_id),
+                    self.describe_consumers(refused.held), rp_uuid,
+                    rp_uuid))
+        except capacity.Crowded as crowded:
+            raise self.skipException(
+                'the whole free capacity of %s could not be checked: other '
+                'tests\' consumers arrived on its provider %s during each '
+                'of %d boots into it: %s' % (
+                    host, rp_uuid, len(crowded.arrivals),
+                    '; '.join(self.describe_consumers(came)
+                              for came in crowded.arrivals)))
+        self.assertEqual(host, server['OS-EXT-SRV-ATTR:host'])
+        self.assert_flavor_allocated(server, rp_uuid, flavor)
+        return server
+
+    def build_failure(self, server_id):
+        """"server X ended in ERROR: <its fault's message>", for a report.
+
+        Tempest's BuildErrorException carries the fault's whole traceback;
+        an operator needs its message first.
+        """
+        server = self.admin_servers_client.show_server(server_id)['server']
+        return 'server %s ended in %s: %s' % (
+            server_id, server['status'],
+            (server.get('fault') or {}).get('message', 'no fault recorded'))
+
+    def provider_allocations(self, rp_uuid):
+        """{consumer: resources} on the provider rp_uuid."""
+        return placement.by_consumer(
+            self.providers_client.list_resource_provider_allocations(
+                rp_uuid))
+
+    def describe_consumers(self, allocations):
+        """Each consumer with its resources and project, for a report."""
+        described = []
+        for consumer in sorted(allocations):
+            project = self.allocations_client.list_allocations(
+                consumer).get('project_id', '(gone)')
+            described.append('%s (project %s): %s' % (
+                consumer, project,
+                placement.format_amounts(allocations[consumer])))
+        return ', '.join(described) or '(nothing)'
+
+    def lift_compute_quotas(self):
+        """No quota on the test's own project, for the capacity-sized boot.
+
+        The project is the test's own (dynamic credentials); its quotas
+        are put back at cleanup.
+        """
+        quotas_client = self.os_admin.quotas_client
+        project_id = self.os_admin.credentials.project_id
+        original = quotas_client.show_quota_set(project_id)['quota_set']
+        self.addCleanup(quotas_client.update_quota_set, project_id,
+                        cores=original['cores'], ram=original['ram'],
+                        instances=original['instances'])
+        quotas_client.update_quota_set(project_id, cores=-1, ram=-1,
+                                       instances=-1)
