@@ -170,6 +170,7 @@ class DisruptiveTestBase(premises.PremiseChecks,
         started the compute it stopped), or restores one that something
         foreign landed on once the block unwinds.
         """
+        orphaned = None
         try:
             return guard.take_back()
         except (exceptions.HostNotFree,
@@ -177,6 +178,9 @@ class DisruptiveTestBase(premises.PremiseChecks,
             raise self.skipException('%s was lent to the scheduler and '
                                      'could not be taken back: %s' % (
                                          guard.host, why))
+        except exceptions.OrphanedAllocations as found:
+            orphaned = found
+        self.fail_once_for_orphans(orphaned)
 
     def _guard(self, host, stop_process, exclusive_check, lend=False):
         stop_command = start_command = None
