@@ -139,6 +139,10 @@ def restore():
 def _delete_leaks():
     """Delete what rt-leaks-unit allocated; nothing in Nova ever would."""
     for host in s.COMPUTE_HOSTS:
+        armed = os.path.join(nova_conf.compute_state(host),
+                             nova_faults_compute.ARMED_FILE)
+        if os.path.exists(armed):
+            os.unlink(armed)
         path = os.path.join(nova_conf.compute_state(host),
                             nova_faults_compute.LEAKS_FILE)
         if not os.path.exists(path):

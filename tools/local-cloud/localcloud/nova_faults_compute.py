@@ -9,6 +9,11 @@ from localcloud.nova_faults import MARK
 # compute's state_path, so that `break-nova restore` can delete them: the
 # resource tracker never heals a consumer that is no instance at all.
 LEAKS_FILE = 'break-nova-leaks'
+# rt-leaks-unit leaks from the second start after it was applied on: the
+# first is break-nova's own reload, the next one a test's restart of a
+# returning compute, whose capacity check must then go red (and not the
+# orphan check of whichever test takes the host first).
+ARMED_FILE = 'break-nova-armed'
 
 # The compute-side delete frees the allocations; two faults replace it.
 _COMPLETE_DELETION_CALL = (
@@ -64,9 +69,11 @@ FAULTS = {
         ]),
     'rt-leaks-unit': Fault(
         'compute/manager.py', 'compute',
-        "a starting compute leaves one unit behind: once its provider "
-        "exists (pre_start_hook), it allocates VCPU 1 on it for a new "
-        "random consumer, project and user that nothing explains", [
+        "a returning compute leaves one unit behind: from its second start "
+        "after the fault was applied (break-nova's reload is the first), "
+        "once its provider exists (pre_start_hook), it allocates VCPU 1 on "
+        "it for a new random consumer, project and user that nothing "
+        "explains", [
             ("        self.rt.set_service_ref(service_ref)\n"
              "        self.update_available_resource("
              "nova.context.get_admin_context(),\n"
@@ -79,7 +86,12 @@ FAULTS = {
              "            import os\n"
              "            from oslo_utils import uuidutils\n"
              "            context = nova.context.get_admin_context()\n"
-             "            for node in self.rt.compute_nodes.values():\n"
+             "            armed = os.path.join(CONF.state_path, '" +
+             ARMED_FILE + "')\n"
+             "            returning = os.path.exists(armed)\n"
+             "            open(armed, 'a').close()\n"
+             "            for node in (self.rt.compute_nodes.values()\n"
+             "                         if returning else ()):\n"
              "                consumer = uuidutils.generate_uuid()\n"
              "                with open(os.path.join(CONF.state_path, '" +
              LEAKS_FILE + "'),\n"
