@@ -212,9 +212,11 @@ def choose_host(services_client, hypervisor_client, servers_client,
         return host, None
     if not refusals:
         return None, 'no %s service is up and enabled' % COMPUTE_BINARY
-    return None, ('no compute host is free of servers this test did not '
-                  'create (%s); set [allocation] disruptable_hosts to hosts '
-                  'the tests may disrupt' % _named(refusals))
+    # Each refusal says why: another project's server, or leftovers of a
+    # leak a test of this run already failed for.
+    return None, ('no compute host is free for this test (%s); set '
+                  '[allocation] disruptable_hosts to hosts the tests may '
+                  'disrupt' % _named(refusals))
 
 
 def host_refusal(services_client, servers_client, host, disruptable_hosts,
