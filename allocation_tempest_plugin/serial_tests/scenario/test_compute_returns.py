@@ -30,11 +30,13 @@ class ComputeReturnsTest(base.DisruptiveTestBase):
     alive, and the capacity must be usable again.
     """
 
-    def _local_delete_beside_a_neighbour(self, stop_process):
+    def _local_delete_beside_a_neighbour(self, stop_process,
+                                         while_held=None):
         """Delete one of two servers on a host locally; the host returns.
 
         The neighbour lives on through the delete and the return and must
-        keep exactly its allocations.
+        keep exactly its allocations. while_held(host, owned, server), if
+        given, runs after the delete's check, before the host returns.
         """
         host = self.disruptable_host()
         neighbour = self.boot_server(host=host)
@@ -56,6 +58,8 @@ class ComputeReturnsTest(base.DisruptiveTestBase):
             self.assert_placement_clean(
                 owned, 'local delete beside neighbour %s on %s' % (
                     neighbour['id'], host))
+            if while_held is not None:
+                while_held(host, owned, server)
         self.guard = guard
         return host, owned, server, guard.restored_service
 
@@ -114,25 +118,31 @@ class ComputeReturnsTest(base.DisruptiveTestBase):
     @decorators.idempotent_id('0f6d9b3c-4e2a-4c71-b8e5-9a1d7c3f2e48')
     @decorators.attr(type='slow')
     def test_resource_tracker_heals_only_deleted_servers(self):
-        """The returning compute removes what is a deleted server's only.
+        """The compute's resource tracker removes a deleted server's only.
 
-        After a local delete and the compute's return, the test re-creates
-        the deleted server's allocation (PUT /allocations, 1.28) and makes
-        one for a uuid that never was a server. Within one
-        update_resources_interval the resource tracker removes the first
-        (_remove_deleted_instances_allocations: a deleted instance) and
-        keeps the second (no instance by that uuid: it could be a build).
+        After a local delete, while the host is still held (its compute
+        process runs, forced down, so its periodic resource update runs),
+        the test re-creates the deleted server's allocation (PUT
+        /allocations, 1.28) and makes one for a uuid that never was a
+        server. Within one update_resources_interval the resource tracker
+        removes the first (_remove_deleted_instances_allocations: a deleted
+        instance) and keeps the second (no instance by that uuid: it could
+        be a build). The host stays held meanwhile: to anyone else the
+        second is an orphan, and another runner must not meet it. After
+        the return, nothing of either is left.
         """
-        host, owned, server, _ = self._local_delete_beside_a_neighbour(
-            stop_process=False)
+        host, owned, _, _ = self._local_delete_beside_a_neighbour(
+            stop_process=False, while_held=self._heal_only_the_deleted)
+        self.assert_placement_clean(owned, 'after %s returned' % host)
+
+    def _heal_only_the_deleted(self, host, owned, server):
         rp_uuid = self.provider_for_host(host)
         flavor = placement.flavor_resources(self.flavor)
         stranger = uuidutils.generate_uuid()
         self.addCleanup(test_utils.call_and_ignore_notfound_exc,
                         self.allocations_client.delete_allocations, stranger)
         # Re-creating needs the consumer gone (a new consumer generation);
-        # holding something here is a leak of the delete itself.
-        self.assert_allocations(server['id'], {})
+        # the delete's check just proved it.
         # The stranger first: the resource tracker pass that removes the
         # server's allocation then listed the stranger's too.
         for consumer in (stranger, server['id']):
