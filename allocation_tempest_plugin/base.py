@@ -402,6 +402,10 @@ class AdminAllocationTestBase(AllocationTestBase,
         if verdict.kind == known_defects.Verdict.EXPECTED:
             if owned is not None:
                 owned.release_after_verdict = True
+                # Now, not only at cleanup: to another runner sharing the
+                # cloud the leftovers are orphans (orphans.py), and its
+                # settle waits only seconds for them to go.
+                self._release_known_leftovers(owned)
             self.expectFailure(verdict.message, self.fail, verdict.message)
             return
         self.fail(verdict.message)
