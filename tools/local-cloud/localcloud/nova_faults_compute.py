@@ -108,6 +108,24 @@ FAULTS = {
              "        except Exception:\n"
              "            LOG.exception('break-nova: no leak')\n"),
         ]),
+    'shelve-offload-keeps': Fault(
+        'compute/resource_tracker.py', 'compute',
+        "a shelve offload keeps the server's allocations on its former "
+        "host (delete_allocation_for_shelve_offloaded_instance); the "
+        "local delete of the offloaded server frees them later, so only a "
+        "check at the offload sees it", [
+            ("    def delete_allocation_for_shelve_offloaded_instance(self, "
+             "context,\n"
+             "                                                        "
+             "instance):\n"
+             "        self.reportclient.delete_allocation_for_instance(\n"
+             "            context, instance.uuid, force=True)\n",
+             "    def delete_allocation_for_shelve_offloaded_instance(self, "
+             "context,\n"
+             "                                                        "
+             "instance):\n"
+             "        pass" + MARK + "\n"),
+        ]),
     'rt-heal': Fault(
         'compute/resource_tracker.py', 'compute',
         "the resource tracker no longer removes allocations of deleted "
