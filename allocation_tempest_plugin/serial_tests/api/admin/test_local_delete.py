@@ -50,11 +50,19 @@ class LocalDeleteTest(base.DisruptiveTestBase):
             tempest_waiters.wait_for_server_status(
                 self.admin_servers_client, server['id'], state,
                 raise_on_error=False)
-        self.assert_allocations(
-            server['id'], {rp_uuid: placement.flavor_resources(self.flavor)}
-            if holds_on_host else {},
-            'premise: what a %s server holds before its local delete' %
-            state)
+        if holds_on_host:
+            self.assert_allocations(
+                server['id'],
+                {rp_uuid: placement.flavor_resources(self.flavor)},
+                'premise: a %s server holds its flavor on %s before its '
+                'local delete' % (state, host))
+        else:
+            self.assert_allocations(
+                server['id'], {}, 'the way to %s freed nothing: the '
+                'offload must free the allocations on the former host %s '
+                '(nova/compute/manager.py _shelve_offload_instance, '
+                'delete_allocation_for_shelve_offloaded_instance); the '
+                'local delete below would hide it' % (state, host))
         with self.disrupted(host, owned) as guard:
             self.delete_locally(server['id'], guard)
             self.assert_placement_clean(
