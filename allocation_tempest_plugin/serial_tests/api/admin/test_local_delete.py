@@ -26,8 +26,17 @@ class LocalDeleteTest(base.DisruptiveTestBase):
 
     A server is deleted while its compute service is forced down, so
     nova-api deletes it "locally" and must delete its allocations in
-    Placement itself: the compute cannot. Checked while the compute is
-    still down, so nothing the compute does later can hide a leak.
+    Placement itself: the compute cannot. Every state's test proves the
+    same three things. Before: the server, brought to its state, holds
+    exactly its flavor on its host (or, shelve-offloaded, nothing: the
+    offload freed it, asserted there). During: the service reads down and
+    the delete's action carries no compute event (nova-api deleted it
+    alone). After: the consumer is empty, the held provider is as it was
+    when the host was taken (nothing came, went or changed) and the
+    projects use what they used before, read once while the compute is
+    still held: nova-api frees the allocations before DELETE answers, and
+    the forced-down compute's process, which still runs, would heal a leak
+    a period later.
     """
 
     def _local_delete_in_state(self, state, change_state=None,

@@ -53,9 +53,17 @@ class ServiceDeleteTest(base.MultiComputeTestBase):
     @decorators.idempotent_id('2c9e7b41-5d3a-4f0e-b6a8-9e1d4c7f3a25')
     @decorators.related_bug('1763183')
     def test_service_with_a_server_is_not_deleted(self):
-        """409 while the host runs the test's server; nothing changes."""
+        """409 while the host runs the test's server; nothing changes.
+
+        Before: the server holds its flavor on the held host (expected to
+        keep it). During: DELETE /os-services answers 409 and the service
+        still reads as the guard holds it. After, read once while held:
+        the provider's inventories are unchanged and the server still holds
+        exactly its flavor.
+        """
         owned = self.placement_snapshot(self.host_a)
         server = self.boot_server(host=self.host_a)
+        self.assert_flavor_allocated(server, self.rp_a, self.flavor)
         owned.expect(server['id'], {
             self.rp_a: placement.flavor_resources(self.flavor)},
             project_id=server['tenant_id'])
@@ -69,7 +77,9 @@ class ServiceDeleteTest(base.MultiComputeTestBase):
 
         The server is cold-migrated from A to B (2.56: to a named host),
         so A runs no server but is the source of a migration whose
-        consumer holds the flavor on A.
+        consumer holds the flavor on A. During: DELETE /os-services of A
+        answers 409. After, read once while A is held: the migration still
+        holds the flavor on A, the server on B, A's inventories unchanged.
         """
         if not CONF.compute_feature_enabled.cold_migration:
             raise self.skipException(
@@ -83,6 +93,12 @@ class ServiceDeleteTest(base.MultiComputeTestBase):
         [migration] = self.os_admin.migrations_client.list_migrations(
             instance_uuid=server['id'])['migrations']
         flavor = placement.flavor_resources(self.flavor)
+        self.assert_allocations(
+            migration['uuid'], {self.rp_a: flavor},
+            'premise: the migration holds the flavor on %s' % self.host_a)
+        self.assert_allocations(
+            server['id'], {self.rp_b: flavor},
+            'premise: the migrated server holds it on %s' % self.host_b)
         owned.expect(migration['uuid'], {self.rp_a: flavor}, 'migration',
                      project_id=server['tenant_id'])
         owned.expect(server['id'], {self.rp_b: flavor},
