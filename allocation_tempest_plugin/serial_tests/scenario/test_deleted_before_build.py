@@ -34,14 +34,17 @@ class DeletedBeforeBuildTest(base.DisruptiveTestBase):
     def test_server_deleted_before_its_compute_took_it(self):
         """Scheduled to a stopped compute, deleted in BUILD, freed at once.
 
-        The guard lends the host: enabled, its nova-compute stopped a
-        moment before, the service still reading up. The server is
-        scheduled there and waits in BUILD with no host while Placement
-        holds its flavor on the provider. The guard takes the host back
-        and the server is deleted: nova-api must free the allocation
-        before the delete answers (read once: the returning compute would
-        heal a leak). The compute then starts cleanly; after its resource
-        tracker ran, the provider and the project are at their baseline.
+        Before: the guard lends the host (enabled, its nova-compute
+        stopped a moment before, the service still reading up); the server
+        is scheduled there and waits in BUILD with no host while Placement
+        holds exactly its flavor on the provider (asserted). During: the
+        guard takes the host back and the server is deleted, by nova-api
+        alone (no compute event). After: nova-api must have freed the
+        allocation before the delete answered (read once while held: the
+        returning compute would heal a leak); the stop is proven (no
+        heartbeat while lent) and the compute starts cleanly; after its
+        resource tracker ran, the provider and the project are at their
+        baseline.
         """
         host = self.disruptable_host()
         rp_uuid = self.provider_for_host(host)

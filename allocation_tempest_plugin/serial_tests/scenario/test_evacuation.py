@@ -152,10 +152,12 @@ class EvacuationTest(base.MultiComputeTestBase):
     def test_evacuation_without_valid_host_keeps_source(self):
         """An evacuation that finds no host changes nothing in Placement.
 
-        A is stopped and forced down, and B, the only other compute, is
-        forced down too, so the scheduler has no valid destination. The
-        evacuation fails; the server stays on A with exactly its flavor
-        there, nothing on B.
+        Before: the server holds its flavor on A only. During: A is
+        stopped (proven) and forced down, and B, the only other compute,
+        is forced down too, so the scheduler has no valid destination; the
+        evacuation's migration ends in error. After, read once while both
+        are held and again once both returned: the server stays on A with
+        exactly its flavor there, nothing on B.
         """
         owned = self.placement_snapshot(self.host_a, self.host_b)
         server = self.boot_server(host=self.host_a)
