@@ -169,7 +169,7 @@ def outcome(test_id, results):
         return 'not run', ''
     if r.get('expected_failure'):
         return 'xfail', why(r['reason'])
-    return r['status'], why(r['reason'])
+    return r['status'], why(r.get('message') or r['reason'])
 
 
 def why(reason, width=160):

@@ -3,7 +3,8 @@
 Usage: subunit_results.py STREAM OUT_JSON
 
 Writes {test_id: {"status": "pass"|"fail"|"skip", "duration": seconds,
-"start": iso, "reason": skip reason or failure tail}}. Test ids lose their
+"start": iso, "reason": skip reason or failure tail, "message": the
+failure's exception line}}. Test ids lose their
 "[id-...,tags]" suffix so the same test matches across runs. A class-level
 error shows as "setUpClass (module.Class)". An expected failure (testtools
 "xfail": the plugin's known Nova defect that reproduced) counts as "pass"
@@ -11,6 +12,7 @@ as stestr counts it, with "expected_failure": true and its reason, so a
 check that must go red (cloud break-check) can tell it from a pass.
 """
 import json
+import re
 import sys
 
 import subunit
@@ -19,6 +21,28 @@ import testtools
 STATUS = {'success': 'pass', 'xfail': 'pass', 'skip': 'skip',
           'fail': 'fail', 'uxsuccess': 'fail', 'exists': None,
           'inprogress': None, None: None}
+
+
+# "AssertionError: ...", "testtools.matchers._impl.MismatchError: ...".
+EXCEPTION_LINE = re.compile(r'^\s*[\w.]*(Error|Exception|Failure)\w*: ')
+
+
+def _message(test):
+    """The exception line of a failure's last traceback, whole.
+
+    The reason keeps only the traceback's tail, and a long message (a
+    leak report) pushes the exception's first line out of it.
+    """
+    details = test['details']
+    if 'traceback' not in details:
+        return ''
+    lines = details['traceback'].as_text().splitlines()
+    frames = [i for i, line in enumerate(lines)
+              if line.lstrip().startswith('File "')]
+    for line in lines[(frames[-1] + 1) if frames else 0:]:
+        if EXCEPTION_LINE.match(line):
+            return line.strip()[:400]
+    return ''
 
 
 def _reason(test):
@@ -49,6 +73,8 @@ def read(path):
         }
         if xfail:
             results[test_id]['expected_failure'] = True
+        if status == 'fail':
+            results[test_id]['message'] = _message(test)
 
     with open(path, 'rb') as stream:
         case = subunit.ByteStreamToStreamResult(stream, non_subunit_name=None)
