@@ -29,6 +29,7 @@ from allocation_tempest_plugin.common import compute_services
 from allocation_tempest_plugin.common import marker
 from allocation_tempest_plugin.common import restore_steps
 from allocation_tempest_plugin.common import retrying
+from allocation_tempest_plugin.common import service_record
 from allocation_tempest_plugin import exceptions
 
 BINARY = compute_services.BINARY
@@ -63,7 +64,8 @@ class Restorer(object):
             self._fail(['the service could not be read (%s)' %
                         read.why_not()])
         verdict = ownership(read.value, self.run_id, original,
-                            self.record.attempted_forced)
+                            self.record.attempted_forced,
+                            self.record.intended)
         if verdict == 'other':
             raise exceptions.HostTakenOver(
                 host=self.host, run_id=self.run_id,
@@ -156,12 +158,15 @@ class Restorer(object):
         return outcome.value
 
 
-def ownership(service, run_id, original, attempted_forced):
+def ownership(service, run_id, original, attempted_forced, intended=None):
     """'ours', 'as_found' or 'other': may the guard write to service?
 
     Ours: this run's marker, disabled, forced_down as found or as the
-    guard set it. As found: no marker and the recorded state (nothing of
-    the guard's landed, or it was already put back). Anything else was
+    guard set it; or, without the marker, exactly what the guard's own
+    last write left (intended, service_record.py), also when that write's
+    answer was lost: a lent host's take-back forces it down before the
+    marker goes back. As found: no marker and the recorded state (nothing
+    of the guard's landed, or it was already put back). Anything else was
     changed by someone else (an operator, another runner's recovery).
     """
     if (marker.run_of(service) == run_id and
@@ -172,6 +177,9 @@ def ownership(service, run_id, original, attempted_forced):
     if (marker.run_of(service) is None and
             restore_steps.matches_original(service, original)):
         return 'as_found'
+    if (intended is not None and marker.run_of(service) is None and
+            service_record.recorded(service) == intended):
+        return 'ours'
     return 'other'
 
 

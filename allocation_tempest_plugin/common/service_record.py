@@ -20,6 +20,8 @@ whose answer was lost: it may have landed, so whatever updated_at reads
 next may be the guard's own.
 """
 
+from tempest.lib import exceptions as lib_exc
+
 from allocation_tempest_plugin.common import compute_services
 from allocation_tempest_plugin.common import waiters
 from allocation_tempest_plugin import exceptions
@@ -42,9 +44,17 @@ class ServiceRecord(object):
         self.attempted_forced = set()
         self.last_write = None
         self._write_unsure = False
+        # The recorded fields as the guard's own writes leave them: from
+        # the first read, then each write's answer, or, when an answer was
+        # lost, the write applied to what the guard believed before. A
+        # service that reads exactly so is the guard's own doing even
+        # without its marker (a lent host taken back, its answer lost).
+        self.intended = None
 
     def read(self):
         service = compute_services.show(self.services_client, self.host)
+        if self.intended is None:
+            self.intended = recorded(service)
         if self._write_unsure:
             # A write whose answer was lost may have landed: whatever
             # updated_at reads now may be the guard's own.
@@ -69,10 +79,14 @@ class ServiceRecord(object):
         try:
             service = self.services_client.update_service(
                 self.service_id, **fields)['service']
-        except Exception:
+        except Exception as error:
             self._write_unsure = True
+            if not _refused(error) and self.intended is not None:
+                # No answer: the write may have landed as asked.
+                self.intended = applied(self.intended, fields)
             raise
         self.note_write(service)
+        self.intended = recorded(service)
         return service
 
     def wait_for(self, condition, what, timeout, interval):
@@ -85,3 +99,32 @@ class ServiceRecord(object):
                                      compute_services.summary(
                                          outcome.value)))
         return outcome.value
+
+
+RECORDED = ('status', 'disabled_reason', 'forced_down')
+
+
+def recorded(service):
+    """The fields the guard records and restores, of a service."""
+    return {field: service.get(field) for field in RECORDED}
+
+
+def applied(fields_before, written):
+    """The recorded fields once a PUT of written landed, as Nova does it.
+
+    Enabling clears disabled_reason (nova-behaviour.md).
+    """
+    after = dict(fields_before)
+    after.update({field: value for field, value in written.items()
+                  if field in RECORDED})
+    if written.get('status') == 'enabled':
+        after['disabled_reason'] = None
+    return after
+
+
+def _refused(error):
+    """Nova answered 4xx: the write did not land.
+
+    A 5xx, or no answer at all, may have come after it did.
+    """
+    return isinstance(error, lib_exc.ClientRestClientException)

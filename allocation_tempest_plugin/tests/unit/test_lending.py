@@ -126,3 +126,32 @@ class LendTest(test_disruption.GuardTestBase):
         guard = self._guard(lend=True)
         self.assertRaises(exceptions.DisruptionError, guard.__enter__)
         self._assert_as_found()
+
+    def test_take_back_whose_answer_was_lost_is_still_restored(self):
+        # Issue 22: the take-back's force-down lands but its answer never
+        # comes. The service then reads forced down, enabled, no marker:
+        # what the guard itself wrote, not someone else's state, so the
+        # restore starts the compute it stopped and unforces it.
+        with self._lender() as guard:
+            # Writes so far: claim, re-enable; the next is the force-down.
+            self.client.lost_updates = {self.client.update_calls}
+            self.assertRaises(lib_exc.TimeoutException, guard.take_back)
+            self.assertTrue(self._state()['forced_down'])
+            self.assertFalse(self.nova.running('compute1'))
+        self.assertTrue(guard.restored)
+        self._assert_as_found()
+        self.assertIsNotNone(guard.start_heartbeat)
+
+    def test_someone_elses_force_down_while_lent_is_left_alone(self):
+        # Not the guard's write: an operator forces the lent host down.
+        writes = []
+
+        def test_body():
+            with self._lender():
+                self.client.update_service(
+                    self.client.record()['id'], forced_down=True,
+                    status='disabled', disabled_reason='maintenance')
+                writes.append(len(self.client.updates))
+        self.assertRaises(exceptions.HostTakenOver, test_body)
+        self.assertEqual(writes, [len(self.client.updates)])
+        self.assertEqual('maintenance', self._state()['disabled_reason'])
