@@ -95,8 +95,7 @@ class Claim(object):
         written_at = self.clock.monotonic()
         round_trip = written_at - read_started
         # Checked after the disable: nothing new can be scheduled there.
-        findings = (self.exclusive_check(self.record.host)
-                    if self.exclusive_check is not None else [])
+        findings = self.check_exclusive()
         if not self.settle_seconds:
             # One runner by configuration: nobody else's claim to wait for.
             return findings
@@ -104,6 +103,12 @@ class Claim(object):
                              (self.clock.monotonic() - written_at)))
         self._back_off_unless_ours(self.record.read(), round_trip)
         return findings
+
+    def check_exclusive(self):
+        """What exclusive_check finds on the host now; [] without one."""
+        if self.exclusive_check is None:
+            return []
+        return self.exclusive_check(self.record.host)
 
     def _back_off_unless_ours(self, seen, round_trip):
         if marker.run_of(seen) != self.run_id:

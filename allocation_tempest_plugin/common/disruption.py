@@ -182,6 +182,11 @@ class ComputeDisruption(object):
             self._watch_stop()
         self._record.wait_for(lambda s: s['state'] == 'down', 'down',
                               self.timeout, self.interval)
+        # Checked again once the host is down and the claim settled: a
+        # build scheduled just before the disable landed shows only now.
+        findings = self._host_claim.check_exclusive()
+        if findings:
+            raise exceptions.HostNotExclusive(self.host, findings)
 
     def _watch_stop(self):
         if self.report_interval:

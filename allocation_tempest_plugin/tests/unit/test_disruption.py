@@ -577,6 +577,24 @@ class ExclusiveCheckTest(GuardTestBase):
         self.assertNotIn({'forced_down': True}, self.client.updates)
         self._assert_as_found()
 
+    def test_checked_again_once_down(self):
+        # Issue 22: a build scheduled just before the disable landed shows
+        # after the first check; the second, once the host reads down,
+        # sees it, and the guard restores.
+        answers = [[], ['server late of project p holds VCPU=1']]
+        checked = []
+
+        def check(host):
+            checked.append(self._state(host)['forced_down'])
+            return answers.pop(0)
+        error = self.assertRaises(exceptions.HostNotExclusive,
+                                  self._guard(exclusive_check=check)
+                                  .__enter__)
+        self.assertEqual(['server late of project p holds VCPU=1'],
+                         error.findings)
+        self.assertEqual([False, True], checked)
+        self._assert_as_found()
+
     def test_nothing_foreign_goes_ahead(self):
         with self._guard(exclusive_check=lambda host: []):
             self.assertTrue(self._state()['forced_down'])
