@@ -37,6 +37,14 @@ from allocation_tempest_plugin import plugin
 CONF = config.CONF
 LOG = logging.getLogger(__name__)
 
+# The verdict on anything held once a normally deleted server reads 404:
+# the compute frees its allocations before it destroys the instance row.
+COMPUTE_DELETE_LEAK = (
+    'still held after server %s was gone: the compute-side delete did not '
+    'free them (nova/compute/manager.py ComputeManager._complete_deletion '
+    'frees them before the instance row is destroyed; the resource '
+    'tracker would hide this a period later)')
+
 
 class AllocationTestBase(base.BaseV2ComputeTest):
     """Tests that need nothing but one project member's credentials."""
@@ -132,11 +140,10 @@ class AllocationTestBase(base.BaseV2ComputeTest):
         usages = self.member_project_usages()
         diff = placement.usage_diff(expected, usages)
         self.assertEqual(
-            [], diff, 'project %s usage (class, expected, seen) still held '
-            'after server %s was gone: the compute-side delete did not free '
-            'it (the resource tracker would hide this a period later); '
-            'see: openstack resource usage show %s' % (
-                self.os_primary.credentials.project_id, deleted_server_id,
+            [], diff, 'project %s usage (class, expected, seen) %s; see: '
+            'openstack resource usage show %s' % (
+                self.os_primary.credentials.project_id,
+                COMPUTE_DELETE_LEAK % deleted_server_id,
                 self.os_primary.credentials.project_id))
 
 
@@ -351,12 +358,8 @@ class AdminAllocationTestBase(AllocationTestBase,
         for, and the resource tracker must not get the chance to heal.
         """
         self.delete_server_and_wait(server_id)
-        self.assert_placement_clean(owned, context, why_now=(
-            'still held after server %s was gone: the compute-side delete '
-            'did not free them (nova/compute/manager.py '
-            'ComputeManager._complete_deletion frees them before the '
-            'instance row is destroyed; the resource tracker would hide '
-            'this a period later)' % server_id))
+        self.assert_placement_clean(owned, context,
+                                    why_now=COMPUTE_DELETE_LEAK % server_id)
 
     def wait_until(self, predicate, extra_seconds=0):
         """Poll predicate() until true or the deadline; whether it was.
