@@ -42,11 +42,18 @@ AllocationGroup = [
     cfg.ListOpt('disruptable_hosts',
                 default=[],
                 help='Compute hosts (service host names) the tests may '
-                     'disrupt. When empty, a host qualifies only if its '
-                     'nova-compute service is up and enabled and it runs no '
-                     'server of a project other than the test\'s own, '
-                     'checked with an admin all-tenants listing just before '
-                     'the host is disrupted.'),
+                     'disrupt. When empty, any host may be chosen. Either '
+                     'way a host qualifies only if its nova-compute service '
+                     'is up and enabled and it runs no server of a project '
+                     'other than the test\'s own, checked with an admin '
+                     'all-tenants listing just before the host is '
+                     'disrupted. Lending a host (the deleted-before-build '
+                     'test: the service enabled while its compute is '
+                     'stopped, so that any tenant\'s build may land there '
+                     'and wait) happens only on hosts named here; with it '
+                     'empty that test is skipped naming this option. A '
+                     'claim_settle_seconds of 0 is honoured only when this '
+                     'names the hosts.'),
     cfg.IntOpt('max_disruption_seconds',
                default=600,
                min=30,
@@ -102,17 +109,20 @@ AllocationGroup = [
                       'from the write, overlapping its check for foreign '
                       'servers and allocations) and reads the service '
                       'again; if another runner\'s marker is there, it '
-                      'backs off and the test is skipped. Must exceed the '
-                      'longest read-then-write round trip to the compute '
-                      'API of every runner sharing the cloud; a guard whose '
-                      'own round trip exceeds it backs off too (a skip). '
-                      'Disabling an up compute makes nova-api call that '
-                      'compute over RPC (the COMPUTE_STATUS_DISABLED trait), '
-                      'so the round trip is about a second even on one '
-                      'node. 0 turns the two-runner protocol off: only for '
-                      'a cloud no other runner shares (a gate node of its '
-                      'own); two runners with 0 may hold one host at '
-                      'once.'),
+                      'backs off and the test is skipped. Every runner '
+                      'keeps its read-then-write round trip under 3 s (a '
+                      'guard whose round trip is longer backs off: a skip) '
+                      'and settles at least that long, whatever runners '
+                      'sharing the cloud configured: a value between 0 and '
+                      '3 is raised to 3. Disabling an up compute makes '
+                      'nova-api call that compute over RPC (the '
+                      'COMPUTE_STATUS_DISABLED trait), so the round trip is '
+                      'about a second even on one node. 0 turns the '
+                      'two-runner protocol off, and is honoured only when '
+                      'disruptable_hosts names hosts no other runner uses '
+                      '(a gate node of its own); otherwise it is raised to '
+                      '3 too. The protocol assumes Nova\'s database reads '
+                      'its latest write (one primary).'),
     cfg.IntOpt('resource_tracker_interval',
                default=60,
                min=1,

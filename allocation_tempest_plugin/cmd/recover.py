@@ -24,7 +24,10 @@ def _parse(argv):
         description='Find nova-compute services that allocation_tempest_'
                     'plugin disabled (disabled_reason marker) and whose '
                     'deadline has passed, and restore the state the '
-                    'marker recorded. Only hosts in [allocation] '
+                    'marker recorded, and hosts this runner lent '
+                    '(recorded under [oslo_concurrency] lock_path: run it '
+                    'with the tempest.conf of the run). Only hosts in '
+                    '[allocation] '
                     'disruptable_hosts are touched when it is set.')
     admin.add_config_file(parser)
     parser.add_argument('--force', action='store_true',
@@ -66,12 +69,14 @@ def _recover(args):
         any_host=args.any_host, hosts=args.host,
         restore_timeout=conf.allocation.restore_timeout,
         interval=conf.allocation.poll_interval or
-        conf.compute.build_interval)
+        conf.compute.build_interval,
+        lock_path=conf.oslo_concurrency.lock_path)
     for action in actions:
         print(action.line())
     if not actions:
         print('no nova-compute service carries the '
-              'allocation_tempest_plugin marker')
+              'allocation_tempest_plugin marker or is recorded as lent '
+              'under [oslo_concurrency] lock_path')
     return 1 if any(action.failed for action in actions) else 0
 
 

@@ -19,28 +19,40 @@ meanwhile), lets the claim settle and reads the service again.
 
 os-services has no compare-and-swap, so two runners (separate lock
 paths, one cloud) can both read the host free and both write. Each
-runner writes, waits claim_settle_seconds and reads again; the last
-write wins in Nova's database. Suppose runner A wrote at tA and B at
-tB > tA. B read the service before writing, at or after tB - d (d: B's
-read-to-write time, which the protocol requires to be shorter than the
-settle delay S). If tB - tA > d, B's read came after A's write: B saw
-A's marker and never wrote. So whenever both wrote, tB - tA <= d < S,
-and A's second read at tA + S comes after tB: A sees B's marker and
-backs off, without restoring (the state is B's now). B sees its own and
-holds the host. With more runners the last writer holds it and every
-earlier one sees a later marker. A runner that measures its own
-read-to-write time at S or more cannot rely on this and backs off too,
-undoing only its own marker. Before the delete (confirm_held) and
-before restoring, the guard reads the marker again, so a broken
-assumption ends in a refusal, never in two runners restoring each
-other's state.
+runner writes, waits its settle S and reads again; the last write wins
+in Nova's database. Every runner's read-to-write time d must stay under
+one bound shared by all, MIN_SETTLE_SECONDS (M), and every runner that
+shares hosts settles at least M. Suppose runner A wrote at tA and B at
+tB > tA. B read the service before writing, at or after tB - dB. If
+tB - tA > dB, B's read came after A's write: B saw A's marker and never
+wrote. So whenever both wrote, tB - tA <= dB < M <= SA, and A's second
+read at tA + SA comes after tB: A sees B's marker and backs off, without
+restoring (the state is B's now). B sees its own and holds the host.
+With more runners the last writer holds it and every earlier one sees a
+later marker. This holds whatever settle each runner configured, as long
+as each is at least M: a smaller one is raised to M (effective_settle).
+A runner that measures its own read-to-write time at M or more cannot
+rely on this and backs off too, undoing only its own marker. Before the
+delete (confirm_held) and before restoring, the guard reads the marker
+again, so a broken assumption ends in a refusal, never in two runners
+restoring each other's state.
+
+The argument needs Nova's services table to read its latest write: one
+primary database (or a Galera cluster writing through one node, as
+OpenStack deployments do); a read from a lagging replica could show a
+host free after another runner's marker landed.
 
 S is the protocol's whole cost: about S per disruption, since the
 disable before it is what nova-api answers slowest (its RPC to the
-compute for the COMPUTE_STATUS_DISABLED trait), so S cannot be made
-much shorter than a second or two. A cloud that no other runner shares
-(a gate node of its own) can set S to 0: no settle and no second read,
-only the checks before the delete and before the restore remain.
+compute for the COMPUTE_STATUS_DISABLED trait), so M cannot be made
+much shorter than a second or two. A runner whose hosts no other runner
+uses can set S to 0: no settle and no second read, only the checks
+before the delete and before the restore remain. The guard allows 0
+only where [allocation] disruptable_hosts names the hosts, the
+operator's statement that they are this runner's alone; without it 0
+means "shared cloud" like any other value below M and is raised to M.
+The marker carries the writer's S, so a runner that meets another's
+marker says which protocol it met.
 """
 
 from allocation_tempest_plugin.common import compute_services
@@ -48,6 +60,22 @@ from allocation_tempest_plugin.common import marker
 from allocation_tempest_plugin import exceptions
 
 BINARY = compute_services.BINARY
+
+# The bound on every runner's read-to-write time, and the least settle of
+# a runner that shares hosts (see the module docstring).
+MIN_SETTLE_SECONDS = 3.0
+
+
+def effective_settle(configured, disruptable_hosts):
+    """The settle the guard uses: 0 only on hosts named as this runner's.
+
+    Any other value below MIN_SETTLE_SECONDS is raised to it: two
+    runners are safe together only when each settles at least the bound
+    that both keep their round trip under.
+    """
+    if not configured and disruptable_hosts:
+        return 0.0
+    return max(float(configured or 0.0), MIN_SETTLE_SECONDS)
 
 
 def refuse_unless_free(service, host):
@@ -81,17 +109,23 @@ class Claim(object):
         self.exclusive_check = exclusive_check
         self.written = False
 
-    def take(self, reason, read_started):
+    def take(self, reason, read_started, forced_down=None):
         """Disable with reason (the marker); what exclusive_check found.
 
-        The check runs while the claim settles, so the settle delay costs
-        only what the check does not already take. Raises HostNotFree
+        forced_down: also set in the same PUT (a lent host taken back:
+        Nova saves the three fields at once, so there is no moment when
+        it is forced down without the marker). The check runs while the
+        claim settles, so the settle delay costs only what the check does
+        not already take. Raises HostNotFree
         when another runner's claim came later or when this one was too
         slow to tell (see the module docstring).
         """
         # Set first: a disable whose answer was lost may have landed.
         self.written = True
-        self.record.put(status='disabled', disabled_reason=reason)
+        fields = dict(status='disabled', disabled_reason=reason)
+        if forced_down is not None:
+            fields['forced_down'] = forced_down
+        self.record.put(**fields)
         written_at = self.clock.monotonic()
         round_trip = written_at - read_started
         # Checked after the disable: nothing new can be scheduled there.
@@ -116,17 +150,18 @@ class Claim(object):
             self.written = False
             raise exceptions.HostNotFree(
                 reason='another runner claimed %s on %s at the same time '
-                       '(found %s); left it to them' % (
+                       '(found %s%s); left it to them' % (
                            BINARY, self.record.host,
-                           compute_services.summary(seen)))
-        if round_trip >= self.settle_seconds:
+                           compute_services.summary(seen),
+                           _their_settle(seen)))
+        bound = min(self.settle_seconds, MIN_SETTLE_SECONDS)
+        if round_trip >= bound:
             raise exceptions.HostNotFree(
-                reason='claiming %s on %s took %.1f s, not less than '
-                       '[allocation] claim_settle_seconds (%s s), so '
-                       'another runner\'s claim could have been missed; '
-                       'undid this claim' % (
-                           BINARY, self.record.host, round_trip,
-                           self.settle_seconds))
+                reason='claiming %s on %s took %.1f s, not less than the '
+                       '%s s every runner sharing the cloud must stay '
+                       'under, so another runner\'s claim could have been '
+                       'missed; undid this claim' % (
+                           BINARY, self.record.host, round_trip, bound))
 
     def confirm_held(self):
         """The service, re-read, if it is still held as this run left it.
@@ -143,6 +178,16 @@ class Claim(object):
                 reason='; '.join(problems),
                 found=compute_services.summary(service))
         return service
+
+
+def _their_settle(service):
+    found = marker.parse_marker(service.get('disabled_reason'))
+    if found is None or found.settle is None:
+        return ''
+    if not found.settle:
+        return ('; that runner claims with claim_settle_seconds = 0, '
+                'which is safe only on hosts no other runner uses')
+    return '; that runner settles %s s' % found.settle
 
 
 def held_problems(service, run_id):

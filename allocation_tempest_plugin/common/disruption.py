@@ -41,6 +41,7 @@ from allocation_tempest_plugin.common import compute_process
 from allocation_tempest_plugin.common import compute_services
 from allocation_tempest_plugin.common import deadline
 from allocation_tempest_plugin.common import lending
+from allocation_tempest_plugin.common import loans
 from allocation_tempest_plugin.common import marker
 from allocation_tempest_plugin.common import restore
 from allocation_tempest_plugin.common import restore_steps
@@ -76,7 +77,9 @@ class ComputeDisruption(object):
     on_step: called with the name of each step once it is done (logging,
     and the kill matrix that signals the run at each step). lend: lend
     mode (common/lending.py), the host re-enabled after the claim and
-    its compute stopped, until take_back(). original, original_state:
+    its compute stopped, until take_back(); the loan is recorded under
+    lock_path (Tempest's [oslo_concurrency] lock_path, common/loans.py)
+    meanwhile. original, original_state:
     the recorded fields and state, as __enter__ found them.
     """
 
@@ -87,7 +90,7 @@ class ComputeDisruption(object):
                  timer_factory=threading.Timer, exclusive_check=None,
                  restore_timeout=600, claim_settle_seconds=3.0,
                  disruptable_hosts=(), config_file=None, clock=None,
-                 lend=False, report_interval=None):
+                 lend=False, report_interval=None, lock_path=None):
         self.host = host
         self.max_seconds = max_seconds
         self.timeout, self.interval = timeout, interval
@@ -109,17 +112,19 @@ class ComputeDisruption(object):
         self._process = compute_process.ComputeProcess(
             host, stop_command, start_command, command_timeout, runner,
             disruptable_hosts)
-        self._host_claim = claim.Claim(self._record, self.run_id,
-                                       self.clock, claim_settle_seconds,
-                                       exclusive_check)
+        # 0 only on hosts named as this runner's (claim.py).
+        self._host_claim = claim.Claim(
+            self._record, self.run_id, self.clock,
+            claim.effective_settle(claim_settle_seconds, disruptable_hosts),
+            exclusive_check)
         self._deadline = deadline.Deadline(host, max_seconds, timer_factory)
         self._restorer = restore.Restorer(
             self._record, self._process, self.run_id, self.clock, interval,
             restore_timeout, config_file)
         self._lending = lending.Lending(
-            self._record, self._process, self._host_claim, self._deadline,
-            self._restorer, self.clock, self.on_step, timeout, interval,
-            restore_timeout)
+            self._record, self._process, self._host_claim, self._restorer,
+            self.clock, self.on_step, timeout, interval, restore_timeout,
+            loans.LoanBook(lock_path))
 
     @property
     def service_id(self):
@@ -155,6 +160,8 @@ class ComputeDisruption(object):
 
     def _disrupt(self):
         self._process.check_templates()
+        if self.lend:
+            self._lending.check()
         if self.precheck is not None:
             self.precheck(self.host)
         read_started = self.clock.monotonic()
@@ -216,7 +223,12 @@ class ComputeDisruption(object):
         until = (datetime.datetime.now(datetime.timezone.utc) +
                  datetime.timedelta(seconds=self.max_seconds +
                                     self.restore_timeout))
-        return marker.make(self.run_id, until, self.original)
+        # stop=1 before the stop: a run killed around it leaves a compute
+        # that recovery must start.
+        return marker.make(
+            self.run_id, until, self.original,
+            stops=self.lend or bool(self._process.stop_command),
+            settle=self._host_claim.settle_seconds)
 
     def _claim(self, reason, read_started):
         """Disable with this run's marker; what exclusive_check found."""
@@ -291,6 +303,8 @@ class ComputeDisruption(object):
             self.confirm_stopped()
         self._restorer.run(deadline_at, self.original, self.original_state,
                            self.service_deleted)
+        # Restored: a loan still on record is over.
+        self._lending.end()
         self.restored = True
         LOG.info('Restored %s on %s to %s', BINARY, self.host, self.original)
         self.on_step('restored')

@@ -178,25 +178,16 @@ def choose_host(services_client, hypervisor_client, servers_client,
                 disruptable_hosts, own_server_ids, start=None, avoid=None):
     """(host, None) for the first host that qualifies, else (None, why).
 
-    With disruptable_hosts, only those are read (by host), and trusted to
-    run nothing foreign. Otherwise hypervisors are read a page at a time
-    and each up and enabled host is asked for one server the test did
-    not create, until a host has none. Either way the first candidates
-    are tried from a random start (rotated(), start for tests). avoid:
-    {host: why} of hosts refused whatever they read.
+    With disruptable_hosts, only those are read (by host); otherwise
+    hypervisors are read a page at a time. Either way each up and enabled
+    candidate is asked for one server the test did not create, until a
+    host has none: naming a host disruptable says the tests may disrupt
+    it, not that no tenant uses it now (another test of the same run,
+    beside the plugin, may). The first candidates are tried from a
+    random start (rotated(), start for tests). avoid: {host: why} of
+    hosts refused whatever they read.
     """
     avoid = avoid or {}
-    if disruptable_hosts:
-        host, refusals = first_qualifying(
-            rotated(sorted(set(disruptable_hosts)), start=start),
-            lambda host: avoid.get(host) or service_refusal(
-                service_of(services_client, host)))
-        if host is None:
-            return None, ('none of [allocation] disruptable_hosts %s has an '
-                          'up and enabled %s service (%s)' % (
-                              sorted(set(disruptable_hosts)),
-                              COMPUTE_BINARY, _named(refusals)))
-        return host, None
 
     def foreign(host):
         if host in avoid:
@@ -205,6 +196,18 @@ def choose_host(services_client, hypervisor_client, servers_client,
         if server_id is None:
             return None
         return 'runs server %s, which this test did not create' % server_id
+
+    if disruptable_hosts:
+        host, refusals = first_qualifying(
+            rotated(sorted(set(disruptable_hosts)), start=start),
+            lambda host: avoid.get(host) or service_refusal(
+                service_of(services_client, host)) or foreign(host))
+        if host is None:
+            return None, ('none of [allocation] disruptable_hosts %s is up '
+                          'and enabled and free of other servers (%s)' % (
+                              sorted(set(disruptable_hosts)),
+                              _named(refusals)))
+        return host, None
 
     host, refusals = first_qualifying(
         rotated(available_hosts(hypervisor_client), start=start), foreign)
@@ -229,7 +232,7 @@ def host_refusal(services_client, servers_client, host, disruptable_hosts,
         return '%s is not in [allocation] disruptable_hosts %s' % (
             host, sorted(disruptable_hosts))
     why = service_refusal(service_of(services_client, host))
-    if why is None and not disruptable_hosts:
+    if why is None:
         server_id = foreign_server_on(servers_client, host, own_server_ids)
         if server_id is not None:
             why = 'runs server %s, which this test did not create' % (

@@ -22,23 +22,25 @@ request filter) and reads up (ComputeFilter: service_is_up, true until
 service_down_time after the last heartbeat).
 
 lend() runs after the guard's claim (this run's marker, the exclusive
-check, the settle, the re-read). It re-enables the service while the
-compute still runs, so nova-api's set_host_enabled RPC removes the
-trait (about 1 s; against a stopped compute that reads up the same call
-waits rpc_response_timeout, 60 s, and the trait stays), then stops the
-process. Enabling clears disabled_reason, so while the host is lent it
-carries no marker: a run killed then leaves an enabled service whose
-compute is stopped, which allocation-tempest-recover cannot find.
+check, the settle, the re-read). It records the loan (loans.py: a file
+under lock_path holding the marker, since an enabled service cannot
+carry one), then re-enables the service while the compute still runs,
+so nova-api's set_host_enabled RPC removes the trait (about 1 s; against
+a stopped compute that reads up the same call waits
+rpc_response_timeout, 60 s, and the trait stays), then stops the
+process. The marker written at the claim already says stop=1, so from
+the first write to the last a killed run leaves either the marker or
+the loan record, and recovery restores either one, starting the
+compute.
 
-take_back() claims it again: force down first (no RPC), then disable
-with the marker through the guard's claim (no RPC either, the service
-reads down now), settle, re-read, and check again that the host holds
-nothing foreign.
+take_back() claims it again in one PUT (forced_down, status and the
+marker together: Nova saves them at once and makes no RPC, since the
+service reads down from that save on), settles, re-reads, removes the
+loan record and checks again that the host holds nothing foreign.
 """
 
 from allocation_tempest_plugin.common import compute_services
 from allocation_tempest_plugin.common import marker
-from allocation_tempest_plugin.common import signals
 from allocation_tempest_plugin import exceptions
 
 BINARY = compute_services.BINARY
@@ -48,17 +50,19 @@ class Lending(object):
     """The lend and take-back of one guard's host.
 
     Built by the guard from its own parts (common/disruption.py): the
-    service record, the compute process, the claim, the deadline (its
-    signal handlers), the restorer (to start a compute handed back), the
-    clock, on_step, and the wait for "down" (timeout, interval).
+    service record, the compute process, the claim, the restorer (to
+    start a compute handed back), the clock, on_step, the wait for "down"
+    (timeout, interval) and the loan book.
     """
 
-    def __init__(self, record, process, host_claim, deadline, restorer,
-                 clock, on_step, timeout, interval, restore_timeout):
+    def __init__(self, record, process, host_claim, restorer,
+                 clock, on_step, timeout, interval, restore_timeout,
+                 loan_book=None):
         self.record = record
+        # loans.LoanBook: where the loan is recorded while lent.
+        self.loan_book = loan_book
         self.process = process
         self.host_claim = host_claim
-        self.deadline = deadline
         self.restorer = restorer
         self.clock = clock
         self.on_step = on_step
@@ -71,14 +75,29 @@ class Lending(object):
     def host(self):
         return self.record.host
 
-    def lend(self, reason):
-        """Re-enable the claimed host while its compute lives, stop it."""
+    def check(self):
+        """Before the claim: what lending needs is configured.
+
+        Raises DisruptionError naming what is missing, having changed
+        nothing.
+        """
         if not (self.process.stop_command and self.process.start_command):
             raise exceptions.DisruptionError(
                 reason='lending %s on %s needs the stop and start '
                        'commands' % (BINARY, self.host))
-        self.record.put(status='enabled')
+        if self.loan_book is None or not self.loan_book.lock_path:
+            raise exceptions.DisruptionError(
+                reason='lending %s on %s needs [oslo_concurrency] '
+                       'lock_path, where the loan is recorded for '
+                       'recovery' % (BINARY, self.host))
+
+    def lend(self, reason):
+        """Re-enable the claimed host while its compute lives, stop it."""
+        # Before the first change: from the re-enable on, the host
+        # carries no marker and this record is the only trace of it.
+        self.loan_book.record(self.host, self.record.service_id, reason)
         self.marker = reason
+        self.record.put(status='enabled')
         self.on_step('lent')
         self.process.stop()
         self.on_step('stopped')
@@ -96,33 +115,13 @@ class Lending(object):
         found = self.record.read()
         if not reads_as_lent(found):
             self._give_up(found)
-        # Signals wait for both writes: between them the service is
-        # forced down without a marker, a state the restore would take
-        # for someone else's. They act once the host is held again (or
-        # given up).
-        handlers = self.deadline.handlers
-        with handlers.held() as received:
-            try:
-                findings = self._force_down_and_claim(read_started)
-            finally:
-                handlers.act_on(received)
-        if self.deadline.expired:
-            # The deadline fired while held: unwind to the restore as it
-            # would have.
-            raise signals.DisruptionExpired(
-                '[allocation] max_disruption_seconds passed')
-        self.marker = None
-        self.on_step('taken_back')
-        if findings:
-            raise exceptions.HostNotExclusive(self.host, findings)
-        return self.record.wait_for(lambda s: s['state'] == 'down', 'down',
-                                    self.timeout, self.interval)
-
-    def _force_down_and_claim(self, read_started):
-        self.record.put(forced_down=True)
-        self.on_step('forced_down')
         try:
-            return self.host_claim.take(self.marker, read_started)
+            # One write: there is no moment when the service is forced
+            # down without the marker. A lost answer leaves the loan
+            # record in place and the restore (or recovery) reads what
+            # landed.
+            findings = self.host_claim.take(self.marker, read_started,
+                                            forced_down=True)
         except exceptions.HostNotFree as taken:
             if self.host_claim.written:
                 raise
@@ -131,19 +130,32 @@ class Lending(object):
             if left:
                 raise exceptions.HostNotFree(reason='%s; %s' % (
                     taken, '; '.join(left)))
+            self._end_loan()
             raise
-        except Exception:
-            # The disable may not have landed: a service forced down
-            # without the marker reads as someone else's to the restore,
-            # so undo the force-down first where that is what is there.
-            service = self.record.read()
-            if service['forced_down'] and marker.run_of(service) is None:
-                self.record.put(forced_down=False)
-            raise
+        self._end_loan()
+        self.on_step('taken_back')
+        if findings:
+            raise exceptions.HostNotExclusive(self.host, findings)
+        return self.record.wait_for(lambda s: s['state'] == 'down', 'down',
+                                    self.timeout, self.interval)
+
+    def _end_loan(self):
+        """The host carries the marker again, or is not ours: no record."""
+        if self.marker is not None:
+            self.loan_book.clear(self.host, self.marker)
+            self.marker = None
+
+    def end(self):
+        """After the restore: a loan still recorded is over now."""
+        if self.marker is not None and self.loan_book is not None:
+            self._end_loan()
 
     def _give_up(self, found):
         self.host_claim.written = False
         left = self._start_stopped(found)
+        if not left:
+            # Nothing of this run's is left on the host to recover.
+            self._end_loan()
         raise exceptions.HostNotFree(
             reason='%s on %s was changed by someone else while it was lent '
                    'to the scheduler (found %s), so it was left as found%s'

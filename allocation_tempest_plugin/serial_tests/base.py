@@ -77,7 +77,8 @@ class DisruptiveTestBase(premises.PremiseChecks,
                 command_timeout=CONF.allocation.command_timeout,
                 disruptable_hosts=CONF.allocation.disruptable_hosts,
                 restore_timeout=CONF.allocation.restore_timeout,
-                interval=cls.wait_interval):
+                interval=cls.wait_interval,
+                lock_path=CONF.oslo_concurrency.lock_path):
             LOG.warning('Recovery before %s: %s', cls.__name__,
                         action.line())
 
@@ -183,6 +184,8 @@ class DisruptiveTestBase(premises.PremiseChecks,
         self.fail_once_for_orphans(orphaned)
 
     def _guard(self, host, stop_process, exclusive_check, lend=False):
+        if lend:
+            self.skip_unless_lending_allowed()
         stop_command = start_command = None
         if stop_process or lend:
             stop_command = CONF.allocation.compute_stop_command
@@ -201,7 +204,26 @@ class DisruptiveTestBase(premises.PremiseChecks,
             restore_timeout=CONF.allocation.restore_timeout,
             claim_settle_seconds=CONF.allocation.claim_settle_seconds,
             disruptable_hosts=CONF.allocation.disruptable_hosts, lend=lend,
-            report_interval=CONF.allocation.compute_report_interval)
+            report_interval=CONF.allocation.compute_report_interval,
+            lock_path=CONF.oslo_concurrency.lock_path)
+
+    def skip_unless_lending_allowed(self):
+        """Lending needs hosts named as disruptable, and a lock_path.
+
+        A lent host is enabled while its compute is stopped: any tenant's
+        build may land there and hang until it is taken back. Only hosts
+        the operator named in disruptable_hosts may be lent; the loan is
+        recorded under lock_path (common/loans.py) for recovery.
+        """
+        if not CONF.allocation.disruptable_hosts:
+            raise self.skipException(
+                'lends a host to the scheduler with its compute stopped, '
+                'where any tenant\'s build could land; set [allocation] '
+                'disruptable_hosts to the hosts the tests may lend')
+        if not CONF.oslo_concurrency.lock_path:
+            raise self.skipException(
+                'lending records the loan for recovery under '
+                '[oslo_concurrency] lock_path; set it')
 
     def boot_resized_server(self):
         """A server of the test's in VERIFY_RESIZE, on a host it may hold.

@@ -46,6 +46,7 @@ class DeletedBeforeBuildTest(base.DisruptiveTestBase):
         resource tracker ran, the provider and the project are at their
         baseline.
         """
+        self.skip_unless_lending_allowed()
         host = self.disruptable_host()
         rp_uuid = self.provider_for_host(host)
         owned = self.placement_snapshot(host)

@@ -23,6 +23,7 @@ import time
 from tempest.lib import exceptions as lib_exc
 import testtools
 
+from allocation_tempest_plugin.common import claim
 from allocation_tempest_plugin.common import compute_services
 from allocation_tempest_plugin.common import disruption
 from allocation_tempest_plugin.common import marker
@@ -534,15 +535,20 @@ class TwoRunnersTest(GuardTestBase):
         self._assert_as_found()
 
     def test_slow_claim_backs_off_and_undoes_only_itself(self):
-        guard = self._guard(claim_settle_seconds=0.1)
+        # A read-to-write of 3 s or more (the bound every runner keeps,
+        # whatever its own settle) could miss another runner's claim.
+        update = self.client.update_service
+
+        def slow_update(service_id, **fields):
+            self.client.clock.sleep(3)
+            return update(service_id, **fields)
+        self.client.update_service = slow_update
+        guard = self._guard(claim_settle_seconds=10)
         error = self.assertRaises(exceptions.HostNotFree, guard.__enter__)
-        self.assertIn('claim_settle_seconds', str(error))
+        self.assertIn('not less than the 3.0 s every runner', str(error))
         self._assert_as_found()
 
-    def test_one_runner_by_configuration_has_no_settle(self):
-        # claim_settle_seconds = 0: no wait and no second read after the
-        # disable; the premise checks before the delete and the restore
-        # still read the service.
+    def _slept(self):
         slept = []
         sleep = self.client.clock.sleep
 
@@ -550,7 +556,63 @@ class TwoRunnersTest(GuardTestBase):
             slept.append(seconds)
             sleep(seconds)
         self.client.clock.sleep = record_sleep
-        guard = self._guard(claim_settle_seconds=0)
+        return slept
+
+    def test_settle_below_the_shared_bound_is_raised_to_it(self):
+        # Issue 22: runners with different settles are safe together only
+        # when each settles at least the bound all keep their round trip
+        # under; 0 without disruptable_hosts means "shared" too.
+        for configured in (1, 0):
+            slept = self._slept()
+            with self._guard(claim_settle_seconds=configured) as guard:
+                pass
+            self.assertGreater(sum(slept), 2.5, configured)
+            self.assertEqual(3.0, guard._host_claim.settle_seconds)
+        self.assertEqual(0.0, claim.effective_settle(0, ['compute1']))
+        self.assertEqual(5.0, claim.effective_settle(5, []))
+
+    def test_runners_with_different_settles_never_both_hold(self):
+        # A (configured 1 s, raised to 3) wrote first; B, whose round trip
+        # is just under the shared bound, read before A's write and writes
+        # about 2.6 s after it. A's second read must come after B's write.
+        runner_b = self._guard(run_id='b', claim_settle_seconds=10)
+        sleep = self.client.clock.sleep
+        state = {}
+
+        def settle(seconds):
+            # A's settle: B's write lands 2.5 s into it (and after B's
+            # PUT), if A still waits then; a shorter settle re-reads
+            # before it.
+            if 'b' in state or seconds <= 2.5:
+                state['b'] = state.get('b', False)
+                return sleep(seconds)
+            state['b'] = True
+            target = self.client.clock.monotonic() + seconds
+            sleep(2.5)
+            runner_b.service_id = self.client.record()['id']
+            runner_b.original = {'status': 'enabled',
+                                 'disabled_reason': None,
+                                 'forced_down': False}
+            runner_b.original_state = 'up'
+            runner_b._claim(marker.make(
+                'b', fakes.NovaServices.EPOCH, runner_b.original),
+                self.client.clock.monotonic() - 2.6)
+            sleep(max(0.0, target - self.client.clock.monotonic()))
+        self.client.clock.sleep = settle
+        runner_a = self._guard(run_id='a', claim_settle_seconds=1)
+        error = self.assertRaises(exceptions.HostNotFree,
+                                  runner_a.__enter__)
+        self.assertIn('another runner claimed', str(error))
+        self.assertEqual('b', marker.run_of(self.client.record()))
+
+    def test_one_runner_by_configuration_has_no_settle(self):
+        # claim_settle_seconds = 0: no wait and no second read after the
+        # disable; the premise checks before the delete and the restore
+        # still read the service.
+        slept = self._slept()
+        # Honoured only on hosts named as this runner's.
+        guard = self._guard(claim_settle_seconds=0,
+                            disruptable_hosts=['compute1'])
         with guard:
             self.assertEqual([], [s for s in slept if s > 0])
             self.assertEqual('disabled', self.client.record()['status'])

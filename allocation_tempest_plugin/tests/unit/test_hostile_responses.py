@@ -149,7 +149,9 @@ class HostileProxyTest(HostileTestBase):
         before = self.nova.state(SERVICE_ID)
         with disruption.ComputeDisruption(clients.services, 'compute1', 60,
                                           GUARD_TIMEOUT, 0.05,
-                                          claim_settle_seconds=0.5) as guard:
+                                          claim_settle_seconds=0,
+                                          disruptable_hosts=['compute1']
+                                          ) as guard:
             self.assertEqual({'status': 'disabled', 'forced_down': True,
                               'state': 'down'},
                              {k: v for k, v in

@@ -117,26 +117,31 @@ class ChooseHostTest(HostsTestBase):
         self.assertIsNone(host)
         self.assertIn('no nova-compute service is up and enabled', why)
 
-    def test_disruptable_hosts_are_trusted_and_only_they_are_read(self):
-        self.assertEqual(('compute-00003', None),
-                         self._choose(['compute-00007', 'compute-00003']))
-        self.assertEqual([('/os-services', {'binary': 'nova-compute',
-                                            'host': 'compute-00003'})],
-                         self.calls)
+    def test_only_disruptable_hosts_are_read_and_still_checked(self):
+        # Issue 22: naming a host disruptable says the tests may disrupt
+        # it, not that nobody has a server there now.
+        self.assertEqual(('compute-00010', None),
+                         self._choose(['compute-00007', 'compute-00010']))
+        self.assertEqual(['/os-services', '/servers'] * 2, self.paths())
+        self.assertEqual({'binary': 'nova-compute',
+                          'host': 'compute-00007'}, self.calls[0][1])
+        host, why = self._choose(['compute-00007'])
+        self.assertIsNone(host)
+        self.assertIn('compute-00007 runs server', why)
 
     def test_disruptable_hosts_none_available(self):
-        self.service('compute-00003')['forced_down'] = True
-        host, why = self._choose(['compute-00003', 'gone'])
+        self.service('compute-00010')['forced_down'] = True
+        host, why = self._choose(['compute-00010', 'gone'])
         self.assertIsNone(host)
-        self.assertIn("['compute-00003', 'gone']", why)
-        self.assertIn('compute-00003 nova-compute is status=enabled '
+        self.assertIn("['compute-00010', 'gone']", why)
+        self.assertIn('compute-00010 nova-compute is status=enabled '
                       'state=down forced_down=True', why)
         self.assertIn('gone has no nova-compute service', why)
 
     def test_choices_start_at_random_among_the_first_candidates(self):
-        # compute-00010, -20, -30, -40 are free; disruptable hosts are
-        # trusted. Two runners starting at different offsets of the first
-        # SPREAD candidates take different hosts.
+        # compute-00010, -20, -30, -40 are free. Two runners starting at
+        # different offsets of the first SPREAD candidates take
+        # different hosts.
         disruptable = ['compute-00010', 'compute-00020', 'compute-00030']
         self.assertEqual(('compute-00020', None),
                          self._choose(disruptable, start=lambda n: 1))
@@ -197,9 +202,12 @@ class HostRefusalTest(HostsTestBase):
                          'did not create' % other['id'],
                          self._refusal('compute-00010'))
 
-    def test_disruptable_hosts_skip_the_server_listing(self):
-        self.assertIsNone(self._refusal('compute-00001', ['compute-00001']))
-        self.assertEqual(['/os-services'], self.paths())
+    def test_disruptable_hosts_are_checked_for_other_servers_too(self):
+        self.assertIsNone(self._refusal('compute-00010', ['compute-00010']))
+        self.assertEqual(['/os-services', '/servers'], self.paths())
+        other = self.cloud.nova.boot('q', 'v', 'compute-00010', cloud.FLAVOR)
+        self.assertIn(other['id'], self._refusal('compute-00010',
+                                                 ['compute-00010']))
         self.assertIn('not in [allocation] disruptable_hosts',
                       self._refusal('compute-00002', ['compute-00001']))
 

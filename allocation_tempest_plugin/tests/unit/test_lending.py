@@ -12,9 +12,14 @@
 
 """The guard's lend mode against the fake Nova (common/lending.py)."""
 
+import os
+
+import fixtures
 from tempest.lib import exceptions as lib_exc
 
+from allocation_tempest_plugin.common import loans
 from allocation_tempest_plugin.common import marker
+from allocation_tempest_plugin.common import recovery
 from allocation_tempest_plugin import exceptions
 from allocation_tempest_plugin.tests.unit import fakes
 from allocation_tempest_plugin.tests.unit import test_disruption
@@ -28,12 +33,18 @@ class LendTest(test_disruption.GuardTestBase):
     def setUp(self):
         super(LendTest, self).setUp()
         self.findings = []
+        self.lock_path = self.useFixture(fixtures.TempDir()).path
+        self.book = loans.LoanBook(self.lock_path)
 
     def _lender(self, **kwargs):
-        return self._guard(run_id='r1', lend=True, stop_command=STOP,
-                           start_command=START,
-                           exclusive_check=lambda host: list(self.findings),
-                           **kwargs)
+        params = dict(run_id='r1', lend=True, stop_command=STOP,
+                      start_command=START, lock_path=self.lock_path,
+                      exclusive_check=lambda host: list(self.findings))
+        params.update(kwargs)
+        return self._guard(**params)
+
+    def _loan_hosts(self):
+        return [loan.host for loan in self.book.loans()]
 
     def _lent_state(self):
         return {'status': 'enabled', 'disabled_reason': None,
@@ -46,22 +57,31 @@ class LendTest(test_disruption.GuardTestBase):
             self.assertEqual(self._lent_state(), self._state())
             self.assertFalse(self.nova.disabled_trait['compute1'])
             self.assertFalse(self.nova.running('compute1'))
+            # Recorded while the host carries no marker.
+            self.assertEqual(['compute1'], self._loan_hosts())
             started = self.client.clock.monotonic()
             held = guard.take_back()
-            # Forced down first: the disable made no RPC to the stopped
-            # compute (it would have waited rpc_response_timeout).
+            # Forced down in the same write: the disable made no RPC to
+            # the stopped compute (it would have waited
+            # rpc_response_timeout).
             self.assertLess(self.client.clock.monotonic() - started, 10)
             self.assertEqual('down', held['state'])
             self._assert_marked()
             self.assertEqual('r1', marker.run_of(guard.confirm_held()))
+            # The marker records it again: no loan record.
+            self.assertEqual([], self._loan_hosts())
         self._assert_as_found()
         self.assertFalse(self.nova.disabled_trait['compute1'])
         reason = self.client.updates[0]['disabled_reason']
+        # The marker says, from the first write, that the run stops the
+        # compute, and with which settle it claimed.
+        self.assertTrue(marker.parse_marker(reason).stops)
+        self.assertEqual(3.0, marker.parse_marker(reason).settle)
         self.assertEqual([
             {'status': 'disabled', 'disabled_reason': reason},
             {'status': 'enabled'},
-            {'forced_down': True},
-            {'status': 'disabled', 'disabled_reason': reason},
+            {'status': 'disabled', 'disabled_reason': reason,
+             'forced_down': True},
             {'forced_down': False},
             {'status': 'enabled'},
         ], self.client.updates)
@@ -112,20 +132,122 @@ class LendTest(test_disruption.GuardTestBase):
         self.assertEqual(['stop-compute', 'start-compute'],
                          [argv[-2] for argv, _ in self.commands])
 
-    def test_failed_disable_on_take_back_undoes_the_force_down(self):
+    def test_failed_take_back_is_restored(self):
         with self._lender() as guard:
-            # Writes so far: claim, re-enable; then forced_down, the disable.
-            self.client.failing_updates = {self.client.update_calls + 1}
+            # Writes so far: claim, re-enable; the next is the take-back.
+            self.client.failing_updates = {self.client.update_calls}
             self.assertRaises(lib_exc.ServerFault, guard.take_back)
-            self.assertEqual(self._lent_state()['forced_down'],
-                             self._state()['forced_down'])
+            self.assertEqual(self._lent_state(), self._state())
+            # Still lent: the record stays until the restore is over.
+            self.assertEqual(['compute1'], self._loan_hosts())
         self.assertTrue(guard.restored)
         self._assert_as_found()
+        self.assertEqual([], self._loan_hosts())
 
     def test_lend_needs_the_commands(self):
         guard = self._guard(lend=True)
         self.assertRaises(exceptions.DisruptionError, guard.__enter__)
         self._assert_as_found()
+
+    def test_lend_needs_a_lock_path(self):
+        guard = self._lender(lock_path=None)
+        error = self.assertRaises(exceptions.DisruptionError,
+                                  guard.__enter__)
+        self.assertIn('lock_path', str(error))
+        self._assert_as_found()
+        # Checked before the claim: nothing was written.
+        self.assertEqual([], self.client.updates)
+
+    def _killed_at(self, step):
+        """A lender that stops at step, as SIGKILL would leave it."""
+        class Killed(BaseException):
+            pass
+
+        def on_step(name):
+            if name == step:
+                raise Killed()
+        guard = self._lender(on_step=on_step)
+        # No __exit__, no restore: the process is gone. The deadline
+        # timer (ManualTimer) never fires either.
+        guard._deadline.finish = lambda restore, error: None
+        if step == 'taken_back':
+            guard.__enter__()
+            self.assertRaises(Killed, guard.take_back)
+        else:
+            self.assertRaises(Killed, guard.__enter__)
+        return guard
+
+    def _recover(self, start_command=START):
+        return recovery.recover(
+            self.client, force=True, start_command=start_command,
+            runner=self._runner, lock_path=self.lock_path, interval=0,
+            restore_timeout=120, clock=self.client.clock)
+
+    def test_recovery_restores_a_run_killed_while_lent(self):
+        # Issue 22: killed between the stop and the take-back, the host is
+        # enabled without a marker and its compute stopped; only the loan
+        # record says so.
+        self._killed_at('stopped')
+        self.assertEqual(self._lent_state(), self._state())
+        self.assertFalse(self.nova.running('compute1'))
+        actions = self._recover()
+        self.assertEqual(1, len(actions), [a.line() for a in actions])
+        self.assertIn('(lent): restored to enabled', actions[0].line())
+        self._assert_as_found()
+        self.assertEqual([], self._loan_hosts())
+
+    def test_recovery_restores_a_run_killed_right_after_the_re_enable(self):
+        self._killed_at('lent')
+        actions = self._recover()
+        self.assertIn('restored', actions[0].verdict)
+        self._assert_as_found()
+        self.assertEqual([], self._loan_hosts())
+
+    def test_recovery_after_the_take_back_goes_by_the_marker(self):
+        # Killed right after the take-back: the marker is back (stop=1).
+        self._killed_at('taken_back')
+        self._assert_marked()
+        self.assertEqual([], self._loan_hosts())
+        actions = self._recover()
+        self.assertEqual(1, len(actions))
+        self.assertNotIn('(lent)', actions[0].line())
+        self._assert_as_found()
+
+    def test_recovery_without_a_start_command_fails_and_keeps_the_loan(self):
+        self._killed_at('stopped')
+        actions = self._recover(start_command=None)
+        self.assertTrue(actions[0].failed)
+        self.assertIn('stopped its nova-compute', actions[0].verdict)
+        self.assertEqual(self._lent_state(), self._state())
+        self.assertEqual(['compute1'], self._loan_hosts())
+        # Once a start command is there, the same record restores it.
+        self.assertIn('restored', self._recover()[0].verdict)
+        self._assert_as_found()
+
+    def test_recovery_leaves_a_lent_host_someone_else_took(self):
+        self._killed_at('stopped')
+        self.client.update_service(self.client.record()['id'],
+                                   status='disabled',
+                                   disabled_reason='maintenance')
+        writes = len(self.client.updates)
+        actions = self._recover()
+        self.assertTrue(actions[0].failed)
+        self.assertIn('changed by someone else while lent',
+                      actions[0].verdict)
+        self.assertEqual(writes, len(self.client.updates))
+        self.assertEqual('maintenance', self._state()['disabled_reason'])
+
+    def test_loan_records_survive_only_their_own_clear(self):
+        self.book.record('compute1', 'id-1', 'marker one')
+        self.book.clear('compute1', 'marker two')
+        self.assertEqual(['compute1'], self._loan_hosts())
+        self.book.clear('compute1', 'marker one')
+        self.assertEqual([], self._loan_hosts())
+        self.assertRaises(ValueError, self.book.record, '../etc', 'x', 'y')
+        with open(os.path.join(self.lock_path, loans.PREFIX + 'bad' +
+                               loans.SUFFIX), 'w') as bad:
+            bad.write('{')
+        self.assertIn('unreadable', self.book.loans()[0].problem)
 
     def test_take_back_whose_answer_was_lost_is_still_restored(self):
         # Issue 22: the take-back's force-down lands but its answer never
@@ -133,7 +255,7 @@ class LendTest(test_disruption.GuardTestBase):
         # what the guard itself wrote, not someone else's state, so the
         # restore starts the compute it stopped and unforces it.
         with self._lender() as guard:
-            # Writes so far: claim, re-enable; the next is the force-down.
+            # Writes so far: claim, re-enable; the next is the take-back.
             self.client.lost_updates = {self.client.update_calls}
             self.assertRaises(lib_exc.TimeoutException, guard.take_back)
             self.assertTrue(self._state()['forced_down'])
@@ -141,6 +263,7 @@ class LendTest(test_disruption.GuardTestBase):
         self.assertTrue(guard.restored)
         self._assert_as_found()
         self.assertIsNotNone(guard.start_heartbeat)
+        self.assertEqual([], self._loan_hosts())
 
     def test_someone_elses_force_down_while_lent_is_left_alone(self):
         # Not the guard's write: an operator forces the lent host down.

@@ -65,3 +65,22 @@ class MarkerTest(testtools.TestCase):
                        'prefix allocation_tempest_plugin run=x '
                        'until=2026-11-24T13:05:00Z']:
             self.assertIsNone(marker.parse(reason), reason)
+
+    def test_stop_and_settle_round_trip(self):
+        # Issue 22: the marker says the run stops the compute, and the
+        # writer's settle.
+        text = marker.make('abc', DEADLINE, FOUND, stops=True, settle=3.0)
+        self.assertTrue(text.endswith(' stop=1 settle=3'), text)
+        parsed = marker.parse_marker(text)
+        self.assertEqual((True, 3.0, FOUND),
+                         (parsed.stops, parsed.settle, parsed.found))
+        parsed = marker.parse_marker(marker.make('abc', DEADLINE, FOUND,
+                                                 settle=0))
+        self.assertEqual((False, 0.0), (parsed.stops, parsed.settle))
+        # Markers of older runs say neither.
+        parsed = marker.parse_marker(marker.make('abc', DEADLINE, FOUND))
+        self.assertEqual((False, None), (parsed.stops, parsed.settle))
+        found = {'status': 'disabled', 'disabled_reason': 'ops stop=1',
+                 'forced_down': True}
+        parsed = marker.parse_marker(marker.make('abc', DEADLINE, found))
+        self.assertEqual((found, False), (parsed.found, parsed.stops))
