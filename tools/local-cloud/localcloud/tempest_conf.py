@@ -120,6 +120,9 @@ def render(objects, restart_mode=s.DEFAULT_RESTART_MODE,
         },
         'allocation': {
             'allow_compute_disruption': True,
+            # The harness's own computes: the tests may lend them
+            # (deleted-before-build) and the evacuation tests hold both.
+            'disruptable_hosts': ','.join(s.COMPUTE_HOSTS),
             'compute_stop_command': '%s stop-compute {host}' % cmd,
             'compute_start_command': start_command(cmd, restart_mode),
             # The computes' update_resources_interval (nova_conf.py).
