@@ -34,9 +34,13 @@ So it is a file, one per host: written before the loan's first change
 (the take-back's single PUT answered) or the restore is over. It holds
 the marker the host carried when it was lent, so recovery restores a
 loan exactly as it restores a hold: the same deadline, the same found
-state, and the compute the run stopped started again. Its limit, said
-in the docs: recovery with another lock_path (another runner, another
-machine) does not see it.
+state, and the compute the run stopped started again. It also names the
+process that lent the host (its pid and start time): lock_path is on the
+machine that runs Tempest, so a recovery there can tell that the owner is
+gone (killed) and restore the loan at once instead of waiting out the
+marker's deadline, while the host takes builds it cannot run. Its limit,
+said in the docs: recovery with another lock_path (another runner,
+another machine) does not see it.
 """
 
 import glob
@@ -44,6 +48,7 @@ import json
 import os
 
 from allocation_tempest_plugin.common import commands
+from allocation_tempest_plugin.common import orphan_registry
 
 PREFIX = 'allocation-tempest-loan-'
 SUFFIX = '.json'
@@ -56,12 +61,21 @@ class Loan(object):
     """
 
     def __init__(self, path, host=None, service_id=None, reason=None,
-                 problem=None):
+                 problem=None, owner=None):
         self.path = path
         self.host = host
         self.service_id = service_id
         self.reason = reason
         self.problem = problem
+        # "pid-starttime" of the process that lent the host.
+        self.owner = owner
+
+    def owner_gone(self, proc='/proc'):
+        """Whether the lending process is known to have ended."""
+        pid, _, started = (self.owner or '').partition('-')
+        if not pid.isdigit() or started in ('', '?'):
+            return False
+        return orphan_registry.run_key(int(pid), proc) != self.owner
 
 
 class LoanBook(object):
@@ -76,12 +90,13 @@ class LoanBook(object):
             raise ValueError('%r is not a plain host name' % (host,))
         return os.path.join(self.lock_path, PREFIX + host + SUFFIX)
 
-    def record(self, host, service_id, reason):
+    def record(self, host, service_id, reason, owner=None):
         """Write the loan before the first change; replaces an old one."""
         path = self.path(host)
+        owner = owner or orphan_registry.run_key(os.getpid())
         with open(path + '.new', 'w') as target:
             json.dump({'host': host, 'service_id': service_id,
-                       'marker': reason}, target)
+                       'marker': reason, 'owner': owner}, target)
             target.flush()
             os.fsync(target.fileno())
         os.replace(path + '.new', path)
@@ -119,7 +134,7 @@ def _read(path):
         with open(path) as source:
             recorded = json.load(source)
         loan = Loan(path, recorded['host'], recorded['service_id'],
-                    recorded['marker'])
+                    recorded['marker'], owner=recorded.get('owner'))
     except FileNotFoundError:
         return Loan(path, problem='gone')
     except (OSError, ValueError, KeyError, TypeError) as error:

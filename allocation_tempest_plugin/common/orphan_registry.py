@@ -30,7 +30,10 @@ FILE = 'allocation-tempest-reported-leaks.json'
 
 
 def run_key(ppid=None, proc='/proc'):
-    """The parent process and its start time: one `tempest run`."""
+    """A process and its start time: by default the parent, one run.
+
+    The start time tells a process from a later one given the same pid.
+    """
     ppid = ppid or os.getppid()
     try:
         with open(os.path.join(proc, str(ppid), 'stat')) as stat:

@@ -88,7 +88,8 @@ def lent_as_recorded(service, found):
             service['disabled_reason'] == found.found['disabled_reason'])
 
 
-def _verdict(service, found, now, force, allowed_hosts, lent=False):
+def _verdict(service, found, now, force, allowed_hosts, lent=False,
+             owner_gone=False):
     if not commands.valid_host(service['host']):
         return ('left alone: %r is not a plain host name' %
                 service['host'])
@@ -103,7 +104,9 @@ def _verdict(service, found, now, force, allowed_hosts, lent=False):
     if not lent and service['status'] != 'disabled':
         return ('left alone: carries the marker but is %s, not a state '
                 'the guard leaves' % service['status'])
-    if not force and found.deadline > now:
+    if not force and found.deadline > now and not owner_gone:
+        # A loan whose lending process has ended (same machine, the
+        # record says which) need not wait out the deadline.
         return 'skip: its run may still hold it (use --force)'
     return RESTORE
 
@@ -151,7 +154,8 @@ def _loan_action(loan, by_host, now, force, allowed_hosts, only_hosts):
         # Taken back: the marker is there and has its own Action.
         return None
     return Action(service, found, _verdict(
-        service, found, now, force, allowed_hosts, lent=True), loan)
+        service, found, now, force, allowed_hosts, lent=True,
+        owner_gone=loan.owner_gone()), loan)
 
 
 class _Restorer(object):

@@ -196,6 +196,29 @@ class LendTest(test_disruption.GuardTestBase):
         self._assert_as_found()
         self.assertEqual([], self._loan_hosts())
 
+    def test_class_setup_recovers_a_loan_whose_process_is_gone(self):
+        # Without --force and before the marker's deadline: the record
+        # names the lending process, which has ended, so the host (taking
+        # builds it cannot run) is restored at once. A live owner's loan
+        # is left to it.
+        self._killed_at('stopped')
+        loan = self.book.loans()[0]
+        self.assertFalse(loan.owner_gone())
+
+        def recover():
+            return recovery.recover(
+                self.client, start_command=START, runner=self._runner,
+                lock_path=self.lock_path, interval=0, restore_timeout=120,
+                clock=self.client.clock)
+        self.assertIn('skip: its run may still hold it', recover()[0].verdict)
+        self.assertFalse(self.nova.running('compute1'))
+        self.book.record(loan.host, loan.service_id, loan.reason,
+                         owner='999999999-12345')
+        self.assertTrue(self.book.loans()[0].owner_gone())
+        self.assertIn('restored', recover()[0].verdict)
+        self._assert_as_found()
+        self.assertEqual([], self._loan_hosts())
+
     def test_recovery_restores_a_run_killed_right_after_the_re_enable(self):
         self._killed_at('lent')
         actions = self._recover()
