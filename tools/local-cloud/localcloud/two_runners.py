@@ -7,7 +7,20 @@ started together, both selecting the plugin's DESTRUCTIVE selection.
 Prints each test's outcome for both runners and the compute services
 before and after.
 Exit 1 if any test failed or any compute service did not end as it began.
+
+    cloud two-runners [--settles A,B] [--disruptable-b HOSTS]
+
+--settles A,B: [allocation] claim_settle_seconds of runner a and runner b
+(e.g. 3,0: a runner that settles meets one that claims without settling).
+--disruptable-b HOSTS: runner b's [allocation] disruptable_hosts (a comma
+list; '' writes it empty). The guard honours a settle of 0 only where
+disruptable_hosts names the hosts (common/claim.py), so `--settles 3,0
+--disruptable-b ''` has runner b settle the shared minimum instead.
+Without --settles both runners settle 3 s (the plugin's shared-cloud
+default): the cloud's own tempest.conf says 0, for one runner on hosts it
+names as its own, which two runners on those same hosts are not.
 """
+import argparse
 import configparser
 import io
 import os
@@ -21,11 +34,59 @@ from localcloud import settings as s
 from localcloud import util
 
 RUNNERS = ('a', 'b')
+# The plugin's default claim_settle_seconds, for runners that share hosts.
+SHARED_SETTLE = 3.0
 FIELDS = ('status', 'forced_down', 'state', 'disabled_reason')
 
 
-def workspace(name):
-    """runner-NAME/: tempest.conf with its own lock_path and log_dir."""
+def parse(args):
+    p = argparse.ArgumentParser(prog='cloud two-runners',
+                                description=__doc__.split('\n')[0])
+    p.add_argument('--settles', type=_settles, metavar='A,B',
+                   help='[allocation] claim_settle_seconds of runner a '
+                        'and runner b')
+    p.add_argument('--disruptable-b', metavar='HOSTS',
+                   help="runner b's [allocation] disruptable_hosts "
+                        "(comma list; '' for none)")
+    return p.parse_args(args)
+
+
+def _settles(text):
+    """'A,B' -> (A, B), two non-negative numbers of seconds."""
+    parts = text.split(',')
+    try:
+        values = tuple(float(part) for part in parts)
+    except ValueError:
+        values = ()
+    # Written as comparisons so that nan fails them too.
+    if len(values) != 2 or not all(0 <= v < float('inf') for v in values):
+        raise argparse.ArgumentTypeError(
+            'wants A,B: two seconds >= 0 (runner a, runner b), not %r'
+            % text)
+    return values
+
+
+def overrides(opts):
+    """runner -> [(key, value)] to set in its [allocation] group."""
+    chosen = {name: [] for name in RUNNERS}
+    # The cloud's tempest.conf settles 0 (one runner); two runners share.
+    settles = opts.settles if opts.settles is not None else (
+        SHARED_SETTLE, SHARED_SETTLE)
+    for name, seconds in zip(RUNNERS, settles):
+        chosen[name].append(('claim_settle_seconds', '%g' % seconds))
+    if opts.disruptable_b is not None:
+        # Spaces around the commas are the user's, not part of a host.
+        hosts = [h.strip() for h in opts.disruptable_b.split(',')
+                 if h.strip()]
+        chosen['b'].append(('disruptable_hosts', ','.join(hosts)))
+    return chosen
+
+
+def workspace(name, allocation=()):
+    """runner-NAME/: tempest.conf with its own lock_path and log_dir.
+
+    allocation: (key, value) pairs set in its [allocation] group.
+    """
     ws = os.path.join(s.TWO_RUNNERS_DIR, 'runner-' + name)
     for sub in ('etc', 'logs', 'lock'):  # tempest fails discovery without
         os.makedirs(os.path.join(ws, sub), exist_ok=True)  # its log_dir
@@ -35,6 +96,10 @@ def workspace(name):
     conf.read(s.TEMPEST_CONF)
     conf.set('oslo_concurrency', 'lock_path', os.path.join(ws, 'lock'))
     conf.set('DEFAULT', 'log_dir', os.path.join(ws, 'logs'))
+    if allocation and not conf.has_section('allocation'):
+        conf.add_section('allocation')
+    for key, value in allocation:
+        conf.set('allocation', key, value)
     text = io.StringIO()
     conf.write(text)
     path = os.path.join(ws, 'etc', 'tempest.conf')
@@ -59,13 +124,18 @@ def show_services(title, svcs):
 
 
 def main(args):
-    if args:
-        util.die('usage: cloud two-runners (no arguments)', rc=2)
+    opts = parse(args)
     if not os.path.exists(s.TEMPEST_CONF):
         util.die('no tempest.conf yet: run `%s up` first' % s.HARNESS)
     before = services()
     show_services('compute services before:', before)
-    spaces = {name: workspace(name) for name in RUNNERS}
+    chosen = overrides(opts)
+    spaces = {name: workspace(name, chosen[name]) for name in RUNNERS}
+    for name in RUNNERS:
+        # Said up front: the outcome table means little without it.
+        util.say('runner %s: %s' % (name, ', '.join(
+            '[allocation] %s = %r' % item for item in chosen[name]) or
+            "the cloud's tempest.conf [allocation] as it is"))
     # The classes that contend for hosts; the whole destructive selection
     # twice would take half an hour on two cores.
     regex = s.plugin_selection('CONTENDED')

@@ -11,9 +11,17 @@ the child's guard talks to Nova through the hostile proxy (5xx, slow and
 400 "evacuations done" answers to the restore's GETs and PUTs) or gets a
 start command that fails once or always; a restore that can never
 succeed must leave the service marked, and the recovery command repairs
-it. Every row then reads the service: enabled, not forced down, up, and
-a heartbeat newer than the last write anyone made (so a heartbeat this
-tool or the guard caused never counts as "restarted").
+it.
+
+Then the same for the guard's lend mode (rows lend:STEP, no server;
+kill_matrix_lend.py): lend, take back, restore, signalled at each step
+(SIGKILL + recovery from the loan record, SIGTERM, SIGINT), the guard's
+own deadline, and faults on the take-back PUT and the reads after it.
+
+Every row then reads the service: enabled, not forced down, up, a
+heartbeat newer than the last write anyone made (so a heartbeat this
+tool or the guard caused never counts as "restarted"), no
+disabled_reason left and no loan record left under lock_path.
 
 Honours [allocation] allow_compute_disruption (refuses when off) and
 disruptable_hosts (the host must be one of them when set), and the TLS
@@ -21,10 +29,15 @@ settings of the tempest.conf. The harness runs it with the local cloud's
 venv Python and tempest.conf:
 
     tools/local-cloud/cloud kill-matrix [--host HOST] [--json OUT] \
-        [--steps ...] [--signals ...] [--faults ...]
+        [--steps ...] [--signals ...] [--faults ...] \
+        [--lend-steps ...] [--lend-signals ...] [--lend-faults ...]
+
+Each list is comma-separated; an empty one skips its rows (`--steps ''
+--faults ''` runs only the lend rows).
 """
 
 import argparse
+import contextlib
 import json
 import os
 import select
@@ -34,6 +47,8 @@ import sys
 import time
 import traceback
 
+import kill_matrix_lend as lend_rows
+
 STEPS = ('disabled', 'forced_down', 'stopped', 'deleted', 'restoring')
 SIGNALS = (('SIGTERM', signal.SIGTERM), ('SIGHUP', signal.SIGHUP),
            ('SIGALRM', signal.SIGALRM), ('SIGKILL', signal.SIGKILL))
@@ -42,6 +57,9 @@ FAULTS = ('get-500', 'get-slow', 'unforce-503', 'unforce-slow',
           'unforce-400', 'enable-500', 'start-fails-once',
           'start-always-fails')
 CHILD_WAIT = 120  # how long a child holds a step before giving up
+# The fault children's client timeout; a slow answer outlasts it.
+HTTP_TIMEOUT = 30
+Plan = lend_rows.Plan
 
 
 def _clients():
@@ -66,14 +84,15 @@ def _tempest_timeout(signum, frame):
     raise TempestTimeout('test timed out (SIGALRM)')
 
 
-def _guard(services, host, conf, on_step=None, runner=None):
+def _guard(services, host, conf, on_step=None, runner=None, lend=False,
+           max_seconds=600):
     import subprocess as sp
 
     from allocation_tempest_plugin.common import disruption
 
     allocation = conf.allocation
     return disruption.ComputeDisruption(
-        services, host, max_seconds=600, timeout=120, interval=1,
+        services, host, max_seconds=max_seconds, timeout=120, interval=1,
         stop_command=allocation.compute_stop_command,
         start_command=allocation.compute_start_command,
         command_timeout=allocation.command_timeout,
@@ -82,7 +101,9 @@ def _guard(services, host, conf, on_step=None, runner=None):
         disruptable_hosts=allocation.disruptable_hosts,
         config_file=os.path.join(os.environ['TEMPEST_CONFIG_DIR'],
                                  os.environ['TEMPEST_CONFIG']),
-        on_step=on_step, runner=runner or sp.run)
+        on_step=on_step, runner=runner or sp.run, lend=lend,
+        # Where a lend records its loan, as the plugin's tests do.
+        lock_path=conf.oslo_concurrency.lock_path)
 
 
 def _boot(servers, conf, host, name):
@@ -97,17 +118,16 @@ def _boot(servers, conf, host, name):
     return server
 
 
-def child(step, host):
-    """Boot, disrupt, delete; at `step` say so and wait to be signalled."""
-    from tempest.common import waiters
-    from tempest import config
-
-    conf = config.CONF
+def _child_signals():
     # Tempest's per-test timeout: SIGALRM raises in the test.
     signal.signal(signal.SIGALRM, _tempest_timeout)
-    services, servers = _clients()
-    server = _boot(servers, conf, host, 'kill-matrix-%s' % step)
+    # SIGINT as a terminal's Ctrl-C: a child started from a background
+    # job inherits it ignored, and the row would then test nothing.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
+
+def _holder(step):
+    """An on_step that, at `step`, says so and waits to be signalled."""
     def hold(name):
         if name != step:
             return
@@ -119,11 +139,37 @@ def child(step, host):
         if not ready:
             raise SystemExit('no signal came within %s s' % CHILD_WAIT)
         sys.stdin.readline()
+    return hold
 
+
+def child(step, host):
+    """Boot, disrupt, delete; at `step` say so and wait to be signalled."""
+    from tempest.common import waiters
+    from tempest import config
+
+    conf = config.CONF
+    _child_signals()
+    services, servers = _clients()
+    server = _boot(servers, conf, host, 'kill-matrix-%s' % step)
+    hold = _holder(step)
     with _guard(services, host, conf, on_step=hold):
         servers.delete_server(server['id'])
         waiters.wait_for_server_termination(servers, server['id'])
         hold('deleted')
+    return 0
+
+
+def lend_child(step, host, max_seconds):
+    """Lend, take back, restore; at `step` say so and wait (no server)."""
+    from tempest import config
+
+    conf = config.CONF
+    _child_signals()
+    services, _ = _clients()
+    with _guard(services, host, conf, on_step=_holder(step), lend=True,
+                max_seconds=max_seconds) as guard:
+        # Its on_step('taken_back') is where that step holds.
+        guard.take_back()
     return 0
 
 
@@ -168,10 +214,6 @@ def fault_child(fault, host):
     """Disrupt and restore host with one fault in the restore phase."""
     from tempest import config
 
-    from allocation_tempest_plugin.cmd import admin
-    from allocation_tempest_plugin.tests.hostile import loopback
-    from allocation_tempest_plugin.tests.hostile import proxy as hp
-
     conf = config.CONF
     services, servers = _clients()
     runner = None
@@ -185,6 +227,20 @@ def fault_child(fault, host):
         with guard:
             print('REACHED held', flush=True)
         return 0
+    with _hostile_services(services, conf, rule) as hostile:
+        with _guard(hostile, host, conf, runner=runner):
+            print('REACHED held', flush=True)
+        print('FAULT applied %d time(s)' % rule.applied, flush=True)
+    return 0
+
+
+@contextlib.contextmanager
+def _hostile_services(services, conf, rule):
+    """A services client whose answers pass the hostile proxy's rule."""
+    from allocation_tempest_plugin.cmd import admin
+    from allocation_tempest_plugin.tests.hostile import loopback
+    from allocation_tempest_plugin.tests.hostile import proxy as hp
+
     provider = services.auth_provider
     compute_url = provider.base_url({'service': 'compute',
                                      'endpoint_type': 'publicURL',
@@ -192,11 +248,30 @@ def fault_child(fault, host):
     upstream = hp.url_upstream(hp.origin(compute_url), timeout=120,
                                ssl_context=hp.tls_context(**admin.tls()))
     with hp.HostileProxy(upstream, [rule]) as proxy:
-        hostile = admin.compute_services_client(
-            loopback.RedirectingAuth(provider, proxy.url), http_timeout=30)
-        with _guard(hostile, host, conf, runner=runner):
-            print('REACHED held', flush=True)
-        print('FAULT applied %d time(s)' % rule.applied, flush=True)
+        yield admin.compute_services_client(
+            loopback.RedirectingAuth(provider, proxy.url),
+            http_timeout=HTTP_TIMEOUT)
+
+
+def lend_fault_child(fault, host):
+    """Lend, take back through the hostile proxy, leave the block."""
+    from tempest import config
+
+    conf = config.CONF
+    services, _ = _clients()
+    rule = lend_rows.fault_rule(fault)
+    try:
+        with _hostile_services(services, conf, rule) as hostile:
+            with _guard(hostile, host, conf, lend=True) as guard:
+                guard.take_back()
+    finally:
+        # The row counts only if the fault hit: a rule that matched
+        # nothing (the take-back's body changed) would prove nothing.
+        if rule.applied:
+            print('REACHED take_back, fault applied %d time(s)'
+                  % rule.applied, flush=True)
+        else:
+            print('FAULT %s never applied' % fault, flush=True)
     return 0
 
 
@@ -254,57 +329,74 @@ def _read_until_reached(proc):
     return server_id, reached
 
 
-def _row(services, servers, args, name, kind, proc, server_id, reached,
-         started, recover_after):
+def _left_behind(record, lock_path):
+    """What a restored host must not carry: a marker, a loan record."""
+    left = ['disabled_reason %r' % record['disabled_reason']
+            ] if record['disabled_reason'] is not None else []
+    return left + ['loan record %s' % name
+                   for name in lend_rows.loan_records(lock_path)]
+
+
+def _row(services, servers, args, plan, proc, server_id, reached, started):
     try:
         proc.wait(timeout=CHILD_WAIT + 900)
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()
-    recovered = _recover(args) if recover_after else ''
+    recovered = _recover(args) if plan.recover else ''
     record, ok = _wait_restored(services, args.host)
+    left = _left_behind(record, args.lock_path)
     if server_id:
         try:
             servers.delete_server(server_id)
         except Exception:
             pass
-    return {'step': name, 'signal': kind, 'reached': reached,
+    return {'step': plan.step, 'signal': plan.kind, 'reached': reached,
             'exit': proc.returncode, 'status': record['status'],
             'forced_down': record['forced_down'], 'state': record['state'],
-            'disabled_reason': record['disabled_reason'],
-            'restored': ok and reached, 'recovery': recovered,
+            'disabled_reason': record['disabled_reason'], 'left': left,
+            'restored': ok and reached and not left, 'recovery': recovered,
             'seconds': round(time.monotonic() - started, 1)}
 
 
+def _run(services, servers, args, plan):
+    """One row: spawn its child, signal it at its step, check the host."""
+    started = time.monotonic()
+    proc = _spawn(args, *plan.child_args)
+    server_id, reached = _read_until_reached(proc)
+    if reached and plan.signum is not None:
+        proc.send_signal(plan.signum)
+        if plan.signum != signal.SIGKILL:
+            # Wakes a child whose guard holds signals (the restore).
+            proc.stdin.write('sent\n')
+            proc.stdin.flush()
+    return _row(services, servers, args, plan, proc, server_id, reached,
+                started)
+
+
+def _hold_plans(args):
+    plans = [Plan(step, name, ('--child', step), signum,
+                  signum == signal.SIGKILL)
+             for step in args.steps for name, signum in SIGNALS
+             if name in args.signals]
+    # A restore that can never succeed leaves the service marked: the
+    # recovery command is what repairs it.
+    return plans + [Plan('restore', fault, ('--fault-child', fault), None,
+                         fault == 'start-always-fails')
+                    for fault in args.faults]
+
+
 def parent(args):
+    lend_plans = lend_rows.plans(args.lend_steps, args.lend_signals,
+                                 args.lend_faults)
+    if lend_plans and not args.lock_path:
+        print('lend rows need [oslo_concurrency] lock_path in %s: the guard '
+              'records its loan there' % args.config_file, file=sys.stderr)
+        return 2
     services, servers = _clients()
     rows = []
-    signals_wanted = [s for s in args.signals.split(',') if s]
-    for step in [s for s in args.steps.split(',') if s]:
-        for signal_name, signum in SIGNALS:
-            if signal_name not in signals_wanted:
-                continue
-            started = time.monotonic()
-            proc = _spawn(args, '--child', step)
-            server_id, reached = _read_until_reached(proc)
-            if reached:
-                proc.send_signal(signum)
-                if signum != signal.SIGKILL:
-                    proc.stdin.write('sent\n')
-                    proc.stdin.flush()
-            rows.append(_row(services, servers, args, step, signal_name,
-                             proc, server_id, reached, started,
-                             signum == signal.SIGKILL))
-            _print_row(rows[-1])
-    for fault in [f for f in args.faults.split(',') if f]:
-        started = time.monotonic()
-        proc = _spawn(args, '--fault-child', fault)
-        server_id, reached = _read_until_reached(proc)
-        # A restore that can never succeed leaves the service marked:
-        # the recovery command is what repairs it.
-        rows.append(_row(services, servers, args, 'restore', fault, proc,
-                         server_id, reached, started,
-                         fault == 'start-always-fails'))
+    for plan in _hold_plans(args) + lend_plans:
+        rows.append(_run(services, servers, args, plan))
         _print_row(rows[-1])
     if args.json:
         with open(args.json, 'w') as out:
@@ -312,16 +404,20 @@ def parent(args):
     return 0 if all(row['restored'] for row in rows) else 1
 
 
+ROW_FORMAT = '%-15s %-20s %-6s %-9s %-12s %-6s %-9s %-7s %s'
+
+
 def _print_row(row):
     if not getattr(_print_row, 'header', False):
-        print('%-12s %-18s %-6s %-9s %-12s %-6s %-9s %s' % (
-            'step', 'signal/fault', 'exit', 'status', 'forced_down',
-            'state', 'restored', 'seconds'))
+        print(ROW_FORMAT % ('step', 'signal/fault', 'exit', 'status',
+                            'forced_down', 'state', 'restored', 'seconds',
+                            'left'))
         _print_row.header = True
-    print('%-12s %-18s %-6s %-9s %-12s %-6s %-9s %s' % (
+    print(ROW_FORMAT % (
         row['step'], row['signal'], row['exit'], row['status'],
         row['forced_down'], row['state'],
-        'yes' if row['restored'] else 'NO', row['seconds']), flush=True)
+        'yes' if row['restored'] else 'NO', row['seconds'],
+        '; '.join(row['left'])), flush=True)
 
 
 def _refuse_unless_allowed(args):
@@ -340,34 +436,79 @@ def _refuse_unless_allowed(args):
     return None
 
 
-def main():
+def _names(known):
+    """An argparse type: a comma list of known names; '' is none."""
+    def parse(text):
+        names = [name.strip() for name in text.split(',') if name.strip()]
+        unknown = [name for name in names if name not in known]
+        if unknown:
+            raise argparse.ArgumentTypeError('unknown %s; known: %s' % (
+                ', '.join(unknown), ','.join(known)))
+        return names
+    return parse
+
+
+def _parser():
     from allocation_tempest_plugin.cmd import admin
 
-    parser = argparse.ArgumentParser(prog='cloud kill-matrix',
-                                     description=__doc__.split('\n')[0])
+    parser = argparse.ArgumentParser(
+        prog='cloud kill-matrix', description=__doc__.split('\n')[0],
+        epilog="Each list is comma-separated; '' skips its rows.")
     admin.add_config_file(parser)
     parser.add_argument('--host', required=True,
                         help='the compute to disrupt (the harness: its '
                              'first compute)')
-    parser.add_argument('--json')
-    parser.add_argument('--steps', default=','.join(STEPS))
-    parser.add_argument('--signals', default=','.join(
-        name for name, _ in SIGNALS))
-    parser.add_argument('--faults', default=','.join(FAULTS))
-    parser.add_argument('--child', choices=STEPS, help=argparse.SUPPRESS)
-    parser.add_argument('--fault-child', choices=FAULTS,
-                        help=argparse.SUPPRESS)
-    args = parser.parse_args()
+    parser.add_argument('--json', help='write the rows here too')
+    signals = [name for name, _ in SIGNALS]
+    lists = (('--steps', STEPS, STEPS), ('--signals', signals, signals),
+             ('--faults', FAULTS, FAULTS),
+             ('--lend-steps', lend_rows.LEND_STEPS, lend_rows.LEND_STEPS),
+             ('--lend-signals', lend_rows.KNOWN_SIGNALS,
+              lend_rows.DEFAULT_SIGNALS),
+             ('--lend-faults', lend_rows.FAULTS, lend_rows.FAULTS))
+    for option, known, default in lists:
+        parser.add_argument(option, type=_names(known),
+                            default=','.join(default),
+                            help='default: %(default)s')
+    # The children the parent spawns, one per row.
+    hidden = argparse.SUPPRESS
+    parser.add_argument('--child', choices=STEPS, help=hidden)
+    parser.add_argument('--fault-child', choices=FAULTS, help=hidden)
+    parser.add_argument('--lend-child', choices=lend_rows.LEND_STEPS,
+                        help=hidden)
+    parser.add_argument('--lend-fault-child', choices=lend_rows.FAULTS,
+                        help=hidden)
+    parser.add_argument('--max-seconds', type=int, default=600, help=hidden)
+    return parser
+
+
+def _child_main(args):
+    if args.child:
+        return child(args.child, args.host)
+    if args.fault_child:
+        return fault_child(args.fault_child, args.host)
+    if args.lend_child:
+        return lend_child(args.lend_child, args.host, args.max_seconds)
+    return lend_fault_child(args.lend_fault_child, args.host)
+
+
+def main():
+    from tempest import config
+
+    from allocation_tempest_plugin.cmd import admin
+
+    args = _parser().parse_args()
     args.config_file = admin.use_config(args.config_file)
     refusal = _refuse_unless_allowed(args)
     if refusal:
         print(refusal, file=sys.stderr)
         return 2
-    if args.child or args.fault_child:
+    # Where the guard records loans: every row ends with none there.
+    args.lock_path = config.CONF.oslo_concurrency.lock_path
+    if (args.child or args.fault_child or args.lend_child or
+            args.lend_fault_child):
         try:
-            if args.child:
-                return child(args.child, args.host)
-            return fault_child(args.fault_child, args.host)
+            return _child_main(args)
         except BaseException:
             # TerminatedBySignal too (what the matrix sends): oslo.log's
             # hook would only log it; the parent reads stderr.
