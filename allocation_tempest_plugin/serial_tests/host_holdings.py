@@ -111,7 +111,9 @@ class HostHoldingChecks(object):
             flavor = self.create_flavor(ram=free['MEMORY_MB'],
                                         vcpus=free['VCPU'],
                                         disk=free.get('DISK_GB', 0))
-            server = self.boot_server(host=host, flavor=flavor['id'])
+            # No second try: NoValidHost here is the leak's symptom.
+            server = self.boot_server(host=host, flavor=flavor['id'],
+                                      retry_no_valid_host=False)
             return server, flavor
 
         try:
