@@ -496,6 +496,16 @@ class OwnershipTest(GuardTestBase):
 
 class TwoRunnersTest(GuardTestBase):
 
+    def _claim_now(self, runner, read_seconds_ago):
+        """runner claims the host now, having read it free that long ago."""
+        runner.service_id = self.client.record()['id']
+        runner.original = {'status': 'enabled', 'disabled_reason': None,
+                           'forced_down': False}
+        runner.original_state = 'up'
+        runner._claim(marker.make(runner.run_id, fakes.NovaServices.EPOCH,
+                                  runner.original),
+                      self.client.clock.monotonic() - read_seconds_ago)
+
     def test_later_runner_is_refused_without_touching_the_holder(self):
         with self._guard(run_id='a'):
             error = self.assertRaises(exceptions.HostNotFree,
@@ -514,14 +524,7 @@ class TwoRunnersTest(GuardTestBase):
             # inside A's settle delay: the last write wins.
             if 'b' not in entered:
                 entered['b'] = True
-                runner_b.service_id = self.client.record()['id']
-                runner_b.original = {'status': 'enabled',
-                                     'disabled_reason': None,
-                                     'forced_down': False}
-                runner_b.original_state = 'up'
-                runner_b._claim(marker.make(
-                    'b', fakes.NovaServices.EPOCH, runner_b.original),
-                    self.client.clock.monotonic())
+                self._claim_now(runner_b, read_seconds_ago=0)
             sleep(seconds)
         self.client.clock.sleep = settle
         runner_a = self._guard(run_id='a')
@@ -589,14 +592,7 @@ class TwoRunnersTest(GuardTestBase):
             state['b'] = True
             target = self.client.clock.monotonic() + seconds
             sleep(2.5)
-            runner_b.service_id = self.client.record()['id']
-            runner_b.original = {'status': 'enabled',
-                                 'disabled_reason': None,
-                                 'forced_down': False}
-            runner_b.original_state = 'up'
-            runner_b._claim(marker.make(
-                'b', fakes.NovaServices.EPOCH, runner_b.original),
-                self.client.clock.monotonic() - 2.6)
+            self._claim_now(runner_b, read_seconds_ago=2.6)
             sleep(max(0.0, target - self.client.clock.monotonic()))
         self.client.clock.sleep = settle
         runner_a = self._guard(run_id='a', claim_settle_seconds=1)
