@@ -115,7 +115,7 @@ class ComputeReturnsTest(base.DisruptiveTestBase):
             owned, 'after nova-compute on %s restarted' % host)
         self.boot_into_whole_free_capacity(host)
 
-    @decorators.idempotent_id('0f6d9b3c-4e2a-4c71-b8e5-9a1d7c3f2e48')
+    @decorators.idempotent_id('f8c7cbfe-42c5-46ae-812e-e2694236cfd5')
     @decorators.attr(type='slow')
     def test_resource_tracker_heals_only_deleted_servers(self):
         """The compute's resource tracker removes a deleted server's only.

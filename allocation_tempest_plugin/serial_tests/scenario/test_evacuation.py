@@ -93,7 +93,7 @@ class EvacuationTest(base.MultiComputeTestBase):
             owned, 'evacuation of %s from %s to %s, source back' % (
                 server['id'], self.host_a, self.host_b))
 
-    @decorators.idempotent_id('3a7f0c9e-2b1d-4e85-9c6a-5d8e1f2b4a70')
+    @decorators.idempotent_id('690a91a1-ebf7-4576-872c-cbe086a9414c')
     @decorators.attr(type='slow')
     @decorators.related_bug('1794996')
     def test_delete_evacuated_server_while_source_down(self):
@@ -146,7 +146,7 @@ class EvacuationTest(base.MultiComputeTestBase):
         self.assert_placement_clean(
             owned, 'after %s and %s returned' % (self.host_a, self.host_b))
 
-    @decorators.idempotent_id('e5c4d2a1-7b6f-4a38-8d0e-1f9c3b5a7e62')
+    @decorators.idempotent_id('9d8241a7-f02f-4a81-b1e5-4082fd6a282d')
     @decorators.attr(type='slow')
     @decorators.related_bug('1713783')
     def test_evacuation_without_valid_host_keeps_source(self):

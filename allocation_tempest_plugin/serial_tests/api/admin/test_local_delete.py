@@ -152,7 +152,7 @@ class LocalDeleteTest(base.DisruptiveTestBase):
                 self.admin_servers_client, server_id,
                 force_shelve_offload=True), holds_on_host=False)
 
-    @decorators.idempotent_id('5f0b8f1e-3f44-4d53-a0d5-3c8b9a4f6e21')
+    @decorators.idempotent_id('cc5de8ec-07ac-4303-95ca-ef8ed5d4b2ad')
     @decorators.related_bug('1679750')
     def test_local_delete_suspended_server(self):
         """A suspended server keeps its claims; a local delete frees them."""
@@ -162,7 +162,7 @@ class LocalDeleteTest(base.DisruptiveTestBase):
         self._local_delete_in_state('SUSPENDED',
                                     self.admin_servers_client.suspend_server)
 
-    @decorators.idempotent_id('9d3c2a57-61a8-4c0e-8a0f-2b7f4e8d1c36')
+    @decorators.idempotent_id('45c547fd-8450-4ff0-b35f-e5507dbd12d2')
     @decorators.related_bug('1679750')
     def test_local_delete_rescued_server(self):
         """A server in rescue holds its flavor; a local delete frees it."""
@@ -172,7 +172,7 @@ class LocalDeleteTest(base.DisruptiveTestBase):
             'RESCUE', lambda server_id:
                 self.admin_servers_client.rescue_server(server_id))
 
-    @decorators.idempotent_id('c1b7e2d4-8a35-4f6b-9e0c-7d2a5b3f8e90')
+    @decorators.idempotent_id('a8d841ac-9af1-4d6b-8bd1-0f401f9d6c35')
     @decorators.related_bug('1679750')
     def test_local_delete_shelved_server(self):
         """A shelved but not offloaded server still holds its host's claims.

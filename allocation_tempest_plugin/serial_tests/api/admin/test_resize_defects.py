@@ -31,7 +31,7 @@ class ResizeDeleteDefectsTest(base.DisruptiveTestBase):
     expected failure only while the defect reproduces as described.
     """
 
-    @decorators.idempotent_id('b8e3f1a2-6c4d-4e7b-9a05-d2c7e1f3a896')
+    @decorators.idempotent_id('0149c07c-352d-48e6-8a4a-835762af87c4')
     @decorators.attr(type='slow')
     def test_delete_verify_resize_server_with_source_stopped(self):
         """The source compute is stopped: the delete must not leak.
@@ -177,7 +177,7 @@ class ResizeDeleteDefectsTest(base.DisruptiveTestBase):
                 None, context),
             owned=owned)
 
-    @decorators.idempotent_id('6d2a9c4e-1f7b-4b38-a5e0-8c3d9f1b2e74')
+    @decorators.idempotent_id('b3b5057b-8260-4316-9435-0519dc144276')
     def test_delete_error_server_after_resize(self):
         """Reset to ERROR during VERIFY_RESIZE, then deleted normally.
 
@@ -192,7 +192,7 @@ class ResizeDeleteDefectsTest(base.DisruptiveTestBase):
         """
         self._delete_error_after_resize(locally=False)
 
-    @decorators.idempotent_id('f4b1c7e9-3a2d-4d6e-8b50-7e9a2c1d3f58')
+    @decorators.idempotent_id('31b05cbc-6650-40c2-a4bc-7b2b6824ec6e')
     def test_local_delete_error_server_after_resize(self):
         """Reset to ERROR during VERIFY_RESIZE, then deleted locally.
 

@@ -50,7 +50,7 @@ class ServiceDeleteTest(base.MultiComputeTestBase):
             self.assert_placement_clean(
                 owned, 'refused delete of the service of %s' % host)
 
-    @decorators.idempotent_id('2c9e7b41-5d3a-4f0e-b6a8-9e1d4c7f3a25')
+    @decorators.idempotent_id('393d7ece-1f5e-4da6-b29d-92eca4292a60')
     @decorators.related_bug('1763183')
     def test_service_with_a_server_is_not_deleted(self):
         """409 while the host runs the test's server; nothing changes.
@@ -70,7 +70,7 @@ class ServiceDeleteTest(base.MultiComputeTestBase):
         self._assert_delete_refused(self.host_a, owned,
                                     'runs server %s' % server['id'])
 
-    @decorators.idempotent_id('7a4f2e8c-9b1d-4c63-a0e5-3f8b6d2c1e97')
+    @decorators.idempotent_id('7d71e319-4295-4402-a6fd-831e1c23b360')
     @decorators.related_bug('1852610')
     def test_service_with_a_migration_in_progress_is_not_deleted(self):
         """409 while a migration from the host waits in VERIFY_RESIZE.
