@@ -17,32 +17,16 @@ there. A member test missing from the list is coverage the certifier
 silently loses.
 """
 
-import os
 import re
 
 import testtools
 
 from allocation_tempest_plugin import selection
+from allocation_tempest_plugin.tests import certification
 from allocation_tempest_plugin.tests import inventory
 
-INCLUDE_LIST = os.path.join(inventory.PACKAGE_DIR,
-                            'certification-include-list.txt')
-ID_COMMENT = re.compile(r'^# id-([0-9a-f-]{36}):')
-
-
-def read_include_list(path=INCLUDE_LIST):
-    """[(test id line, idempotent id of the comment above it or None)]."""
-    entries, comment_id = [], None
-    with open(path) as include_list:
-        for line in include_list:
-            line = line.strip()
-            match = ID_COMMENT.match(line)
-            if match:
-                comment_id = match.group(1)
-            elif line and not line.startswith('#'):
-                entries.append((line, comment_id))
-                comment_id = None
-    return entries
+INCLUDE_LIST = certification.INCLUDE_LIST
+read_include_list = certification.read_include_list
 
 
 def problems(entries, tests):
@@ -133,3 +117,34 @@ class CertificationListTest(testtools.TestCase):
         self.assertIn('%s: no such test' % prefix, found)
         self.assertIn('%s: comment says id-not-the-id, the test has id-%s'
                       % (line, idempotent_id), found)
+
+    def test_refstack_list_is_what_the_command_writes(self):
+        with open(certification.REFSTACK_LIST) as committed:
+            self.assertEqual(
+                certification.render(self.entries, self.tests),
+                committed.read(),
+                'certification-refstack-list.txt is stale: run '
+                'tox -e refstack-list')
+
+    def test_refstack_lines_carry_each_tests_own_id(self):
+        by_id = {test.test_id: test for test in self.tests}
+        lines = certification.refstack_lines(self.entries, self.tests)
+        self.assertEqual(len(self.entries), len(lines))
+        for (name, _), line in zip(self.entries, lines):
+            self.assertEqual(
+                '%s[id-%s]' % (name, by_id[name].idempotent_id), line)
+
+    def test_refstack_refuses_unknown_idless_and_attributed_tests(self):
+        [test, *_] = [t for t in self.tests
+                      if t.test_id == self.entries[0][0]]
+        entry = [(test.test_id, None)]
+        for broken, reason in ((test._replace(test_id='gone'),
+                                'no such test'),
+                               (test._replace(idempotent_id=None),
+                                'no idempotent id'),
+                               (test._replace(types=('slow',)),
+                                "attributes ['slow']")):
+            error = self.assertRaises(ValueError,
+                                      certification.refstack_lines,
+                                      entry, [broken])
+            self.assertIn(reason, str(error))
