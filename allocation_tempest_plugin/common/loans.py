@@ -48,7 +48,7 @@ import json
 import os
 
 from allocation_tempest_plugin.common import commands
-from allocation_tempest_plugin.common import orphan_registry
+from allocation_tempest_plugin.common import process_identity
 
 PREFIX = 'allocation-tempest-loan-'
 SUFFIX = '.json'
@@ -72,10 +72,7 @@ class Loan(object):
 
     def owner_gone(self, proc='/proc'):
         """Whether the lending process is known to have ended."""
-        pid, _, started = (self.owner or '').partition('-')
-        if not pid.isdigit() or started in ('', '?'):
-            return False
-        return orphan_registry.run_key(int(pid), proc) != self.owner
+        return process_identity.gone(self.owner, proc)
 
 
 class LoanBook(object):
@@ -93,7 +90,7 @@ class LoanBook(object):
     def record(self, host, service_id, reason, owner=None):
         """Write the loan before the first change; replaces an old one."""
         path = self.path(host)
-        owner = owner or orphan_registry.run_key(os.getpid())
+        owner = owner or process_identity.of(os.getpid())
         with open(path + '.new', 'w') as target:
             json.dump({'host': host, 'service_id': service_id,
                        'marker': reason, 'owner': owner}, target)

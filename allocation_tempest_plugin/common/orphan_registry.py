@@ -26,21 +26,14 @@ import os
 
 from oslo_concurrency import lockutils
 
+from allocation_tempest_plugin.common import process_identity
+
 FILE = 'allocation-tempest-reported-leaks.json'
 
 
 def run_key(ppid=None, proc='/proc'):
-    """A process and its start time: by default the parent, one run.
-
-    The start time tells a process from a later one given the same pid.
-    """
-    ppid = ppid or os.getppid()
-    try:
-        with open(os.path.join(proc, str(ppid), 'stat')) as stat:
-            started = stat.read().rsplit(')', 1)[1].split()[19]
-    except (OSError, IndexError):
-        started = '?'
-    return '%s-%s' % (ppid, started)
+    """The parent process and its start time: one `tempest run`."""
+    return process_identity.of(ppid or os.getppid(), proc)
 
 
 class Registry(object):
