@@ -249,15 +249,17 @@ class AdminAllocationTestBase(AllocationTestBase,
                                      'enabled')
         return host
 
-    def provider_for_host(self, host):
+    @classmethod
+    def provider_for_host(cls, host):
         """The compute node provider of host (hypervisor id at 2.53+)."""
-        if host not in self.host_providers:
+        if host not in cls.host_providers:
             rp_uuid = hosts.provider_for_host(
-                self.os_admin.hypervisor_client, self.providers_client, host)
+                cls.os_admin.hypervisor_client, cls.providers_client, host)
             if rp_uuid is None:
-                self.fail('no hypervisor reports service host %s' % host)
-            self.host_providers[host] = rp_uuid
-        return self.host_providers[host]
+                raise cls.failureException(
+                    'no hypervisor reports service host %s' % host)
+            cls.host_providers[host] = rp_uuid
+        return cls.host_providers[host]
 
     # -- server states ----------------------------------------------------
 
@@ -395,12 +397,24 @@ class AdminAllocationTestBase(AllocationTestBase,
 
     def assert_allocations(self, consumer_uuid, holdings, what=None):
         """consumer_uuid holds exactly holdings ({rp uuid: resources})."""
-        self.assertEqual(
-            holdings, placement.by_provider(
-                self.allocations_client.list_allocations(consumer_uuid)),
-            '%sallocations of %s (expected, seen); see: openstack resource '
-            'provider allocation show %s' % (
-                what + ': ' if what else '', consumer_uuid, consumer_uuid))
+        mismatch = self.allocation_mismatch(consumer_uuid, holdings, what)
+        if mismatch:
+            self.fail(mismatch)
+
+    @classmethod
+    def allocation_mismatch(cls, consumer_uuid, holdings, what=None):
+        """Why consumer_uuid does not hold exactly holdings; None if it does.
+
+        holdings is {rp uuid: resources}; what says why it should.
+        """
+        seen = placement.by_provider(
+            cls.allocations_client.list_allocations(consumer_uuid))
+        if seen == holdings:
+            return None
+        return ('%sallocations of %s: expected %s, seen %s; see: openstack '
+                'resource provider allocation show %s' % (
+                    what + ': ' if what else '', consumer_uuid, holdings,
+                    seen, consumer_uuid))
 
     def assert_project_usage(self, project_id, expected):
         """The project's usage is exactly expected, read once."""

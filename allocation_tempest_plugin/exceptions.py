@@ -118,3 +118,10 @@ class OrphanedAllocations(DisruptionError):
         super(OrphanedAllocations, self).__init__(
             host=host, details='\n'.join(
                 orphan.line() for orphan in self.orphans))
+
+
+class SharedSetupFailed(lib_exc.TempestException):
+    """A class's shared setup failed before any state could be judged."""
+
+    message = ('preparing %(states)s on %(host)s for one shared hold: '
+               '%(step)s failed: %(reason)s')

@@ -102,6 +102,16 @@ class PlacementSnapshot(object):
             for rp_uuid, allocations in self.before.items()
             if consumer_uuid in allocations}, role)
 
+    def expect_gone(self, consumer_uuid, role='server'):
+        """A live consumer that must hold nothing at the end.
+
+        For a snapshot captured while it exists: its project is read now,
+        while it holds something, and that project's usage is expected to
+        drop by what it held at capture().
+        """
+        self.project_of(consumer_uuid)
+        self.expect(consumer_uuid, {}, role)
+
     def expect(self, consumer_uuid, holdings, role='server',
                project_id=None):
         """consumer_uuid must hold exactly holdings ({rp: resources}).
@@ -194,7 +204,9 @@ class PlacementSnapshot(object):
         """The project's usage before, plus what expected consumers add."""
         expected = dict(self.project_before[project_id])
         for consumer, (_, holdings) in self.expected.items():
-            if not holdings or self._project_of.get(consumer) != project_id:
+            # A consumer that must be gone adds nothing, and takes away
+            # what it held at capture (expect_gone).
+            if self._project_of.get(consumer) != project_id:
                 continue
             at_capture = [allocations[consumer]
                           for rp_uuid, allocations in self.before.items()

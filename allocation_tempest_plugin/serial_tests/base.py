@@ -92,28 +92,62 @@ class DisruptiveTestBase(premises.PremiseChecks,
         return 'ACTIVE'
 
     def disruptable_host(self):
-        """A host this test may hold down, or a skip saying why not.
+        """A host this test may hold down, or a skip saying why not."""
+        host, why_not = self.choose_disruptable_host(
+            lambda: self.created_server_ids)
+        if host is None:
+            raise self.skipException(why_not)
+        return host
+
+    @classmethod
+    def choose_disruptable_host(cls, own_ids):
+        """(host, None) for a host this class may hold down, or (None, why).
 
         Hosts where a test of this run found leftovers of a leak are
         passed over (that test failed for them), so one leak fails one
         test, not every test after it.
         """
-        host, why_not = hosts.choose_host(
-            self.compute_services_client, self.os_admin.hypervisor_client,
-            self.admin_servers_client, CONF.allocation.disruptable_hosts,
-            self.created_server_ids, avoid={
+        return hosts.choose_host(
+            cls.compute_services_client, cls.os_admin.hypervisor_client,
+            cls.admin_servers_client, CONF.allocation.disruptable_hosts,
+            own_ids(), avoid={
                 host: 'holds leftovers of a leak that %s failed for' % test
-                for host, test in self.leak_registry().hosts().items()})
-        if host is None:
-            raise self.skipException(why_not)
-        return host
+                for host, test in cls.leak_registry().hosts().items()})
 
-    def _recheck_host(self, host):
-        why_not = hosts.host_refusal(
-            self.compute_services_client, self.admin_servers_client, host,
-            CONF.allocation.disruptable_hosts, self.created_server_ids)
-        if why_not is not None:
-            raise self.skipException(why_not)
+    @classmethod
+    def recheck_for(cls, own_ids):
+        """The guard's precheck: host still free, or a skip saying why not.
+
+        own_ids() gives the servers the caller created (not foreign).
+        """
+        def recheck(host):
+            why_not = hosts.host_refusal(
+                cls.compute_services_client, cls.admin_servers_client, host,
+                CONF.allocation.disruptable_hosts, own_ids())
+            if why_not is not None:
+                raise cls.skipException(why_not)
+        return recheck
+
+    @classmethod
+    def exclusive_check_for(cls, host, own_ids):
+        """The guard's exclusive check of host: foreign findings, or raise.
+
+        OrphanedAllocations when its provider holds allocations nothing
+        explains. own_ids() is read at each check: a lent host is checked
+        again once the test booted its own server there.
+        """
+        rp_uuid = cls.provider_for_host(host)
+
+        def exclusive_check(host):
+            own = set(own_ids())
+            allocations = cls.providers_client.\
+                list_resource_provider_allocations(rp_uuid)['allocations']
+            servers = exclusive.servers_on_host(cls.admin_servers_client,
+                                                host)
+            cls.raise_for_orphans(host, rp_uuid, allocations, servers, own)
+            return exclusive.foreign_findings(host, allocations, servers,
+                                              own)
+        return exclusive_check
 
     @contextlib.contextmanager
     def disrupted(self, host, owned=None, stop_process=False, lend=False):
@@ -126,25 +160,19 @@ class DisruptiveTestBase(premises.PremiseChecks,
         """
         rp_uuid = self.provider_for_host(host)
 
-        def exclusive_check(host):
-            # Read at each check: a lent host is checked again once the
-            # test booted its own server there.
+        def own_ids():
             own = set(self.created_server_ids)
             if owned is not None:
                 own |= set(owned.expected)
-            allocations = self.providers_client.\
-                list_resource_provider_allocations(rp_uuid)['allocations']
-            servers = exclusive.servers_on_host(self.admin_servers_client,
-                                                host)
-            self.raise_for_orphans(host, rp_uuid, allocations, servers, own)
-            return exclusive.foreign_findings(host, allocations, servers,
-                                              own)
+            return own
 
         with contextlib.ExitStack() as stack:
             orphaned = None
             try:
-                guard = stack.enter_context(
-                    self._guard(host, stop_process, exclusive_check, lend))
+                guard = stack.enter_context(self.guard_for(
+                    host, self.exclusive_check_for(host, own_ids),
+                    self.recheck_for(lambda: self.created_server_ids),
+                    stop_process, lend))
             except (exceptions.HostNotFree,
                     exceptions.HostNotExclusive) as why:
                 # Another runner or tenant holds it: no free host, not a
@@ -183,31 +211,39 @@ class DisruptiveTestBase(premises.PremiseChecks,
             orphaned = found
         self.fail_once_for_orphans(orphaned)
 
-    def _guard(self, host, stop_process, exclusive_check, lend=False):
+    @classmethod
+    def guard_for(cls, host, exclusive_check, precheck, stop_process=False,
+                  lend=False):
+        """The guard (not yet entered) for host, configured from CONF.
+
+        Skips when what it needs is not configured: lending's hosts, a
+        real restart's commands.
+        """
         if lend:
-            self.skip_unless_lending_allowed()
+            cls.skip_unless_lending_allowed()
         stop_command = start_command = None
         if stop_process or lend:
             stop_command = CONF.allocation.compute_stop_command
             start_command = CONF.allocation.compute_start_command
             if not (stop_command and start_command):
-                raise self.skipException(
+                raise cls.skipException(
                     'needs a real restart of the compute; set [allocation] '
                     'compute_stop_command and compute_start_command')
         return disruption.ComputeDisruption(
-            self.compute_services_client, host,
+            cls.compute_services_client, host,
             max_seconds=CONF.allocation.max_disruption_seconds,
-            timeout=self.wait_timeout, interval=self.wait_interval,
+            timeout=cls.wait_timeout, interval=cls.wait_interval,
             stop_command=stop_command, start_command=start_command,
             command_timeout=CONF.allocation.command_timeout,
-            precheck=self._recheck_host, exclusive_check=exclusive_check,
+            precheck=precheck, exclusive_check=exclusive_check,
             restore_timeout=CONF.allocation.restore_timeout,
             claim_settle_seconds=CONF.allocation.claim_settle_seconds,
             disruptable_hosts=CONF.allocation.disruptable_hosts, lend=lend,
             report_interval=CONF.allocation.compute_report_interval,
             lock_path=CONF.oslo_concurrency.lock_path)
 
-    def skip_unless_lending_allowed(self):
+    @classmethod
+    def skip_unless_lending_allowed(cls):
         """Lending needs hosts named as disruptable, and a lock_path.
 
         A lent host is enabled while its compute is stopped: any tenant's
@@ -216,12 +252,12 @@ class DisruptiveTestBase(premises.PremiseChecks,
         recorded under lock_path (common/loans.py) for recovery.
         """
         if not CONF.allocation.disruptable_hosts:
-            raise self.skipException(
+            raise cls.skipException(
                 'lends a host to the scheduler with its compute stopped, '
                 'where any tenant\'s build could land; set [allocation] '
                 'disruptable_hosts to the hosts the tests may lend')
         if not CONF.oslo_concurrency.lock_path:
-            raise self.skipException(
+            raise cls.skipException(
                 'lending records the loan for recovery under '
                 '[oslo_concurrency] lock_path; set it')
 

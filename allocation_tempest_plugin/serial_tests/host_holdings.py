@@ -36,16 +36,18 @@ ORPHAN_SETTLE_SECONDS = 5
 class HostHoldingChecks(object):
     """Needs the admin clients of AdminAllocationTestBase."""
 
-    def raise_for_orphans(self, host, rp_uuid, allocations, servers, own):
+    @classmethod
+    def raise_for_orphans(cls, host, rp_uuid, allocations, servers, own):
         """OrphanedAllocations if host's provider holds any (orphans.py)."""
-        found = self.find_orphans(
+        found = cls.find_orphans(
             host, rp_uuid, {consumer: allocation['resources']
                             for consumer, allocation in allocations.items()},
             servers, own)
         if found:
             raise exceptions.OrphanedAllocations(host, found)
 
-    def find_orphans(self, host, rp_uuid, allocations, servers, own):
+    @classmethod
+    def find_orphans(cls, host, rp_uuid, allocations, servers, own):
         """Orphans among allocations ({consumer: resources}) on rp_uuid."""
         listed = {server['id'] for server in servers}
         return orphans.find(
@@ -53,14 +55,14 @@ class HostHoldingChecks(object):
             {consumer: resources for consumer, resources
              in allocations.items()
              if consumer not in own and consumer not in listed},
-            lambda uuid: self.admin_servers_client.show_server(
+            lambda uuid: cls.admin_servers_client.show_server(
                 uuid)['server'],
-            lambda: self.os_admin.migrations_client.list_migrations(
+            lambda: cls.os_admin.migrations_client.list_migrations(
                 host=host)['migrations'],
-            lambda uuid: self.allocations_client.list_allocations(
+            lambda uuid: cls.allocations_client.list_allocations(
                 uuid).get('project_id'),
-            still_held=lambda: self.provider_allocations(rp_uuid),
-            settle=ORPHAN_SETTLE_SECONDS, interval=self.wait_interval)
+            still_held=lambda: cls.provider_allocations(rp_uuid),
+            settle=ORPHAN_SETTLE_SECONDS, interval=cls.wait_interval)
 
     def fail_once_for_orphans(self, found):
         """Fail for orphans no test of this run failed for yet; else skip.
@@ -68,13 +70,24 @@ class HostHoldingChecks(object):
         A leak is a finding, not a reason to skip: the first test to meet
         it fails naming each orphan, later ones skip pointing at it.
         """
-        registry = self.leak_registry()
+        first, message = self.orphan_verdict(found, self.id())
+        if first:
+            self.fail(message)
+        raise self.skipException(message)
+
+    @classmethod
+    def orphan_verdict(cls, found, test_id):
+        """(True, failure) if test_id is the first to meet found; else a skip.
+
+        Records found under test_id either way (common/orphan_registry.py).
+        """
+        registry = cls.leak_registry()
         consumers = [orphan.consumer for orphan in found.orphans]
         already = registry.reported(consumers)
-        registry.record(consumers, self.id(), found.host)
+        registry.record(consumers, test_id, found.host)
         if set(already) != set(consumers):
-            self.fail(str(found))
-        raise self.skipException(
+            return True, str(found)
+        return False, (
             'cannot hold %s: it holds orphaned allocations that this run '
             'already failed for (%s)' % (found.host, '; '.join(
                 '%s in %s' % item for item in sorted(already.items()))))
@@ -161,10 +174,11 @@ class HostHoldingChecks(object):
             server_id, server['status'],
             (server.get('fault') or {}).get('message', 'no fault recorded'))
 
-    def provider_allocations(self, rp_uuid):
+    @classmethod
+    def provider_allocations(cls, rp_uuid):
         """{consumer: resources} on the provider rp_uuid."""
         return placement.by_consumer(
-            self.providers_client.list_resource_provider_allocations(
+            cls.providers_client.list_resource_provider_allocations(
                 rp_uuid))
 
     def describe_consumers(self, allocations):

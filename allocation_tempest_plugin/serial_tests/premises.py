@@ -60,50 +60,21 @@ class PremiseChecks(object):
     def assert_service_reads_down(self, guard):
         """The held service reads down now, still carrying our marker."""
         service = guard.confirm_held()
-        if service['state'] != 'down':
-            self.fail('premise: nova-compute on %s reads state=%s, not down, '
-                      'right before the delete; nova-api would not delete '
-                      'locally (service: %s)' % (guard.host, service['state'],
-                                                 service))
+        unproven = not_down(service, guard.host)
+        if unproven:
+            self.fail(unproven)
         return service
 
     def assert_deleted_locally(self, server_id, host):
-        """The delete action of server_id ran in nova-api alone.
-
-        Compute API 2.21+ lists a deleted server's actions (admin). A local
-        delete records the action with no event; ComputeManager's
-        terminate_instance records compute_terminate_instance.
-        """
-        action, events = self.delete_action_events(server_id)
-        if action is None:
-            self.fail('premise: server %s has no delete action' % server_id)
-        if events:
-            self.fail(
-                'premise: the delete of server %s did not go the local way: '
-                'its delete action (request %s) carries events %s, so a '
-                'nova-compute handled it although the service on %s was '
-                'forced down (nova/compute/api.py API._delete took the '
-                'normal path instead of _local_delete); the allocation '
-                'checks would prove nothing about nova-api. See: openstack '
-                'server event show %s %s' % (
-                    server_id, action['request_id'], events, host,
-                    server_id, action['request_id']))
+        """The delete action of server_id ran in nova-api alone."""
+        unproven = local_delete_unproven(self.admin_servers_client,
+                                         server_id, host)
+        if unproven:
+            self.fail(unproven)
 
     def delete_action_events(self, server_id):
-        """(last delete action, its event names) of server_id, or (None, []).
-
-        Compute API 2.21+ lists a deleted server's actions (admin).
-        """
-        deletes = [action for action in
-                   self.admin_servers_client.list_instance_actions(
-                       server_id)['instanceActions']
-                   if action['action'] == 'delete']
-        if not deletes:
-            return None, []
-        action = self.admin_servers_client.show_instance_action(
-            server_id, deletes[-1]['request_id'])['instanceAction']
-        return action, [event['event'] for event in
-                        action.get('events') or []]
+        """(last delete action, its events) of server_id, or (None, [])."""
+        return delete_action_events(self.admin_servers_client, server_id)
 
     # -- a returning compute ----------------------------------------------
 
@@ -142,3 +113,54 @@ class PremiseChecks(object):
             self.fail('nova-compute on %s did not heartbeat past %s (restore '
                       'at %s + resource_tracker_interval %s s); last seen: '
                       '%s' % (host, moment, since, interval, outcome.value))
+
+
+def not_down(service, host):
+    """Why service (just re-read) does not read down; None if it does.
+
+    forced_down makes service_is_up() false at once; a service that reads
+    up would make nova-api delete the normal way.
+    """
+    if service['state'] == 'down':
+        return None
+    return ('premise: nova-compute on %s reads state=%s, not down, right '
+            'before the delete; nova-api would not delete locally '
+            '(service: %s)' % (host, service['state'], service))
+
+
+def local_delete_unproven(servers_client, server_id, host):
+    """Why the delete of server_id did not provably run in nova-api alone.
+
+    None when it did. Compute API 2.21+ lists a deleted server's actions
+    (admin). A local delete records the action with no event;
+    ComputeManager's terminate_instance records compute_terminate_instance.
+    """
+    action, events = delete_action_events(servers_client, server_id)
+    if action is None:
+        return 'premise: server %s has no delete action' % server_id
+    if not events:
+        return None
+    return ('premise: the delete of server %s did not go the local way: its '
+            'delete action (request %s) carries events %s, so a nova-compute '
+            'handled it although the service on %s was forced down '
+            '(nova/compute/api.py API._delete took the normal path instead '
+            'of _local_delete); the allocation checks would prove nothing '
+            'about nova-api. See: openstack server event show %s %s' % (
+                server_id, action['request_id'], events, host, server_id,
+                action['request_id']))
+
+
+def delete_action_events(servers_client, server_id):
+    """(last delete action, its event names) of server_id, or (None, []).
+
+    Compute API 2.21+ lists a deleted server's actions (admin).
+    """
+    deletes = [action for action in
+               servers_client.list_instance_actions(
+                   server_id)['instanceActions']
+               if action['action'] == 'delete']
+    if not deletes:
+        return None, []
+    action = servers_client.show_instance_action(
+        server_id, deletes[-1]['request_id'])['instanceAction']
+    return action, [event['event'] for event in action.get('events') or []]
