@@ -307,6 +307,52 @@ class SnapshotTest(testtools.TestCase):
         self.placement.free(SERVER)
         self.assertEqual([], self.owned.leaks())
 
+    def _shared_hold_step(self):
+        """Two live servers on a held host; the delete of one is judged."""
+        self._boot()
+        self._boot(MIGRATION)
+        self.owned.capture({RP: 'compute1'})
+        self.owned.hold_exclusively(RP)
+        self.owned.expect_gone(SERVER)
+        self.owned.keep(MIGRATION)
+
+    def test_live_server_deleted_after_capture_frees_its_project(self):
+        # The shared hold's snapshot is read while the server exists: its
+        # project must then use exactly its flavor less.
+        self._shared_hold_step()
+        self.placement.free(SERVER)
+        self.assertEqual([], self.owned.leaks())
+
+    def test_live_server_deleted_after_capture_that_leaks(self):
+        self._shared_hold_step()
+        levels = sorted(finding.level for finding in self.owned.leaks())
+        self.assertEqual(['consumer', 'project', 'provider'], levels)
+
+    def test_neighbour_freed_with_the_deleted_server_is_a_leak(self):
+        self._shared_hold_step()
+        self.placement.free(SERVER)
+        self.placement.free(MIGRATION)
+        self.assertIn(MIGRATION, '\n'.join(
+            line for finding in self.owned.leaks()
+            for line in finding.lines))
+
+    def test_ignored_consumer_healed_meanwhile_is_not_a_finding(self):
+        # An earlier state's leak (already failed for) that the resource
+        # tracker heals during a later state's step.
+        self._boot(FOREIGN, 'proj')
+        self._shared_hold_step()
+        self.owned.ignore(FOREIGN)
+        self.placement.free(SERVER)
+        self.placement.free(FOREIGN)
+        self.assertEqual([], self.owned.leaks())
+
+    def test_ignored_consumer_kept_is_not_a_finding(self):
+        self._boot(FOREIGN, 'proj')
+        self._shared_hold_step()
+        self.owned.ignore(FOREIGN)
+        self.placement.free(SERVER)
+        self.assertEqual([], self.owned.leaks())
+
     def test_provider_added_later_does_not_shift_the_project(self):
         # At VERIFY_RESIZE the destination is read once the server holds
         # the new flavor there; the project's usage was read before the
