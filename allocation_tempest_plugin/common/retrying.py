@@ -89,8 +89,11 @@ def until(step, deadline, clock, interval, what, done=None):
 
     Exceptions (5xx, timeouts, a 400 Nova will stop giving, a failed
     command) count as "not yet"; PERMANENT ones end it at once. Tries
-    at least once, even past the deadline; backs off from interval up to
-    eight times it.
+    at least once, even past the deadline. After an error it backs off
+    from interval up to eight times it; an answer that is not yet done
+    (a heartbeat still to come) is read again after interval, as
+    Tempest's waiters poll: the event comes when it comes, and a doubled
+    wait would pass it by up to half the wait (seconds per restart).
     """
     attempts = Attempts()
     delay = max(interval, 0.01)
@@ -102,6 +105,7 @@ def until(step, deadline, clock, interval, what, done=None):
             if done is None or done(attempts.value):
                 attempts.done = True
                 return attempts
+            delay = max(interval, 0.01)
         except PERMANENT as error:
             attempts.failed(error)
             LOG.warning('%s failed for good (try %d), not retried: %s',
@@ -117,7 +121,8 @@ def until(step, deadline, clock, interval, what, done=None):
         if remaining <= 0:
             return attempts
         clock.sleep(min(delay, remaining))
-        delay = min(delay * 2, cap)
+        if attempts.error is not None:
+            delay = min(delay * 2, cap)
 
 
 class Retrier(object):

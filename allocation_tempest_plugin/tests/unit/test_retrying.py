@@ -69,8 +69,10 @@ class UntilTest(testtools.TestCase):
         self.assertNotIn('last answer', attempts.why_not())
 
     def test_a_value_after_a_refusal_is_the_last_answer(self):
-        attempts = self._until(REFUSED, 'not yet', _timeout(), _timeout())
-        self.assertEqual(4, attempts.tries)
+        # Tries at 1, 3 (not yet: the next after 1 s), 5, 8 and 11 s.
+        attempts = self._until(REFUSED, 'not yet', _timeout(), _timeout(),
+                               _timeout())
+        self.assertEqual(5, attempts.tries)
         self.assertTrue(attempts.why_not().startswith('ApiTimeout: '))
         self.assertNotIn('BadRequest', attempts.why_not())
 
@@ -87,3 +89,11 @@ class UntilTest(testtools.TestCase):
             self.assertFalse(attempts.done)
             self.assertEqual(1, attempts.tries)
             self.assertIn(type(error).__name__, attempts.why_not())
+
+    def test_an_answer_not_yet_done_is_read_again_after_the_interval(self):
+        # A heartbeat still to come is polled, not backed off from: tries
+        # every 2 s (1 s each plus the 1 s interval) until the deadline.
+        attempts = self._until(*['not yet'] * 6)
+        self.assertFalse(attempts.done)
+        self.assertEqual(6, attempts.tries)
+        self.assertEqual('last seen not yet', attempts.why_not())
