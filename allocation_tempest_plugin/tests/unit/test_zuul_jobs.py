@@ -23,10 +23,12 @@ import re
 import testtools
 import yaml
 
+from allocation_tempest_plugin.common import known_defects
 from allocation_tempest_plugin import config
 from allocation_tempest_plugin import selection
 from allocation_tempest_plugin.tests import inventory
 from allocation_tempest_plugin.tests.unit import test_devstack_plugin
+from allocation_tempest_plugin.tests.unit import test_local_cloud_releases
 
 REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__),
                                          os.pardir, os.pardir, os.pardir))
@@ -41,6 +43,8 @@ REQUIRED_PROJECTS = ('opendev.org/openstack/tempest',
 UPSTREAM_PARENTS = ('devstack-tempest', 'tempest-multinode-full-py3')
 # Proves the guard skips cleanly: must leave [allocation] at its defaults.
 DEFAULTS_JOB = 'allocation-tempest-plugin-defaults'
+# The job Nova or Placement adds to its own check queue.
+CROSS_PROJECT_JOB = 'allocation-tempest-plugin-full'
 # Services of the upstream parents the tests never use (Cinder, Swift,
 # Horizon); every job must turn them off.
 UNNEEDED_SERVICES = ('c-api', 'c-bak', 'c-sch', 'c-vol', 's-account',
@@ -256,15 +260,79 @@ class ZuulJobsTest(testtools.TestCase):
                     self.assertIn(job_vars[key], SELECTIONS,
                                   'job %s: %s' % (name, key))
 
+    def stable_jobs(self):
+        return [name for name in self.runnable
+                if str(self.jobs[name].get('override-checkout', ''))
+                .startswith('stable/')]
+
     def test_a_job_runs_the_newest_stable_branch(self):
-        stable = [name for name in self.runnable
-                  if str(self.jobs[name].get('override-checkout', ''))
-                  .startswith('stable/')]
+        stable = self.stable_jobs()
         self.assertNotEqual([], stable)
         for name in stable:
             # Not an upstream job renamed: ours, with the plugin.
             self.assertIn('allocation-tempest-plugin-base',
                           ancestry(name, self.jobs))
+
+    def test_every_local_cloud_release_has_its_stable_job(self):
+        """The releases the local cloud runs are the branches the gate runs.
+
+        Each api job's known Nova defects are the ones `cloud up --release`
+        writes for that release (settings.RELEASES): one table for both.
+        """
+        releases = test_local_cloud_releases.settings.RELEASES
+        by_branch = {}
+        for name in self.stable_jobs():
+            branch = self.jobs[name]['override-checkout']
+            by_branch.setdefault(branch, []).append(name)
+            # Tempest's stable jobs name their nodeset; so do ours.
+            self.assertTrue(self.jobs[name].get('nodeset'), name)
+            self.assertEqual('-' + branch[len('stable/'):].replace('.', '-'),
+                             name[-len('-2026-2'):], name)
+        self.assertEqual(sorted('stable/' + release for release in releases),
+                         sorted(by_branch))
+        for release in releases.values():
+            api = 'allocation-tempest-plugin-api-' + release.name.replace(
+                '.', '-')
+            self.assertIn(api, by_branch['stable/' + release.name])
+            self.assertEqual(
+                ','.join(release.known_nova_defects),
+                allocation_localrc(self.job_vars(api)).get(
+                    'ALLOCATION_KNOWN_NOVA_DEFECTS'), api)
+
+    def test_known_defects_are_the_plugins(self):
+        for name in self.runnable:
+            listed = allocation_localrc(self.job_vars(name)).get(
+                'ALLOCATION_KNOWN_NOVA_DEFECTS')
+            if listed:
+                self.assertEqual(set(), set(listed.split(',')) -
+                                 set(known_defects.DEFECTS), name)
+
+    def test_a_job_for_nova_and_placement(self):
+        """One job other projects add: every test, on their own trees."""
+        job_vars = self.job_vars(CROSS_PROJECT_JOB)
+        self.assertEqual(selection.ALL, job_vars['tempest_test_regex'])
+        self.assertNotIn('tempest_exclude_regex', job_vars)
+        localrc = allocation_localrc(job_vars)
+        self.assertIs(True, localrc['ALLOCATION_ALLOW_COMPUTE_DISRUPTION'])
+        self.assertIs(True, localrc['ALLOCATION_COMPUTE_RESTART'])
+        self.assertIsNone(self.jobs[CROSS_PROJECT_JOB].get(
+            'override-checkout'))
+        irrelevant = [re.compile(pattern) for pattern in effective(
+            CROSS_PROJECT_JOB, self.jobs, 'irrelevant-files')]
+
+        def skipped(path):
+            return any(pattern.search(path) for pattern in irrelevant)
+        for path in ('nova/compute/api.py', 'nova/compute/manager.py',
+                     'placement/objects/allocation.py', 'setup.cfg',
+                     'requirements.txt', 'devstack/plugin.sh',
+                     'allocation_tempest_plugin/serial_tests/base.py'):
+            self.assertFalse(skipped(path), path)
+        for path in ('nova/tests/unit/compute/test_api.py',
+                     'nova/tests/functional/test_servers.py',
+                     'placement/tests/unit/test_util.py',
+                     'api-ref/source/servers.inc', 'doc/source/index.rst',
+                     'releasenotes/notes/x.yaml'):
+            self.assertTrue(skipped(path), path)
 
     def test_regexes_select_only_plugin_tests(self):
         self.assertNotEqual([], self.test_ids)
@@ -285,9 +353,19 @@ class ZuulJobsTest(testtools.TestCase):
                 'job %s: %s selects tests outside the plugin' % (name, regex))
 
     def test_project_runs_every_job(self):
+        """Check runs every job; gate every job but the stable ones.
+
+        As Tempest and whitebox-tempest-plugin do, the stable-branch jobs
+        run in check only.
+        """
         project = project_stanza(self.zuul_config)
+        listed = {}
         for pipeline in ('check', 'gate'):
-            listed = [job if isinstance(job, str) else list(job)[0]
-                      for job in project[pipeline]['jobs']]
-            self.assertEqual(self.runnable, sorted(listed), pipeline)
+            listed[pipeline] = sorted(
+                job if isinstance(job, str) else list(job)[0]
+                for job in project[pipeline]['jobs'])
+        self.assertEqual(self.runnable, listed['check'])
+        self.assertEqual(sorted(set(self.runnable) -
+                                set(self.stable_jobs())), listed['gate'])
         self.assertIn('openstack-python3-jobs', project['templates'])
+        self.assertIn('tempest-plugin-jobs', project['templates'])

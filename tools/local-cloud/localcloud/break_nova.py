@@ -3,8 +3,11 @@
     cloud break-nova apply FAULT [FAULT...]   patch the venv's nova
     cloud break-nova restore                  put every patched file back
     cloud break-nova list                     every fault and what it breaks
-    cloud break-nova check                    every fault's patterns occur
+    cloud break-nova check [--nova-dir DIR]   every fault's patterns occur
                                               once in the unpatched source
+                                              (DIR: a nova package outside
+                                              the venv, e.g. an unpacked
+                                              wheel of another release)
 
 The faults are data: nova_faults.py (nova-api, nova-conductor) and
 nova_faults_compute.py (nova-compute); `list` prints them. This module is
@@ -183,13 +186,14 @@ def _delete_leaks():
         os.unlink(path)
 
 
-def check():
+def check(nova=None):
     """Each fault against the unpatched source, nothing written: 0 if ok.
 
     The patched text must also compile, so a replacement with a broken
     indentation shows here and not as a service that fails to start.
+    nova: the nova package to read (default: the venv's).
     """
-    nova = nova_dir()
+    nova = nova or nova_dir()
     bad = 0
     for name in sorted(FAULTS):
         path = os.path.join(nova, FAULTS[name].path)
@@ -222,6 +226,11 @@ def main(argv):
         show_list()
     elif argv == ['check']:
         return check()
+    elif argv[:2] == ['check', '--nova-dir'] and len(argv) == 3:
+        if not os.path.isfile(os.path.join(argv[2], 'compute', 'api.py')):
+            util.die('%s is no nova package (no compute/api.py)' % argv[2],
+                     rc=2)
+        return check(argv[2])
     else:
         util.say(__doc__)
         return 0 if argv[:1] in (['-h'], ['--help']) else 2

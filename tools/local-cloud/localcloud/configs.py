@@ -8,7 +8,10 @@ from localcloud import inifile
 from localcloud import settings as s
 from localcloud import util
 
-VENV_ETC = os.path.join(s.VENV, 'etc')
+
+def venv_etc(*parts):
+    """A file under the release venv's etc/ (installed by the packages)."""
+    return os.path.join(s.VENV, 'etc', *parts)
 
 
 def etc(service, name):
@@ -87,8 +90,7 @@ def glance():
         'keystone_authtoken': authtoken('glance'),
         'paste_deploy': {
             'flavor': 'keystone',
-            'config_file': os.path.join(VENV_ETC, 'glance',
-                                        'glance-api-paste.ini'),
+            'config_file': venv_etc('glance', 'glance-api-paste.ini'),
         },
         'glance_store': {'default_backend': 'fs'},
         'fs': {'filesystem_store_datadir': data('glance', 'images')},
@@ -108,8 +110,7 @@ def neutron():
             'service_plugins': '',
             'auth_strategy': 'keystone',
             'transport_url': s.rabbit_url(),
-            'api_paste_config': os.path.join(VENV_ETC, 'neutron',
-                                             'api-paste.ini'),
+            'api_paste_config': venv_etc('neutron', 'api-paste.ini'),
             'state_path': data('neutron'),
             'notify_nova_on_port_status_changes': False,
             'notify_nova_on_port_data_changes': False,

@@ -79,6 +79,8 @@ def status():
         util.say('%-24s %-8d %-40s rss %4.0f MiB' % (
             name, rec['pid'], health, rss))
     if any_running:
+        util.say('release: %s (%s; venv %s)' % (
+            s.RELEASE.name, ', '.join(s.RELEASE.services), s.VENV))
         util.say('tempest.conf: %s' % s.TEMPEST_CONF)
         util.say('restart mode: %s (recorded by up: %s)' % (
             tempest_conf.written_restart_mode() or 'no tempest.conf yet',

@@ -40,21 +40,34 @@ def site_packages():
     return out.strip()
 
 
+def pip_command():
+    """What `up` runs to fill the release's venv (settings.use_release)."""
+    return ([util.vbin('pip'), 'install', '-q', '-c', s.CONSTRAINTS]
+            + s.PIP_PACKAGES)
+
+
+def plugin_command():
+    """What `up` runs to install the repository into the release's venv."""
+    return [util.vbin('pip'), 'install', '-q', '-c', s.CONSTRAINTS, '-e',
+            s.REPO_ROOT]
+
+
 def venv():
+    """The release's venv with its pinned packages (one venv a release)."""
     key = util.digest(s.CONSTRAINTS, s.PIP_PACKAGES)
-    if os.path.exists(util.vbin('python')) and util.marker_ok('pip', key):
+    marker = s.venv_marker('pip')
+    if os.path.exists(util.vbin('python')) and util.marker_ok(marker, key):
         util.say('    venv up to date: ' + s.VENV)
         return
     log = procs.log_path('pip')
     if not os.path.exists(util.vbin('python')):
         util.run([_base_python(), '-m', 'venv', s.VENV], log=log)
-    util.run([util.vbin('pip'), 'install', '-q', '-c', s.CONSTRAINTS]
-             + s.PIP_PACKAGES, log=log)
-    util.marker_set('pip', key)
+    util.run(pip_command(), log=log)
+    util.marker_set(marker, key)
 
 
 def _base_python():
-    # A Python 3.11 (what constraints.txt was resolved for).
+    # A Python 3.11 (what every release's constraints were resolved for).
     for cand in (os.environ.get('LOCAL_CLOUD_PYTHON'),
                  shutil.which('python3.11'), '/usr/bin/python3.11'):
         if cand and os.path.exists(cand):
@@ -89,17 +102,17 @@ def plugin():
     key = util.digest(s.REPO_ROOT, setup_cfg,
                       os.path.join(s.REPO_ROOT, 'setup.py'),
                       os.path.join(s.REPO_ROOT, 'requirements.txt'))
-    if util.marker_ok('plugin', key) and _plugin_visible():
+    marker = s.venv_marker('plugin')
+    if util.marker_ok(marker, key) and _plugin_visible():
         util.say('    plugin installed (editable): ' + s.REPO_ROOT)
         return True
     log = procs.log_path('pip-plugin')
-    rc = util.run([util.vbin('pip'), 'install', '-q', '-c', s.CONSTRAINTS,
-                   '-e', s.REPO_ROOT], log=log, check=False)
+    rc = util.run(plugin_command(), log=log, check=False)
     if rc != 0 or not _plugin_visible():
         util.say('    WARNING: plugin install failed, tempest will not see '
                  'it (see %s):\n%s' % (log, util.tail(log, 15)))
         return False
-    util.marker_set('plugin', key)
+    util.marker_set(marker, key)
     util.say('    plugin installed (editable): ' + s.REPO_ROOT)
     return True
 

@@ -103,7 +103,7 @@ def write_all(shelved_offload_time=s.DEFAULT_SHELVED_OFFLOAD_TIME):
     """
     util.write(path('nova'), inifile.render(controller(shelved_offload_time),
                                             inifile.GENERATED))
-    shutil.copyfile(os.path.join(configs.VENV_ETC, 'nova', 'api-paste.ini'),
+    shutil.copyfile(configs.venv_etc('nova', 'api-paste.ini'),
                     configs.etc('nova', 'api-paste.ini'))
     os.makedirs(os.path.join(configs.data('nova'), 'locks'), exist_ok=True)
     for host in s.COMPUTE_HOSTS:

@@ -3,9 +3,13 @@
 One Fault per name: the file under the venv's nova package, the kind of
 service that imports it (which one break_nova reloads: 'api', 'conductor'
 or 'compute'), what it breaks (`cloud break-nova list` prints it), and
-its text replacements. Each pattern must occur exactly once in Nova 34's
-source (`cloud break-nova check`); every replacement carries MARK so a
-patched file shows what was done to it. The compute's faults are in
+its text replacements. Each pattern must occur exactly once in the
+installed Nova's source (`cloud break-nova check`); every replacement
+carries MARK so a patched file shows what was done to it. One set serves
+every release of settings.RELEASES: each pattern occurs once, and each
+patched file compiles, in nova 31.3.1, 32.2.1, 33.0.2 and 34.0.0 alike
+(checked against the released wheels, doc/source/releases.rst), so no
+fault differs per release. The compute's faults are in
 nova_faults_compute.py. Two faults that patch the same text cannot be
 applied together (apply stops at the pattern it no longer finds).
 """

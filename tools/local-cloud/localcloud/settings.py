@@ -1,4 +1,5 @@
 """Paths, ports, credentials and tunables of the local cloud (one place)."""
+import collections
 import json
 import os
 import runpy
@@ -7,12 +8,9 @@ import secrets
 HARNESS_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 HARNESS = os.path.join(HARNESS_DIR, 'cloud')
 REPO_ROOT = os.path.dirname(os.path.dirname(HARNESS_DIR))
-CONSTRAINTS = os.path.join(HARNESS_DIR, 'constraints.txt')
 
 STATE = os.path.abspath(os.environ.get('LOCAL_CLOUD_DIR',
                                        '/var/lib/allocation-local-cloud'))
-VENV = os.path.join(STATE, 'venv')
-VBIN = os.path.join(VENV, 'bin')
 ETC = os.path.join(STATE, 'etc')
 LOGS = os.path.join(STATE, 'logs')
 RUN = os.path.join(STATE, 'run')        # pid records, sockets
@@ -21,9 +19,13 @@ MARKERS = os.path.join(STATE, 'markers')
 TEMPEST_DIR = os.path.join(STATE, 'tempest')
 TEMPEST_CONF = os.path.join(TEMPEST_DIR, 'etc', 'tempest.conf')
 CREDS = os.path.join(STATE, 'credentials.json')
-# What `up` recorded about the cloud: nova's max microversion, restart mode,
-# shelved_offload_time.
+# What `up` recorded about the cloud: the release, nova's max microversion,
+# restart mode, shelved_offload_time.
 CLOUD_JSON = os.path.join(STATE, 'cloud.json')
+# The release's: its venv ($STATE/venv for the default release), the venv's
+# bin, its constraints file and the packages `up` installs. Set by
+# use_release() (below) from the release cloud.json records.
+RELEASE = VENV = VBIN = CONSTRAINTS = PIP_PACKAGES = None
 # Passwords nobody types (DB, RabbitMQ): generated once per state dir, root
 # only (0600), never in the repository, on a command line or in a log.
 SECRETS = os.path.join(ETC, 'secrets.json')
@@ -139,16 +141,117 @@ TWO_RUNNERS_DIR = os.path.join(STATE, 'two-runners')
 # the console script is installed in the venv.
 AUDIT_SCRIPT = 'allocation-tempest-audit'
 
-# Packages installed into the venv (pinned further by constraints.txt).
-PIP_PACKAGES = [
-    'keystone==30.0.0', 'openstack-placement==16.0.0', 'glance==33.0.0',
-    'neutron==29.0.0', 'nova==34.0.0', 'tempest==47.0.0',
+# -- Releases (`cloud up --release R`; doc/source/releases.rst) -----------
+#
+# One release's services: Keystone, Placement, Glance, Neutron and Nova at
+# that release's versions (the newest point release of the series on PyPI)
+# and its own constraints file; Tempest and the plugin stay at master (one
+# Tempest for every release, as a gate runs them). The default release is
+# what `up` brought up before releases existed: its venv ($STATE/venv),
+# constraints file (constraints.txt), markers ('pip', 'plugin') and
+# package list are today's, so a cloud made before is used as it is.
+Release = collections.namedtuple('Release', [
+    'name',
+    # keystone, openstack-placement, glance, neutron, nova (in that order)
+    'services',
+    # pins of everything the venv holds (a `pip freeze`; its header says
+    # where it came from)
+    'constraints',
+    # the venv's directory under $STATE
+    'venv',
+    # what `up` writes into tempest.conf's [allocation] known_nova_defects:
+    # the plugin's known defects (common/known_defects.py) this release's
+    # Nova has (evidence in doc/source/releases.rst)
+    'known_nova_defects',
+])
+
+# Both of the plugin's known defects: nova/compute/api.py API._delete and
+# _confirm_resize_on_deleting are the same in nova 31.3.1, 32.2.1, 33.0.2
+# and 34.0.0 (compared in the released wheels, releases.rst); Nova 34's
+# were seen reproducing on this cloud.
+_BOTH_DEFECTS = ('verify-resize-delete-source-down',
+                 'error-after-resize-delete-leaks-migration')
+
+CONSTRAINTS_DIR = os.path.join(HARNESS_DIR, 'constraints')
+RELEASES = collections.OrderedDict((r.name, r) for r in [
+    Release('2026.2', ('keystone==30.0.0', 'openstack-placement==16.0.0',
+                       'glance==33.0.0', 'neutron==29.0.0', 'nova==34.0.0'),
+            os.path.join(HARNESS_DIR, 'constraints.txt'), 'venv',
+            _BOTH_DEFECTS),
+    Release('2026.1', ('keystone==29.1.0', 'openstack-placement==15.0.0',
+                       'glance==32.0.0', 'neutron==28.0.2', 'nova==33.0.2'),
+            os.path.join(CONSTRAINTS_DIR, '2026.1.txt'), 'venv-2026.1',
+            _BOTH_DEFECTS),
+    Release('2025.2', ('keystone==28.1.0', 'openstack-placement==14.0.0',
+                       'glance==31.1.0', 'neutron==27.0.4', 'nova==32.2.1'),
+            os.path.join(CONSTRAINTS_DIR, '2025.2.txt'), 'venv-2025.2',
+            _BOTH_DEFECTS),
+    Release('2025.1', ('keystone==27.1.0', 'openstack-placement==13.0.1',
+                       'glance==30.2.0', 'neutron==26.0.6', 'nova==31.3.1'),
+            os.path.join(CONSTRAINTS_DIR, '2025.1.txt'), 'venv-2025.1',
+            _BOTH_DEFECTS),
+])
+DEFAULT_RELEASE = '2026.2'
+
+# Installed into every release's venv after its services (pinned further
+# by the release's constraints): Tempest at master's pin, the clients, the
+# WSGI server, the DB driver.
+COMMON_PACKAGES = (
+    'tempest==47.0.0',
     'python-openstackclient', 'osc-placement', 'uwsgi==2.0.31', 'PyMySQL',
     'openstacksdk',
-    # neutron 29 no longer requires pyroute2 but its DB migrations and
-    # server still import it.
+    # neutron 28 and 29 no longer require pyroute2 but neutron 29's DB
+    # migrations and server still import it (seen); 26 and 27 require it.
     'pyroute2',
-]
+)
+
+
+def release_names():
+    return list(RELEASES)
+
+
+def recorded_release(path=None):
+    """The release the last `up` brought up (cloud.json), else the default.
+
+    A state dir from before releases existed records none: it is the
+    default release's (the only one there was).
+    """
+    try:
+        with open(path or CLOUD_JSON) as f:
+            return json.load(f).get('release') or DEFAULT_RELEASE
+    except (OSError, ValueError, AttributeError):
+        return DEFAULT_RELEASE
+
+
+def use_release(name):
+    """Point the venv, constraints and packages at release `name`.
+
+    Done once at import for the recorded release, and by `up --release`
+    before it installs anything. Nothing may copy these names at import
+    time (read them as settings.VENV when needed).
+    """
+    global RELEASE, VENV, VBIN, CONSTRAINTS, PIP_PACKAGES
+    if name not in RELEASES:
+        raise ValueError('unknown release %r (known: %s)' % (
+            name, ', '.join(RELEASES)))
+    RELEASE = RELEASES[name]
+    VENV = os.path.join(STATE, RELEASE.venv)
+    VBIN = os.path.join(VENV, 'bin')
+    CONSTRAINTS = RELEASE.constraints
+    PIP_PACKAGES = list(RELEASE.services) + list(COMMON_PACKAGES)
+    return RELEASE
+
+
+def venv_marker(name):
+    """A marker about the venv ('pip', 'plugin'): one per release's venv.
+
+    The default release keeps the names it always had.
+    """
+    if RELEASE.venv == 'venv':
+        return name
+    return '%s-%s' % (name, RELEASE.name)
+
+
 # build-essential + python3-dev: uwsgi compiles; python3-venv: a venv from
 # Debian's python3.11 when no other 3.11 is there.
 APT_PACKAGES = ['mariadb-server', 'mariadb-client', 'rabbitmq-server',
@@ -198,3 +301,11 @@ def url(service, path=''):
 
 
 KEYSTONE_URL = url('keystone', '/v3')
+
+
+# The recorded release (cloud.json): every command uses its venv. One this
+# harness does not know (recorded by another version of it) falls back to
+# the default here; `up` refuses to go on with that state dir
+# (cloudstate.check_release).
+use_release(recorded_release() if recorded_release() in RELEASES
+            else DEFAULT_RELEASE)

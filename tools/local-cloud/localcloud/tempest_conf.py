@@ -137,11 +137,10 @@ def render(objects, restart_mode=s.DEFAULT_RESTART_MODE,
             # Placement answers in milliseconds here; a leak should be
             # reported in a minute, not in build_timeout's five.
             'placement_timeout': 60,
-            # Nova 34 has both (seen here): their tests are expected
-            # failures while the defects reproduce, and fail once fixed.
-            'known_nova_defects': ','.join([
-                'verify-resize-delete-source-down',
-                'error-after-resize-delete-leaks-migration']),
+            # The release's Nova defects (settings.RELEASES; Nova 34's
+            # both, seen here): their tests are expected failures while the
+            # defects reproduce, and fail once fixed.
+            'known_nova_defects': ','.join(s.RELEASE.known_nova_defects),
         },
     }
     return conf, cmax

@@ -47,10 +47,19 @@ def neutron_ports_ok():
     return status == 200
 
 
-def up(restart_mode=None, shelved_offload_time=None):
-    """None: the mode recorded by the last `up` (cloudstate)."""
+def up(restart_mode=None, shelved_offload_time=None, release=None):
+    """None: the mode (release) recorded by the last `up` (cloudstate)."""
     t0 = time.monotonic()
+    release = cloudstate.release(release)
+    cloudstate.check_release(release)
+    s.use_release(release)
     util.ensure_dirs()
+    # Recorded before anything is installed: a later command (or an `up`
+    # that retries after a failure) uses this release's venv.
+    cloudstate.update(release=release)
+    util.say('release: %s (%s; constraints %s)' % (
+        release, ', '.join(s.RELEASE.services),
+        os.path.relpath(s.CONSTRAINTS, s.REPO_ROOT)))
     restart_mode = cloudstate.restart_mode(restart_mode)
     util.say('restart mode: %s (compute_start_command %s)' % (
         restart_mode, 'returns right after the launch'
@@ -142,6 +151,8 @@ def summary(elapsed, cmax, restart_mode, shelved):
              % elapsed)
     util.say('RSS of all services: %.2f GiB (target <= 2.5 GiB)'
              % (kb / 1024.0 / 1024.0))
+    util.say('release: %s (%s)' % (s.RELEASE.name,
+                                   ', '.join(s.RELEASE.services)))
     util.say('nova max microversion: %s; computes: %s' % (
         cmax, ', '.join(s.COMPUTE_HOSTS)))
     util.say('restart mode: %s' % restart_mode)
