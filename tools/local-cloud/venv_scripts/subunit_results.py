@@ -3,8 +3,8 @@
 Usage: subunit_results.py STREAM OUT_JSON
 
 Writes {test_id: {"status": "pass"|"fail"|"skip", "duration": seconds,
-"start": iso, "reason": skip reason or failure tail, "message": the
-failure's exception line}}. Test ids lose their
+"start": iso, "stop": iso, "worker": "worker-N", "reason": skip reason
+or failure tail, "message": the failure's exception line}}. Test ids lose their
 "[id-...,tags]" suffix so the same test matches across runs. A class-level
 error shows as "setUpClass (module.Class)". An expected failure (testtools
 "xfail": the plugin's known Nova defect that reproduced) counts as "pass"
@@ -65,10 +65,14 @@ def read(path):
         duration = (stop - start).total_seconds() if start and stop else None
         test_id = test['id'].split('[')[0]
         xfail = test['status'] == 'xfail'
+        workers = sorted(tag for tag in test['tags']
+                         if tag.startswith('worker-'))
         results[test_id] = {
             'status': status,
             'duration': round(duration, 3) if duration is not None else None,
             'start': start.isoformat() if start else None,
+            'stop': stop.isoformat() if stop else None,
+            'worker': workers[0] if workers else None,
             'reason': _reason(test) if status != 'pass' or xfail else '',
         }
         if xfail:
