@@ -33,6 +33,7 @@ later states are then skipped naming it.
 
 import collections
 import contextlib
+import time
 
 from oslo_log import log as logging
 from tempest.common import compute
@@ -51,6 +52,8 @@ CONF = config.CONF
 LOG = logging.getLogger(__name__)
 
 PASS, FAIL, SKIP = 'pass', 'fail', 'skip'
+# The line run() logs (tools/bench/bench.py reads it).
+SHARED_HOLD_LOG = 'allocation_tempest_plugin shared hold:'
 
 
 class Outcome(collections.namedtuple('Outcome', 'kind message')):
@@ -97,7 +100,24 @@ class SharedHold(object):
                 if state.test not in self.outcomes]
 
     def run(self):
-        """Every state's Outcome, by test method name."""
+        """Every state's Outcome, by test method name.
+
+        Logs what the whole story cost (tools/bench compares it with the
+        bare API calls of the same story).
+        """
+        started = time.monotonic()
+        try:
+            return self._run()
+        finally:
+            verdicts = ', '.join('%s %s' % (
+                state.name, self.outcomes[state.test].kind
+                if state.test in self.outcomes else 'not judged')
+                for state in self.states)
+            LOG.info('%s %d states on %s in %.2f s: %s', SHARED_HOLD_LOG,
+                     len(self.states), self.host, time.monotonic() - started,
+                     verdicts)
+
+    def _run(self):
         if not self.states:
             return self.outcomes
         host, why_not = self.cls.choose_disruptable_host(self._own_ids)
