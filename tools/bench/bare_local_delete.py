@@ -170,6 +170,14 @@ def _delete_and_check(cloud, server_id, rp, usages_before):
     cloud.poll(lambda: cloud.call('GET', cloud.placement,
                                   '/allocations/%s' % server_id, PLACEMENT),
                lambda body: not body['allocations'])
+    if usages_before is None:
+        # Other servers of the story still hold: one read of each, as the
+        # plugin's snapshot makes them.
+        cloud.call('GET', cloud.placement,
+                   '/resource_providers/%s/allocations' % rp, PLACEMENT)
+        cloud.call('GET', cloud.placement,
+                   '/usages?project_id=%s' % cloud.project_id, PLACEMENT)
+        return
     cloud.poll(lambda: cloud.call('GET', cloud.placement,
                                   '/resource_providers/%s/usages' % rp,
                                   PLACEMENT)['usages'],
@@ -192,6 +200,8 @@ STATE_CHANGES = {
     'SHUTOFF': ({'os-stop': None}, 'SHUTOFF'),
     'PAUSED': ({'pause': None}, 'PAUSED'),
     'ERROR': ({'os-resetState': {'state': 'error'}}, 'ERROR'),
+    'SUSPENDED': ({'suspend': None}, 'SUSPENDED'),
+    'RESCUE': ({'rescue': None}, 'RESCUE'),
     'SHELVED_OFFLOADED': ({'shelve': None}, 'SHELVED_OFFLOADED'),
 }
 
@@ -245,6 +255,56 @@ def local_delete(cloud, state):
     service_id = _disrupt(cloud, host)
     try:
         _delete_and_check(cloud, server_id, rp, usages_before)
+    finally:
+        _restore(cloud, host, service_id)
+    return time.monotonic() - started, cloud.calls - calls_before
+
+
+def local_delete_shared(cloud, states):
+    """One server per state, one hold, each deleted and read at once.
+
+    The same story as LocalDeleteTest's shared hold
+    (serial_tests/shared_hold.py): one multi-create request onto the
+    host, every state change sent before any is awaited, one force-down,
+    then per state the reads right before its delete, the delete, and
+    the reads right after. Returns (seconds, API calls).
+    """
+    cloud.new_token()
+    cloud.call('GET', cloud.nova, '/flavors/%s' % cloud.flavor, COMPUTE)
+    calls_before = cloud.calls
+    started = time.monotonic()
+    host = _choose_host(cloud)
+    rp = _provider(cloud, host)
+    name = 'bench-%s' % uuid.uuid4().hex[:8]
+    cloud.call('POST', cloud.nova, '/servers', COMPUTE, json={
+        'server': {'name': name, 'imageRef': cloud.image,
+                   'flavorRef': cloud.flavor, 'networks': 'none',
+                   'host': host, 'min_count': len(states),
+                   'max_count': len(states)}}, ok=(202,))
+    servers = [server['id'] for server in cloud.call(
+        'GET', cloud.nova, '/servers', COMPUTE)['servers']
+        if server['name'].startswith(name)]
+    for server_id in servers:
+        _wait_status(cloud, server_id, 'ACTIVE')
+        cloud.call('GET', cloud.placement, '/allocations/%s' % server_id,
+                   PLACEMENT)
+    for state, server_id in zip(states, servers):
+        if STATE_CHANGES[state]:
+            cloud.call('POST', cloud.nova, '/servers/%s/action' % server_id,
+                       COMPUTE, json=STATE_CHANGES[state][0], ok=(202,))
+    for state, server_id in zip(states, servers):
+        _wait_status(cloud, server_id, STATE_CHANGES[state][1]
+                     if STATE_CHANGES[state] else 'ACTIVE')
+        cloud.call('GET', cloud.placement, '/allocations/%s' % server_id,
+                   PLACEMENT)
+    service_id = _disrupt(cloud, host)
+    try:
+        for server_id in servers:
+            _baseline(cloud, rp)
+            cloud.call('GET', cloud.placement,
+                       '/usages?project_id=%s' % cloud.project_id, PLACEMENT)
+            _service(cloud, host)
+            _delete_and_check(cloud, server_id, rp, None)
     finally:
         _restore(cloud, host, service_id)
     return time.monotonic() - started, cloud.calls - calls_before

@@ -1,13 +1,15 @@
 """tools/bench: what the plugin's tests cost beyond the API calls they need.
 
-For each local-delete test, alternately (A B A B ...) the bare API
-sequence (bare_local_delete.py) and the plugin's test through `tempest
-run`; the test's own duration is read from its subunit result, its polls
-from the "poll stats" line it logs. Then the whole suite at concurrency 1
-and 2. Writes JSON and a PNG chart.
+Alternately (A B A B ...) the bare API sequence (bare_local_delete.py)
+and the plugin through `tempest run`: first LocalDeleteTest's shared hold
+(every state's server on one host, one hold; its cost is the line
+serial_tests/shared_hold.py logs), then each local-delete test with a
+hold of its own (VERIFY_RESIZE), whose duration is read from its subunit
+result and its polls from the "poll stats" line it logs. Then the whole
+suite at concurrency 1 and 2. Writes JSON and a PNG chart.
 
-    tools/local-cloud/cloud bench [--rounds 5] [--states ACTIVE,SHUTOFF] \
-        [--out doc/source/_static/bench] [--no-suite]
+    tools/local-cloud/cloud bench [--rounds 5] [--states VERIFY_RESIZE] \
+        [--out doc/source/_static/bench] [--no-suite] [--no-shared]
 
 The harness runs it with the local cloud's venv Python and gives it the
 cloud's tempest.conf (--config-file) and Tempest workspace (--workspace).
@@ -32,14 +34,20 @@ from allocation_tempest_plugin import selection
 BIN = os.path.dirname(sys.executable)
 TEST_CLASS = ('allocation_tempest_plugin.serial_tests.api.admin.'
               'test_local_delete.LocalDeleteTest')
+# Tests with a hold of their own, measured one by one.
 TESTS = {
-    'ACTIVE': 'test_local_delete_active_server',
-    'SHUTOFF': 'test_local_delete_shutoff_server',
-    'PAUSED': 'test_local_delete_paused_server',
-    'ERROR': 'test_local_delete_error_server',
-    'SHELVED_OFFLOADED': 'test_local_delete_shelved_offloaded_server',
     'VERIFY_RESIZE': 'test_local_delete_verify_resize_server',
 }
+# The states LocalDeleteTest's resource_setup serves in one hold
+# (serial_tests/shared_hold.py), measured together; SHELVED needs a cloud
+# that keeps shelved servers ([compute] shelved_offload_time = -1).
+SHARED_STATES = ['ACTIVE', 'SHUTOFF', 'PAUSED', 'ERROR', 'SUSPENDED',
+                 'RESCUE', 'SHELVED_OFFLOADED']
+SHARED_REGEX = '^%s\\.test_local_delete_(?!verify_resize)' % re.escape(
+    TEST_CLASS)
+# The line the shared hold logs (shared_hold.SHARED_HOLD_LOG).
+SHARED_LINE = re.compile(r'allocation_tempest_plugin shared hold: (\d+) '
+                         r'states on \S+ in ([\d.]+) s: (.*)$')
 # One line per wait (common/waiters.py WAIT_LOG).
 WAIT_LINE = re.compile(r'allocation_tempest_plugin wait: (\d+) polls, '
                        r'([\d.]+) s')
@@ -150,6 +158,48 @@ def bench_state(ws, cloud, state, rounds):
             'plugin_polls': polls}
 
 
+def shared_seconds(ws, since):
+    """(seconds, verdicts) of the shared hold logged after offset since."""
+    found = None
+    with open(ws.log_file) as log:
+        log.seek(since)
+        for line in log:
+            match = SHARED_LINE.search(line)
+            if match:
+                found = (float(match.group(2)), match.group(3).strip())
+    if found is None:
+        raise SystemExit('the shared hold logged no "%s" line' %
+                         SHARED_LINE.pattern)
+    return found
+
+
+def bench_shared(ws, cloud, rounds):
+    """The shared hold's story against its bare API calls, alternating."""
+    bare, plugin = [], []
+    for _ in range(rounds):
+        seconds, calls = bare_local_delete.local_delete_shared(
+            cloud, SHARED_STATES)
+        bare.append(seconds)
+        since = log_size(ws)
+        _, statuses, _ = tempest_run(ws, SHARED_REGEX)
+        failed = {t: st for t, st in statuses.items()
+                  if st not in ('success', 'skip')}
+        if failed:
+            raise SystemExit('the shared-hold tests did not pass: %s' %
+                             failed)
+        held, verdicts = shared_seconds(ws, since)
+        plugin.append(held)
+        print('  shared hold (%d states) bare %.2fs (%d calls)  plugin '
+              '%.2fs  %s' % (len(SHARED_STATES), seconds, calls, held,
+                             verdicts), flush=True)
+    return {'state': 'shared (%d states)' % len(SHARED_STATES),
+            'test': SHARED_REGEX, 'bare': bare, 'plugin': plugin,
+            'bare_median': statistics.median(bare),
+            'plugin_median': statistics.median(plugin),
+            'ratio': statistics.median(plugin) / statistics.median(bare),
+            'pair_ratios': [p / b for p, b in zip(plugin, bare)]}
+
+
 def chart(results, suite, path):
     pyplot = pinned_matplotlib.pyplot()
     states = [r['state'] for r in results]
@@ -185,12 +235,18 @@ def main():
     parser.add_argument('--states', default=','.join(TESTS))
     parser.add_argument('--out', default='bench-results')
     parser.add_argument('--no-suite', action='store_true')
+    parser.add_argument('--no-shared', action='store_true',
+                        help='leave out the shared hold of LocalDeleteTest')
     args = parser.parse_args()
     ws = Workspace(args.config_file, args.workspace)
     os.makedirs(args.out, exist_ok=True)
     cloud = bare_local_delete.Cloud()
     results = []
-    for state in args.states.split(','):
+    if not args.no_shared:
+        print('shared hold: %d rounds, A (bare) B (plugin) alternating' %
+              args.rounds, flush=True)
+        results.append(bench_shared(ws, cloud, args.rounds))
+    for state in filter(None, args.states.split(',')):
         print('%s: %d rounds, A (bare) B (plugin) alternating' % (
             state, args.rounds), flush=True)
         results.append(bench_state(ws, cloud, state, args.rounds))
@@ -205,9 +261,9 @@ def main():
                   'classes held it %.1fs (%s)' % (
                       concurrency, wall, _count(statuses),
                       sum(held.values()), held), flush=True)
-    print('\n%-18s %8s %8s %6s' % ('test', 'bare', 'plugin', 'ratio'))
+    print('\n%-20s %8s %8s %6s' % ('test', 'bare', 'plugin', 'ratio'))
     for r in results:
-        print('%-18s %7.2fs %7.2fs %6.2f' % (
+        print('%-20s %7.2fs %7.2fs %6.2f' % (
             r['state'], r['bare_median'], r['plugin_median'], r['ratio']))
     with open(os.path.join(args.out, 'bench.json'), 'w') as out:
         json.dump({'rounds': args.rounds, 'tests': results,
