@@ -298,14 +298,16 @@ class InstallCommandsTest(HarnessTestCase):
         install = HARNESS['install']
         for name in settings.release_names():
             release = settings.use_release(name)
-            pip = os.path.join(settings.VENV, 'bin', 'pip')
+            vbin = os.path.join(settings.VENV, 'bin')
+            uv = [os.path.join(vbin, 'uv'), 'pip', 'install', '-q',
+                  '--python', os.path.join(vbin, 'python')]
             self.assertEqual(
-                [pip, 'install', '-q', '-c', release.constraints]
+                uv + ['-c', release.constraints]
                 + list(release.services) + list(settings.COMMON_PACKAGES),
                 install.pip_command())
             self.assertEqual(
-                [pip, 'install', '-q', '-c', release.constraints, '-e',
-                 settings.REPO_ROOT], install.plugin_command())
+                uv + ['-c', release.constraints, '-e', settings.REPO_ROOT],
+                install.plugin_command())
 
 
 class TempestConfTest(HarnessTestCase):

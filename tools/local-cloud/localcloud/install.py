@@ -40,16 +40,25 @@ def site_packages():
     return out.strip()
 
 
+def _installer():
+    """uv pip install into the release's venv (uv itself put there by pip)."""
+    return [util.vbin('uv'), 'pip', 'install', '-q', '--python',
+            util.vbin('python')]
+
+
 def pip_command():
     """What `up` runs to fill the release's venv (settings.use_release)."""
-    return ([util.vbin('pip'), 'install', '-q', '-c', s.CONSTRAINTS]
-            + s.PIP_PACKAGES)
+    return _installer() + ['-c', s.CONSTRAINTS] + s.PIP_PACKAGES
 
 
 def plugin_command():
     """What `up` runs to install the repository into the release's venv."""
-    return [util.vbin('pip'), 'install', '-q', '-c', s.CONSTRAINTS, '-e',
-            s.REPO_ROOT]
+    return _installer() + ['-c', s.CONSTRAINTS, '-e', s.REPO_ROOT]
+
+
+def ensure_uv(log):
+    if not os.path.exists(util.vbin('uv')):
+        util.run([util.vbin('pip'), 'install', '-q', s.UV], log=log)
 
 
 def venv():
@@ -62,6 +71,7 @@ def venv():
     log = procs.log_path('pip')
     if not os.path.exists(util.vbin('python')):
         util.run([_base_python(), '-m', 'venv', s.VENV], log=log)
+    ensure_uv(log)
     util.run(pip_command(), log=log)
     util.marker_set(marker, key)
 
@@ -107,6 +117,7 @@ def plugin():
         util.say('    plugin installed (editable): ' + s.REPO_ROOT)
         return True
     log = procs.log_path('pip-plugin')
+    ensure_uv(log)
     rc = util.run(plugin_command(), log=log, check=False)
     if rc != 0 or not _plugin_visible():
         util.say('    WARNING: plugin install failed, tempest will not see '

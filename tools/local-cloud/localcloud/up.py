@@ -2,6 +2,7 @@
 
 Idempotent: running services are kept, finished steps are skipped by marker.
 """
+import concurrent.futures
 import json
 import os
 import time
@@ -69,12 +70,16 @@ def up(restart_mode=None, shelved_offload_time=None, release=None):
     # restart every nova service that runs with the old ones.
     util.say('shelved_offload_time: %d (%s)' % (shelved, describe_shelved(
         shelved)))
-    with util.step('Debian packages (mariadb, rabbitmq)'):
-        install.apt()
-    with util.step('virtualenv + pinned PyPI packages'):
-        install.venv()
-        install.bindall()
-    with util.step('plugin (pip install -e %s)' % s.REPO_ROOT):
+    # Side by side: apt waits on dpkg and the disk, the venv on downloads
+    # and a compile; neither needs the other (~25 s of a cold up).
+    with util.step('Debian packages (mariadb, rabbitmq) beside the '
+                   'virtualenv + pinned PyPI packages'):
+        with concurrent.futures.ThreadPoolExecutor(max_workers=1) as side:
+            debian = side.submit(install.apt)
+            install.venv()
+            install.bindall()
+            debian.result()
+    with util.step('plugin (uv pip install -e %s)' % s.REPO_ROOT):
         install.plugin()
     with util.step('config files'):
         configs.write_all()
