@@ -35,6 +35,10 @@ CONTENDED = (r'^allocation_tempest_plugin\.serial_tests\.(api\.admin\.'
 SEED = (r'^allocation_tempest_plugin\.serial_tests\.api\.admin\.'
         r'test_local_delete\.LocalDeleteTest\.'
         r'test_local_delete_active_server\b')
+# What CI runs on the oldest maintained release's services (issue 25):
+# the non-destructive tests and the local delete in every state.
+RELEASE_CHECK = (r'^allocation_tempest_plugin\.(api\.|serial_tests\.api\.'
+                 r'admin\.test_local_delete\.)')
 # Admin but non-destructive: safe in shared clouds.
 NON_DESTRUCTIVE = r'^allocation_tempest_plugin\.api\.'
 # A project member's credentials only (certification runs).
