@@ -264,8 +264,20 @@ class SharedHold(object):
                 return
             for state in self._pending():
                 if state.test in self.outcomes:
-                    continue   # the hold ended (a leak) or it was judged
-                self._delete_locally(state, guard)
+                    continue   # judged meanwhile (the hold ended)
+                try:
+                    self._delete_locally(state, guard)
+                except Exception as error:
+                    # An answer missing or malformed, a hold lost: what
+                    # Placement or Nova holds is unknown now, and no later
+                    # state could be judged against it. The guard still
+                    # restores the host as the block unwinds.
+                    self._judge(state, FAIL, 'judging the local delete of '
+                                'the %s server on %s: %s' % (
+                                    state.name, self.host, error))
+                    self._skip_all('not judged: the shared hold of %s '
+                                   'ended when %s could not be judged' % (
+                                       self.host, self.test_id(state)))
 
     def _delete_locally(self, state, guard):
         """Delete state's server, judged against Placement read just before.
