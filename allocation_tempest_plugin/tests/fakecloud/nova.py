@@ -18,13 +18,23 @@ next link only when a page is full; hypervisor_hostname_pattern is
 LIKE '%pattern%' (404 when nothing matches, 400 with limit or marker);
 compute nodes whose service is gone are left out of a page after it was
 read; host= and all_tenants= on servers count only for an admin; DELETE of
-a server whose compute is down frees its allocations in nova-api (local
-delete) and records no compute event.
+a server whose compute is down (or that has no host: shelved-offloaded)
+frees its allocations in nova-api (local delete) and records the delete
+action with no compute event. POST /servers boots min_count..max_count
+servers in one request, named "<name>-1".."<name>-N" when more than one,
+onto host (2.74) when given; server actions are in server_actions.py.
+Status changes a compute makes happen at once while its service is up.
+
+A test may give this Nova a defect (the attributes under "defects" in
+Nova.__init__): each changes one step the way a broken Nova would, and
+nothing else.
 """
 
 import itertools
 import re
 import uuid
+
+from allocation_tempest_plugin.tests.fakecloud import server_actions
 
 MAX_LIMIT = 1000
 EPOCH = '2026-11-24T12:00:00.000000'
@@ -56,7 +66,19 @@ class Context(object):
         self.microversion = version_tuple(microversion)
 
 
-class Nova(object):
+# nova/api/openstack/common.py _STATE_MAP, for a server with no task.
+STATUS = {'building': 'BUILD', 'active': 'ACTIVE', 'stopped': 'SHUTOFF',
+          'paused': 'PAUSED', 'suspended': 'SUSPENDED', 'rescued': 'RESCUE',
+          'error': 'ERROR', 'shelved': 'SHELVED',
+          'shelved_offloaded': 'SHELVED_OFFLOADED', 'deleted': 'DELETED'}
+# nova/scheduler/manager.py select_destinations, as the server's fault says.
+NO_VALID_HOST = ('No valid host was found. There are not enough hosts '
+                 'available.')
+
+
+class Nova(server_actions.ServerActions):
+
+    _error = staticmethod(_error)
 
     def __init__(self, placement, max_limit=MAX_LIMIT):
         self.placement = placement
@@ -72,6 +94,28 @@ class Nova(object):
         self.flavors = {}
         self.migrations = []
         self._sequence = itertools.count(1)
+        # nova.conf [DEFAULT] shelved_offload_time; Nova's default 0
+        # offloads within the shelve (ComputeManager._shelve_instance).
+        self.shelved_offload_time = 0
+        # -- defects ----------------------------------------------------
+        # nova-api's local delete keeps the allocations (bug 1679750, as
+        # before its fix).
+        self.local_delete_leaks = False
+        # vm_states whose local delete also deletes the allocations of
+        # another consumer on the server's provider (neighbours_freed
+        # records [(server, consumer)]).
+        self.local_delete_frees_neighbour = set()
+        self.neighbours_freed = []
+        # API._delete asks only for a heartbeat, not forced_down: a
+        # forced-down compute whose process still runs deletes the server
+        # itself (the normal path) although the service reads down.
+        self.delete_ignores_forced_down = False
+        # The shelve offload does not free the allocations on the host it
+        # leaves (ComputeManager._shelve_offload_instance would).
+        self.shelve_offload_keeps_allocations = False
+        # server action -> (status, message) answered before anything
+        # changes, as Nova refuses an action (409 for a state it checks).
+        self.refused_actions = {}
 
     # -- building a cloud ---------------------------------------------------
 
@@ -101,24 +145,54 @@ class Nova(object):
         self.flavors[flavor_id] = {'id': flavor_id, 'name': 'f%s' % flavor_id,
                                    'vcpus': vcpus, 'ram': ram, 'disk': disk}
 
-    def boot(self, project_id, user_id, host, flavor_id, name=None):
-        """A server ACTIVE on host, its allocations in Placement."""
-        node = self.node_on[host]
-        flavor = self.flavors[flavor_id]
+    def boot(self, project_id, user_id, host, flavor_id, name=None,
+             launch_index=0, reservation_id=None):
+        """A server ACTIVE on host, its allocations in Placement.
+
+        host None: the scheduler found no valid host; the server is
+        buried in ERROR with that fault, holding nothing (as conductor's
+        _bury_in_cell0 leaves it).
+        """
         server_id = str(uuid.uuid4())
         sequence = next(self._sequence)
+        node = self.node_on[host] if host else None
         self.servers[server_id] = {
             'id': server_id, 'name': name or 'server-%d' % sequence,
             'tenant_id': project_id, 'user_id': user_id, 'host': host,
-            'node': node['hypervisor_hostname'], 'flavor_id': flavor_id,
-            'status': 'ACTIVE', 'sequence': sequence, 'deleted': False}
+            'node': node['hypervisor_hostname'] if node else None,
+            'flavor_id': flavor_id, 'vm_state': 'active',
+            'task_state': None, 'power_state': server_actions.RUNNING,
+            'fault': None, 'launched': node is not None,
+            'sequence': sequence, 'deleted': False,
+            'launch_index': launch_index,
+            'reservation_id': reservation_id or 'r-%08d' % sequence}
+        if node is None:
+            self.servers[server_id].update(
+                vm_state='error', power_state=server_actions.NOSTATE,
+                fault=NO_VALID_HOST)
+            self._record_action(server_id, 'create', [])
+            return self.servers[server_id]
         self.servers_on[host].add(server_id)
-        self.placement.allocate(server_id, node['uuid'], {
-            'VCPU': flavor['vcpus'], 'MEMORY_MB': flavor['ram'],
-            'DISK_GB': flavor['disk']}, project_id, user_id)
+        self.placement.allocate(server_id, node['uuid'],
+                                self.flavor_resources(flavor_id),
+                                project_id, user_id)
         self._record_action(server_id, 'create', ['compute__do_build_and_'
                                                   'run_instance'])
         return self.servers[server_id]
+
+    def flavor_resources(self, flavor_id):
+        flavor = self.flavors[flavor_id]
+        return {'VCPU': flavor['vcpus'], 'MEMORY_MB': flavor['ram'],
+                'DISK_GB': flavor['disk']}
+
+    def status(self, server):
+        return STATUS[server['vm_state']]
+
+    def compute_up(self, server):
+        """Whether the compute of server's host would act on a cast."""
+        service_id = self.service_on.get(server['host'])
+        return (service_id is not None and
+                self._state(self.services[service_id]) == 'up')
 
     def _record_action(self, server_id, action, events):
         server = self.servers[server_id]
@@ -127,10 +201,13 @@ class Nova(object):
             'request_id': 'req-%s' % uuid.uuid4(),
             'project_id': server['tenant_id'], 'user_id': server['user_id'],
             'start_time': EPOCH, 'updated_at': EPOCH, 'message': None,
-            'events': [{'event': event, 'start_time': EPOCH,
-                        'finish_time': EPOCH, 'result': 'Success',
-                        'traceback': None, 'host': server['host'],
-                        'hostId': 'h' * 56} for event in events]})
+            'events': [self._event(server, event) for event in events]})
+
+    @staticmethod
+    def _event(server, event):
+        return {'event': event, 'start_time': EPOCH, 'finish_time': EPOCH,
+                'result': 'Success', 'traceback': None,
+                'host': server['host'], 'hostId': 'h' * 56}
 
     # -- the API ------------------------------------------------------------
 
@@ -151,6 +228,7 @@ class Nova(object):
         (r'^/servers$', 'post_server'),
         (r'^/servers/([0-9a-f-]{36})$', 'get_server'),
         (r'^/servers/([0-9a-f-]{36})$', 'delete_server'),
+        (r'^/servers/([0-9a-f-]{36})/action$', 'post_action'),
         (r'^/servers/([0-9a-f-]{36})/os-instance-actions$', 'get_actions'),
         (r'^/servers/([0-9a-f-]{36})/os-instance-actions/([^/]+)$',
          'get_action'),
@@ -322,7 +400,7 @@ class Nova(object):
         flavor = self.flavors[server['flavor_id']]
         return {
             'id': server['id'], 'name': server['name'],
-            'status': server['status'], 'tenant_id': server['tenant_id'],
+            'status': self.status(server), 'tenant_id': server['tenant_id'],
             'user_id': server['user_id'], 'metadata': {},
             'hostId': 'h' * 56, 'image': {'id': 'image-1', 'links': links},
             'flavor': {'original_name': flavor['name'],
@@ -337,19 +415,42 @@ class Nova(object):
             'OS-EXT-SRV-ATTR:hypervisor_hostname': server['node'],
             'OS-EXT-SRV-ATTR:instance_name': 'instance-%08x' % server[
                 'sequence'],
-            'OS-EXT-SRV-ATTR:reservation_id': 'r-%08d' % server['sequence'],
-            'OS-EXT-SRV-ATTR:launch_index': 0,
+            'OS-EXT-SRV-ATTR:reservation_id': server['reservation_id'],
+            'OS-EXT-SRV-ATTR:launch_index': server['launch_index'],
             'OS-EXT-SRV-ATTR:hostname': server['name'],
             'OS-EXT-SRV-ATTR:kernel_id': '', 'OS-EXT-SRV-ATTR:ramdisk_id': '',
             'OS-EXT-SRV-ATTR:root_device_name': '/dev/vda',
             'OS-EXT-SRV-ATTR:user_data': None,
-            'OS-EXT-STS:task_state': None, 'OS-EXT-STS:vm_state': 'active',
-            'OS-EXT-STS:power_state': 1,
+            'OS-EXT-STS:task_state': server['task_state'],
+            'OS-EXT-STS:vm_state': server['vm_state'],
+            'OS-EXT-STS:power_state': server['power_state'],
             'OS-SRV-USG:launched_at': EPOCH, 'OS-SRV-USG:terminated_at': None,
             'os-extended-volumes:volumes_attached': [],
             'config_drive': '', 'progress': 0, 'locked': False,
             'locked_reason': None, 'description': None, 'tags': [],
-            'host_status': 'UP', 'trusted_image_certificates': None}
+            'host_status': self._host_status(server),
+            'trusted_image_certificates': None, **self._fault(server)}
+
+    def _fault(self, server):
+        # nova/api/openstack/compute/views/servers.py: an ERROR server
+        # shows its fault.
+        if server['vm_state'] != 'error' or not server['fault']:
+            return {}
+        return {'fault': {'code': 500, 'created': EPOCH[:19] + 'Z',
+                          'message': server['fault'],
+                          'details': 'Traceback: %s' % server['fault']}}
+
+    def _host_status(self, server):
+        """nova/compute/api.py API.get_instance_host_status."""
+        service_id = self.service_on.get(server['host'])
+        if service_id is None:
+            return ''
+        service = self.services[service_id]
+        if service['forced_down']:
+            return 'DOWN'
+        if service['status'] == 'disabled':
+            return 'MAINTENANCE'
+        return 'UP' if self._state(service) == 'up' else 'UNKNOWN'
 
     def get_servers(self, context, query, body, detail):
         query = dict(query)
@@ -384,17 +485,71 @@ class Nova(object):
         return 200, answer
 
     def post_server(self, context, query, body):
+        """Boot min_count..max_count servers in one request.
+
+        nova/api/openstack/compute/servers.py create(): max_count defaults
+        to min_count; the answer names the first server only (or the
+        reservation with return_reservation_id). nova/compute/api.py
+        _populate_instance_names: with more than one, each display name
+        gets "-<index + 1>". host (2.74, admin) is a requested
+        destination: the scheduler still checks it, so a disabled, down
+        or full host is no valid host and the servers end in ERROR.
+        """
         request = body['server']
         host = request.get('host')
+        if host is not None:
+            if context.microversion < (2, 74):
+                return _error(400, "Invalid input for field/attribute "
+                                   "server. Additional properties are not "
+                                   "allowed ('host' was unexpected)")
+            if not context.is_admin:
+                return _error(403, 'Policy doesn\'t allow compute:servers:'
+                                   'create:requested_destination to be '
+                                   'performed.')
+            if host not in self.node_on:
+                return _error(400, 'Compute host %s could not be found.'
+                              % host)
+        min_count = int(request.get('min_count', 1))
+        max_count = int(request.get('max_count', min_count))
+        if min_count > max_count:
+            return _error(400, 'min_count must be <= max_count')
+        flavor_id = request['flavorRef']
         if host is None:
-            host = next(s['host'] for s in self.services.values()
-                        if s['status'] == 'enabled' and not s['forced_down'])
-        server = self.boot(context.project_id, context.user_id, host,
-                           request['flavorRef'], request.get('name'))
+            host = next((s['host'] for s in self.services.values()
+                         if self._fits(s['host'], flavor_id, max_count)),
+                        None)
+        elif not self._fits(host, flavor_id, max_count):
+            host = None
+        reservation_id = 'r-%s' % uuid.uuid4().hex[:8]
+        servers = [self.boot(
+            context.project_id, context.user_id, host, flavor_id,
+            '%s-%d' % (request['name'], index + 1) if max_count > 1
+            else request['name'], launch_index=index,
+            reservation_id=reservation_id) for index in range(max_count)]
+        if request.get('return_reservation_id'):
+            return 202, {'reservation_id': reservation_id}
         return 202, {'server': {
-            'id': server['id'], 'OS-DCF:diskConfig': 'MANUAL',
+            'id': servers[0]['id'], 'OS-DCF:diskConfig': 'MANUAL',
             'adminPass': 'fake-password',
-            'links': self._server_view(server, False)['links']}}
+            'links': self._server_view(servers[0], False)['links']}}
+
+    def _fits(self, host, flavor_id, count):
+        """Whether the scheduler would place count servers on host.
+
+        A simplification: all of them or none (Nova may build fewer than
+        max_count, never fewer than min_count).
+        """
+        service_id = self.service_on.get(host)
+        if service_id is None:
+            return False
+        service = self.services[service_id]
+        if service['status'] != 'enabled' or self._state(service) != 'up':
+            return False
+        node = self.node_on[host]
+        used = self.placement._usages(node['uuid'])
+        return all(used.get(rc, 0) + amount * count <= node['inventory'][rc]
+                   for rc, amount in self.flavor_resources(
+                       flavor_id).items())
 
     def get_server(self, context, query, body, server_id):
         server = self.servers.get(server_id)
@@ -407,19 +562,46 @@ class Nova(object):
         return 200, {'server': view}
 
     def delete_server(self, context, query, body, server_id):
+        """nova/compute/api.py API._delete, at once.
+
+        No host (shelved-offloaded, or never scheduled), or a compute that
+        reads down: nova-api deletes locally (_local_delete frees the
+        allocations with force=True, then records the delete action, no
+        compute event). Otherwise it records the action and casts to the
+        compute, whose terminate_instance records
+        compute_terminate_instance and frees them in _complete_deletion.
+        """
         server = self.servers.get(server_id)
         if server is None or server['deleted']:
             return _error(404, 'Instance %s could not be found.' % server_id)
-        service = self.services[self.service_on[server['host']]]
-        # nova/compute/api.py API._delete: a down compute means nova-api
-        # deletes locally and frees the allocations itself (bug 1679750).
-        local = self._state(service) == 'down'
-        self.placement.delete_consumer(server_id)
-        self._record_action(server_id, 'delete', [] if local else [
-            'compute_terminate_instance'])
+        local = server['host'] is None
+        if not local:
+            service = self.services[self.service_on[server['host']]]
+            local = (not self.delete_ignores_forced_down and
+                     self._state(service) == 'down')
+        if not local:
+            self._record_action(server_id, 'delete',
+                                ['compute_terminate_instance'])
+            self.placement.delete_consumer(server_id)
+        else:
+            if not self.local_delete_leaks:
+                self.placement.delete_consumer(server_id)
+            if server['vm_state'] in self.local_delete_frees_neighbour:
+                self._free_a_neighbour(server)
+            self._record_action(server_id, 'delete', [])
         server['deleted'] = True
-        self.servers_on[server['host']].discard(server_id)
+        if server['host'] is not None:
+            self.servers_on[server['host']].discard(server_id)
         return 204, None
+
+    def _free_a_neighbour(self, server):
+        """Delete another consumer's allocations on server's provider."""
+        rp_uuid = self.node_on[server['host']]['uuid']
+        others = sorted(self.placement.on_provider[rp_uuid] -
+                        {server['id']})
+        if others:
+            self.placement.delete_consumer(others[0])
+            self.neighbours_freed.append((server['id'], others[0]))
 
     def get_actions(self, context, query, body, server_id):
         if server_id not in self.actions:

@@ -1,0 +1,210 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""The fake Nova's boots, server actions and deletes answer as Nova's.
+
+What the shared hold's tests (test_shared_hold.py) rely on, each with the
+Nova code it follows (fakecloud/nova.py, fakecloud/server_actions.py).
+"""
+
+import testtools
+
+from allocation_tempest_plugin.tests.fakecloud import cloud
+from allocation_tempest_plugin.tests.fakecloud import nova
+
+ADMIN = nova.Context('admin-project', 'admin', True, '2.74')
+MEMBER = nova.Context('primary-project', 'primary', False, '2.74')
+FLAVOR_HELD = {'VCPU': 1, 'MEMORY_MB': 512, 'DISK_GB': 1}
+
+
+class FakeNovaTestBase(testtools.TestCase):
+
+    def setUp(self):
+        super(FakeNovaTestBase, self).setUp()
+        self.cloud = cloud.Cloud()
+        self.nova = self.cloud.nova
+        self.nova.add_compute('compute1')
+
+    def boot(self, context=ADMIN, **request):
+        request = dict({'name': 'vm', 'flavorRef': cloud.FLAVOR,
+                        'host': 'compute1'}, **request)
+        return self.nova.handle(context, 'POST', '/servers', {},
+                                {'server': request})
+
+    def server(self, server_id):
+        return self.nova.handle(ADMIN, 'GET', '/servers/%s' % server_id, {},
+                                None)[1]['server']
+
+    def act(self, server_id, action, params=None, context=ADMIN):
+        return self.nova.handle(context, 'POST', '/servers/%s/action'
+                                % server_id, {}, {action: params})
+
+    def held(self, server_id):
+        return {rp: resources for rp, resources in self.cloud.placement.
+                consumers.get(server_id, {}).get('allocations', {}).items()}
+
+    def events(self, server_id, action):
+        [found] = [a for a in self.nova.actions[server_id]
+                   if a['action'] == action]
+        return [event['event'] for event in found['events']]
+
+    def force_down(self):
+        self.nova.services[self.nova.service_on['compute1']][
+            'forced_down'] = True
+
+
+class BootTest(FakeNovaTestBase):
+
+    def test_multi_create_names_each_server_and_answers_the_first(self):
+        status, body = self.boot(min_count=3)
+        self.assertEqual(202, status)
+        servers = sorted(self.nova.servers.values(),
+                         key=lambda server: server['launch_index'])
+        self.assertEqual(['vm-1', 'vm-2', 'vm-3'],
+                         [server['name'] for server in servers])
+        self.assertEqual(servers[0]['id'], body['server']['id'])
+        self.assertEqual({servers[0]['reservation_id']},
+                         {server['reservation_id'] for server in servers})
+        rp_uuid = self.nova.node_on['compute1']['uuid']
+        for server in servers:
+            self.assertEqual('ACTIVE', self.server(server['id'])['status'])
+            self.assertEqual({rp_uuid: FLAVOR_HELD}, self.held(server['id']))
+
+    def test_one_server_keeps_its_name(self):
+        self.boot()
+        [server] = self.nova.servers.values()
+        self.assertEqual('vm', server['name'])
+
+    def test_host_needs_2_74_and_an_admin(self):
+        older = nova.Context('admin-project', 'admin', True, '2.73')
+        self.assertEqual(400, self.boot(older)[0])
+        self.assertEqual(403, self.boot(MEMBER)[0])
+        self.assertEqual(400, self.boot(host='nowhere')[0])
+        self.assertEqual({}, self.nova.servers)
+
+    def test_a_disabled_host_is_no_valid_host(self):
+        self.nova.services[self.nova.service_on['compute1']][
+            'status'] = 'disabled'
+        server_id = self.boot()[1]['server']['id']
+        shown = self.server(server_id)
+        self.assertEqual('ERROR', shown['status'])
+        self.assertIsNone(shown['OS-EXT-SRV-ATTR:host'])
+        self.assertIn('No valid host was found', shown['fault']['message'])
+        self.assertEqual({}, self.held(server_id))
+
+
+class ServerActionsTest(FakeNovaTestBase):
+
+    def setUp(self):
+        super(ServerActionsTest, self).setUp()
+        self.server_id = self.boot()[1]['server']['id']
+        self.rp_uuid = self.nova.node_on['compute1']['uuid']
+
+    def test_each_action_records_the_computes_event(self):
+        self.assertEqual((202, None), self.act(self.server_id, 'pause'))
+        self.assertEqual('PAUSED', self.server(self.server_id)['status'])
+        self.assertEqual(['compute_pause_instance'],
+                         self.events(self.server_id, 'pause'))
+
+    def test_a_state_nova_checks_answers_409(self):
+        self.act(self.server_id, 'pause')
+        status, body = self.act(self.server_id, 'suspend')
+        self.assertEqual(409, status)
+        self.assertEqual("Cannot 'suspend' instance %s while it is in "
+                         "vm_state paused" % self.server_id,
+                         body['conflictingRequest']['message'])
+
+    def test_a_cast_to_a_down_compute_goes_nowhere(self):
+        self.force_down()
+        self.act(self.server_id, 'os-stop')
+        shown = self.server(self.server_id)
+        self.assertEqual(('ACTIVE', 'powering-off'), (
+            shown['status'], shown['OS-EXT-STS:task_state']))
+        self.assertEqual([], self.events(self.server_id, 'stop'))
+
+    def test_rescue_answers_the_password(self):
+        status, body = self.act(self.server_id, 'rescue', {})
+        self.assertEqual(200, status)
+        self.assertIn('adminPass', body)
+        self.assertEqual('RESCUE', self.server(self.server_id)['status'])
+
+    def test_reset_state_is_the_apis_alone(self):
+        self.assertEqual(403, self.act(self.server_id, 'os-resetState',
+                                       {'state': 'error'}, MEMBER)[0])
+        self.force_down()
+        self.act(self.server_id, 'os-resetState', {'state': 'error'})
+        shown = self.server(self.server_id)
+        self.assertEqual(('ERROR', 'compute1'), (
+            shown['status'], shown['OS-EXT-SRV-ATTR:host']))
+        self.assertEqual([], self.events(self.server_id, 'resetState'))
+        self.assertEqual({self.rp_uuid: FLAVOR_HELD},
+                         self.held(self.server_id))
+
+    def test_shelve_offloads_at_once_by_default(self):
+        self.act(self.server_id, 'shelve')
+        shown = self.server(self.server_id)
+        self.assertEqual(('SHELVED_OFFLOADED', None, ''), (
+            shown['status'], shown['OS-EXT-SRV-ATTR:host'],
+            shown['host_status']))
+        self.assertEqual({}, self.held(self.server_id))
+        self.assertEqual(['compute_shelve_instance'],
+                         self.events(self.server_id, 'shelve'))
+
+    def test_shelve_kept_until_offloaded(self):
+        self.nova.shelved_offload_time = -1
+        self.act(self.server_id, 'shelve')
+        self.assertEqual('SHELVED', self.server(self.server_id)['status'])
+        self.assertEqual({self.rp_uuid: FLAVOR_HELD},
+                         self.held(self.server_id))
+        self.act(self.server_id, 'shelveOffload')
+        self.assertEqual('SHELVED_OFFLOADED',
+                         self.server(self.server_id)['status'])
+        self.assertEqual({}, self.held(self.server_id))
+        self.assertEqual(['compute_shelve_offload_instance'],
+                         self.events(self.server_id, 'shelveOffload'))
+
+
+class DeleteTest(FakeNovaTestBase):
+
+    def setUp(self):
+        super(DeleteTest, self).setUp()
+        self.server_id = self.boot()[1]['server']['id']
+
+    def delete(self):
+        return self.nova.handle(ADMIN, 'DELETE', '/servers/%s'
+                                % self.server_id, {}, None)
+
+    def test_a_compute_that_reads_up_deletes_it_itself(self):
+        self.assertEqual((204, None), self.delete())
+        self.assertEqual(['compute_terminate_instance'],
+                         self.events(self.server_id, 'delete'))
+        self.assertEqual({}, self.held(self.server_id))
+
+    def test_a_forced_down_compute_means_a_local_delete(self):
+        self.force_down()
+        self.delete()
+        self.assertEqual([], self.events(self.server_id, 'delete'))
+        self.assertEqual({}, self.held(self.server_id))
+
+    def test_a_shelved_offloaded_server_is_deleted_locally(self):
+        self.act(self.server_id, 'shelve')
+        self.delete()
+        self.assertEqual([], self.events(self.server_id, 'delete'))
+        self.assertEqual(404, self.nova.handle(
+            ADMIN, 'GET', '/servers/%s' % self.server_id, {}, None)[0])
+
+    def test_a_leaking_local_delete_keeps_the_allocations(self):
+        self.nova.local_delete_leaks = True
+        self.force_down()
+        self.delete()
+        self.assertEqual({self.nova.node_on['compute1']['uuid']:
+                          FLAVOR_HELD}, self.held(self.server_id))
