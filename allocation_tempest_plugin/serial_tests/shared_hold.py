@@ -288,7 +288,9 @@ class SharedHold(object):
         """
         server_id = self.servers.pop(state.name)
         owned = self._snapshot(state, server_id)
-        unproven = premises.not_down(guard.confirm_held(), self.host)
+        unproven = self._no_longer_held(state, server_id, owned)
+        if not unproven:
+            unproven = premises.not_down(guard.confirm_held(), self.host)
         if unproven:
             self.servers[state.name] = server_id
             self._judge(state, FAIL, unproven)
@@ -327,6 +329,29 @@ class SharedHold(object):
             findings, 'local delete of a %s server on %s (one of %d states '
             'deleted in one hold of the host)' % (
                 state.name, self.host, len(self.states))))
+
+    def _no_longer_held(self, state, server_id, owned):
+        """Why server_id's delete could prove nothing now; None if it can.
+
+        Read from the snapshot just taken: an earlier delete of this hold
+        may have freed this server's allocations too (a finding of that
+        state's), and the delete of a server that holds nothing would
+        pass whatever nova-api does.
+        """
+        if not state.holds_on_host:
+            return None
+        held = owned.before[self.rp_uuid].get(server_id, {})
+        flavor = placement.flavor_resources(self.cls.flavor)
+        if held == flavor:
+            return None
+        return ('premise: a %s server holds its flavor on %s right before '
+                'its local delete: server %s holds %s there, not %s; it held '
+                'it when it reached %s, so something freed or changed it '
+                'since (the delete of a state judged before it?); see: '
+                'openstack resource provider allocation show %s' % (
+                    state.name, self.host, server_id,
+                    placement.format_amounts(held),
+                    placement.format_amounts(flavor), state.name, server_id))
 
     def _snapshot(self, state, server_id):
         """Placement now: what the delete of server_id may change."""
