@@ -1,31 +1,60 @@
-"""tools/bench/scale.py: what one destructive test costs, by cloud size.
+"""tools/bench/scale.py: what LocalDeleteTest's shared hold costs, by size.
 
 A fake Nova and Placement (allocation_tempest_plugin/tests/fakecloud) on
 127.0.0.1, in a process of their own, serve clouds of 10, 100, 1,000 and
 5,000 compute hosts: nine in ten run 1-3 servers of other projects, one in
 five hundred has a deleted service, Nova's [api] max_limit is 1000 and
 Placement does not page. A Keystone in the same fake issues tokens and the
-catalog. Against it, the plugin's real test
-(LocalDeleteTest.test_local_delete_active_server) runs through Tempest's
-own class setup, clients and pre-provisioned credentials; every HTTP call
-is counted (calls, bytes read, wall time) per step of the test:
+catalog; the fake keeps shelved servers on their host (shelved_offload_time
+-1, here and in tempest.conf), so every state of the shared hold runs.
+Against it, the plugin's real class (LocalDeleteTest) runs through
+Tempest's own class setup, clients and pre-provisioned credentials: its
+resource_setup holds one host for every state's local delete
+(serial_tests/shared_hold.py), and each state's test reports its verdict.
+Every HTTP call of the shared hold is counted (calls, bytes read, wall
+time) per step:
 
-    choose_host, provider_lookup, snapshot_before, boot, recheck_host,
-    guard_enter, delete_locally, final_check, guard_exit, test_body
+    choose_host      DisruptiveTestBase.choose_disruptable_host
+    provider_lookup  provider_for_host (then cached for the class)
+    boot             SharedHold._boot: one server per state, one request
+    state_changes    SharedHold._bring_to_states: every change, the waits
+    premises         allocation_mismatch: what each server holds, read
+                     after its boot and again in its state
+    guard_enter      the guard's entry (ComputeDisruption.__enter__), but:
+    recheck_host       the guard's precheck (recheck_for's closure)
+    exclusive_check    the guard's foreign-allocation check
+                       (exclusive_check_for's closure), twice
+    snapshot_before  SharedHold._snapshot: Placement right before each
+                     state's delete (a fresh PlacementSnapshot)
+    delete_locally   SharedHold._delete_locally: the held read, the
+                     DELETE, its wait, the action's events
+    final_check      PlacementSnapshot.leaks: the read after each delete
+    guard_exit       the guard's exit (the restore)
+    hold             anything of SharedHold.run in no step above
 
-calls_per_test counts every call from host choice through the final check
-(all but guard_exit); setup_s is the wall time of the plugin's own reads
-before the test acts: choose_host, provider_lookup, snapshot_before and
-recheck_host (guard_enter is reported apart: it includes the guard's
-fixed claim-settle wait, which would hide any growth). Each size runs
-the test --rounds times after one warm-up round (tokens, first
-connections) and reports medians.
+A nested step counts apart from the step around it. calls_per_hold counts
+every call from host choice through the guard's exit, for all the states
+together (calls_per_state divides it by their number); setup_s is the wall
+time of the plugin's own reads before it acts: choose_host,
+provider_lookup, recheck_host and every state's snapshot_before
+(guard_enter is reported apart: it includes the guard's fixed
+claim-settle wait, which would hide any growth). What the class does
+before the hold is reported apart: the steps recovery (every compute
+service) and class_setup (its other calls: the flavor), and their sum as
+class_setup. Each size runs the class --rounds times after one
+warm-up round (tokens, first connections) and reports medians.
 
 Run it with a Python that has the plugin and Tempest (the tox env)::
 
     .tox/py3/bin/python tools/bench/scale.py --json scale.json \
         [--sizes 10,100,1000,5000] [--rounds 3] [--chart scale.png] \
-        [--disruptable HOST|last-free] [--no-audit]
+        [--disruptable HOST|last-free] [--no-audit] \
+        [--label LABEL] [--compare LABEL=JSON] [--redraw]
+
+--redraw measures nothing: it reports --json and draws --chart from it.
+It exits non-zero unless the calls of the whole hold at the largest size
+are within 1.2x of the smallest (the same ratio per state: the states are
+the same at every size) and setup_s within 2x.
 
 With --chart it installs matplotlib==3.11.2 and pillow==12.3.0 into that
 Python if missing, pinned (pinned_matplotlib.py). To measure
@@ -35,6 +64,8 @@ allocation_tempest_plugin/tests/fakecloud: copy that in).
 
 import argparse
 import functools
+import importlib
+import inspect
 import json
 import multiprocessing
 import os
@@ -49,20 +80,37 @@ import pinned_matplotlib
 
 TEST_CLASS = ('allocation_tempest_plugin.serial_tests.api.admin.'
               'test_local_delete.LocalDeleteTest')
-TEST_METHOD = 'test_local_delete_active_server'
-STEPS = {
-    # attribute of the test class -> step
-    'disruptable_host': 'choose_host',
-    'provider_for_host': 'provider_lookup',
-    'placement_snapshot': 'snapshot_before',
-    'boot_server': 'boot',
-    '_recheck_host': 'recheck_host',
-    'delete_locally': 'delete_locally',
-    'assert_placement_clean': 'final_check',
-}
-SETUP_STEPS = ('choose_host', 'provider_lookup', 'snapshot_before',
-               'recheck_host')
-AFTER_FINAL_CHECK = ('guard_exit',)
+# Its tests other than these report the shared hold's verdicts.
+OWN_HOLD_TESTS = ('test_local_delete_verify_resize_server',)
+PLUGIN = 'allocation_tempest_plugin.'
+# (owner, attribute, step): owner is the test class ('test') or a dotted
+# name under the plugin. A classmethod is wrapped on the test class, bound
+# to it as before; "attribute()" wraps the callable the attribute returns
+# (the guard's precheck and exclusive check are closures).
+STEPS = (
+    ('test', 'choose_disruptable_host', 'choose_host'),
+    ('test', 'provider_for_host', 'provider_lookup'),
+    ('serial_tests.shared_hold.SharedHold', 'run', 'hold'),
+    ('serial_tests.shared_hold.SharedHold', '_boot', 'boot'),
+    ('serial_tests.shared_hold.SharedHold', '_bring_to_states',
+     'state_changes'),
+    ('test', 'allocation_mismatch', 'premises'),
+    ('common.disruption.ComputeDisruption', '__enter__', 'guard_enter'),
+    ('test', 'recheck_for()', 'recheck_host'),
+    ('test', 'exclusive_check_for()', 'exclusive_check'),
+    ('serial_tests.shared_hold.SharedHold', '_snapshot', 'snapshot_before'),
+    ('serial_tests.shared_hold.SharedHold', '_delete_locally',
+     'delete_locally'),
+    ('common.snapshot.PlacementSnapshot', 'leaks', 'final_check'),
+    ('common.disruption.ComputeDisruption', '__exit__', 'guard_exit'),
+    ('common.recovery', 'recover', 'recovery'),
+)
+SETUP_STEPS = ('choose_host', 'provider_lookup', 'recheck_host',
+               'snapshot_before')
+# Calls of resource_setup in no step (the flavor), and the recovery
+# before the hold: the class's, reported apart from the hold.
+CLASS_SETUP = 'class_setup'
+OUTSIDE_HOLD = (CLASS_SETUP, 'recovery')
 
 TEMPEST_CONF = """[DEFAULT]
 log_file = {workdir}/tempest.log
@@ -92,6 +140,13 @@ image_ref = image-1
 build_interval = 1
 build_timeout = 30
 max_microversion = latest
+# The fake keeps shelved servers on their host: the SHELVED state runs.
+shelved_offload_time = -1
+[compute-feature-enabled]
+pause = true
+suspend = true
+rescue = true
+shelve = true
 [placement]
 max_microversion = latest
 [validation]
@@ -120,7 +175,10 @@ def _serve_cloud(hosts, connection):
     from allocation_tempest_plugin.tests.fakecloud import cloud
     from allocation_tempest_plugin.tests.fakecloud import http
     started = time.monotonic()
-    server = http.serve(cloud.build(hosts))
+    fake = cloud.build(hosts)
+    # Nova's [DEFAULT] shelved_offload_time, as tempest.conf says.
+    fake.nova.shelved_offload_time = -1
+    server = http.serve(fake)
     connection.send((server.server_address[1], time.monotonic() - started))
     connection.recv()   # anything: stop
     server.shutdown()
@@ -159,7 +217,7 @@ class Meter(object):
         if self.record is None:
             return
         totals = self._totals(self.stack[-1][0] if self.stack
-                              else 'test_body')
+                              else CLASS_SETUP)
         totals['calls'] += 1
         totals['reads'] += method == 'GET'
         totals['bytes'] += len(body or b'')
@@ -182,10 +240,41 @@ class Meter(object):
         return timed
 
 
-def instrument(meter, test_class):
-    from tempest.lib.common import rest_client
+def wrap(owner, name, wrapper):
+    """owner.name = wrapper(its function); a classmethod stays one.
 
-    from allocation_tempest_plugin.common import disruption
+    On a class, the wrapped attribute is set on owner itself: a
+    classmethod inherited from a base is wrapped for owner and its
+    subclasses only, and still bound to the class it is called on.
+    """
+    try:
+        raw = inspect.getattr_static(owner, name)
+    except AttributeError:
+        raise SystemExit('tools/bench/scale.py: %s has no %s any more: '
+                         'the plugin changed; update STEPS' % (
+                             getattr(owner, '__name__', owner), name))
+    if isinstance(raw, (classmethod, staticmethod)):
+        setattr(owner, name, type(raw)(wrapper(raw.__func__)))
+    else:
+        setattr(owner, name, wrapper(raw))
+
+
+def _resolve(dotted):
+    """A module, or a module's attribute, by its dotted name."""
+    try:
+        return importlib.import_module(dotted)
+    except ImportError:
+        module_name, _, attribute = dotted.rpartition('.')
+        return getattr(importlib.import_module(module_name), attribute)
+
+
+def instrument(meter, test_class):
+    """Count every call per STEPS step; one record per class setup.
+
+    Returns the list the records go to: what test_class's resource_setup
+    cost each time Tempest's setUpClass ran it.
+    """
+    from tempest.lib.common import rest_client
 
     raw_request = rest_client.RestClient.raw_request
 
@@ -195,30 +284,35 @@ def instrument(meter, test_class):
             meter.request(method, body)
         return resp, body
     rest_client.RestClient.raw_request = counted
-    for attribute, step in STEPS.items():
-        setattr(test_class, attribute,
-                meter.step(step, getattr(test_class, attribute)))
-    guard = disruption.ComputeDisruption
-    guard.__enter__ = meter.step('guard_enter', guard.__enter__)
-    guard.__exit__ = meter.step('guard_exit', guard.__exit__)
-    test_method = getattr(test_class, TEST_METHOD)
 
-    @functools.wraps(test_method)
-    def measured(self):
-        # The class caches host -> provider; every round pays the lookup
-        # as the first test of a class does.
-        type(self).host_providers = {}
-        meter.begin()
-        started = time.monotonic()
-        try:
-            test_method(self)
-        finally:
-            record = meter.end()
-            record['_wall'] = time.monotonic() - started
-            measured.records.append(record)
-    measured.records = []
-    setattr(test_class, TEST_METHOD, measured)
-    return measured.records
+    def step_of_result(step):
+        def wrapper(factory):
+            @functools.wraps(factory)
+            def measured_factory(*args, **kwargs):
+                return meter.step(step, factory(*args, **kwargs))
+            return measured_factory
+        return wrapper
+
+    for owner, attribute, step in STEPS:
+        owner = test_class if owner == 'test' else _resolve(PLUGIN + owner)
+        if attribute.endswith('()'):
+            wrap(owner, attribute[:-2], step_of_result(step))
+        else:
+            wrap(owner, attribute, functools.partial(meter.step, step))
+
+    records = []
+
+    def measured(resource_setup):
+        @functools.wraps(resource_setup)
+        def measured_setup(cls):
+            meter.begin()
+            try:
+                resource_setup(cls)
+            finally:
+                records.append(meter.end())
+        return measured_setup
+    wrap(test_class, 'resource_setup', measured)
+    return records
 
 
 def measure_audit(meter):
@@ -280,19 +374,30 @@ def measure_one(hosts, rounds, disruptable, audit=True):
         test_class = getattr(module, class_name)
         meter = Meter()
         records = instrument(meter, test_class)
-        suite = unittest.TestSuite(
-            [test_class(TEST_METHOD) for _ in range(rounds + 1)])
-        class_started = time.monotonic()
-        result = unittest.TextTestRunner(stream=sys.stderr,
-                                         verbosity=0).run(suite)
-        class_seconds = time.monotonic() - class_started
-        if not result.wasSuccessful() or result.skipped:
-            problems = result.errors + result.failures + result.skipped
-            raise SystemExit('the test did not pass against the fake cloud '
-                             '(%d hosts): %s' % (hosts, str(problems[0][1])[
-                                 -3000:]))
-        figures = summarise(hosts, records[1:], build_seconds,
-                            class_seconds - sum(r['_wall'] for r in records))
+        names = [name for name in
+                 unittest.TestLoader().getTestCaseNames(test_class)
+                 if name not in OWN_HOLD_TESTS]
+        round_seconds = []
+        # A suite per round: each runs Tempest's setUpClass (and with it
+        # the shared hold) and tearDownClass anew.
+        for _ in range(rounds + 1):
+            suite = unittest.TestSuite([test_class(name) for name in names])
+            started = time.monotonic()
+            result = unittest.TextTestRunner(stream=sys.stderr,
+                                             verbosity=0).run(suite)
+            round_seconds.append(time.monotonic() - started)
+            if (not result.wasSuccessful() or result.skipped or
+                    result.testsRun != len(names)):
+                problems = result.errors + result.failures + result.skipped
+                raise SystemExit(
+                    'the class did not pass against the fake cloud (%d '
+                    'hosts; %d of %d tests run): %s' % (
+                        hosts, result.testsRun, len(names),
+                        str(problems[0][1])[-3000:] if problems else ''))
+        states = [state.name for state in test_class.shared_states()
+                  if not state.skip_reason]
+        figures = summarise(hosts, states, records[1:], round_seconds[1:],
+                            build_seconds)
         figures['audit'] = (measure_audit(meter) if audit else None) or (
             'not measured (--no-audit, or no audit on this checkout)')
         return figures
@@ -301,75 +406,108 @@ def measure_one(hosts, rounds, disruptable, audit=True):
         process.join(10)
 
 
-def summarise(hosts, records, build_seconds, outside_tests_seconds):
+def _hold_seconds(record):
+    return sum(totals['seconds'] for step, totals in record.items()
+               if step not in OUTSIDE_HOLD)
+
+
+def summarise(hosts, states, records, round_seconds, build_seconds):
     steps = {}
-    for step in sorted({s for r in records for s in r if s != '_wall'}):
+    for step in sorted({s for r in records for s in r}):
         steps[step] = {key: statistics.median(
             r.get(step, {}).get(key, 0) for r in records)
             for key in ('calls', 'reads', 'bytes', 'seconds')}
         steps[step]['seconds'] = round(steps[step]['seconds'], 4)
-    through_final = [s for s in steps if s not in AFTER_FINAL_CHECK]
+    hold = [s for s in steps if s not in OUTSIDE_HOLD]
+    outside = [s for s in steps if s in OUTSIDE_HOLD]
+    calls = sum(steps[s]['calls'] for s in hold)
     return {
         'hosts': hosts,
-        'calls_per_test': sum(steps[s]['calls'] for s in through_final),
-        'reads_per_test': sum(steps[s]['reads'] for s in through_final),
-        'bytes_per_test': sum(steps[s]['bytes'] for s in through_final),
+        'states': len(states),
+        'state_names': states,
+        'calls_per_hold': calls,
+        'reads_per_hold': sum(steps[s]['reads'] for s in hold),
+        'bytes_per_hold': sum(steps[s]['bytes'] for s in hold),
+        'calls_per_state': round(calls / float(len(states)), 2),
         'setup_s': round(sum(steps.get(s, {}).get('seconds', 0)
                              for s in SETUP_STEPS), 4),
-        'test_s': round(statistics.median(r['_wall'] for r in records), 4),
+        'hold_s': round(statistics.median(
+            _hold_seconds(r) for r in records), 4),
         'steps': steps,
+        'class_setup': {key: sum(steps[s][key] for s in outside)
+                        for key in ('calls', 'reads', 'bytes')},
         'rounds': len(records),
-        'class_and_cleanup_s': round(outside_tests_seconds, 3),
+        # Tempest's class setup and cleanup around the hold: credentials,
+        # clients, the recovery, the flavor, the cleanups' 404s.
+        'class_and_cleanup_s': round(statistics.median(
+            seconds - _hold_seconds(r)
+            for seconds, r in zip(round_seconds, records)), 3),
         'cloud_build_s': round(build_seconds, 2),
     }
 
 
 # -- the report ------------------------------------------------------------
 
+def _figure(size, key):
+    """size[key]; runs before the shared hold measured one state's test."""
+    old = {'calls_per_hold': 'calls_per_test',
+           'bytes_per_hold': 'bytes_per_test'}
+    return size[key] if key in size else size[old[key]]
+
+
 def chart(series, path):
-    """series: {label: {"sizes": [...]}}; calls, setup time, bytes."""
+    """series: {label: {"sizes": [...]}}; calls, setup time, kB read."""
     pyplot = pinned_matplotlib.pyplot()
     figure, axes = pyplot.subplots(1, 3, figsize=(13, 4))
+    scale = {'calls_per_hold': 1, 'setup_s': 1, 'bytes_per_hold': 1000.0}
     for label, figures in series.items():
         sizes = [s['hosts'] for s in figures['sizes']]
-        for axis, key in zip(axes, ('calls_per_test', 'setup_s',
-                                    'bytes_per_test')):
-            axis.plot(sizes, [s[key] for s in figures['sizes']],
+        for axis, key in zip(axes, scale):
+            axis.plot(sizes, [_figure(s, key) / scale[key]
+                              for s in figures['sizes']],
                       marker='o', label=label)
-    titles = ('API calls per destructive test', 'per-test setup, wall s',
-              'bytes read per test')
+    states = series[next(iter(series))]['sizes'][0].get('states')
+    titles = ('API calls per shared hold (%s states)' % states if states
+              else 'API calls per run',
+              'setup reads, wall s', 'kB read per shared hold')
     for axis, title in zip(axes, titles):
         axis.set_xscale('log')
         axis.set_xlabel('compute hosts')
         axis.set_title(title)
-        axis.legend()
-    axes[0].set_ylim(bottom=0)
-    axes[1].set_ylim(bottom=0)
-    axes[2].set_yscale('log')
+        axis.set_ylim(bottom=0)
+        axis.legend(loc='lower right')
+    read = [_figure(s, 'bytes_per_hold') for figures in series.values()
+            for s in figures['sizes']]
+    if max(read) > 10 * min(read):
+        # Growth by orders of magnitude: a log scale shows it.
+        axes[2].set_yscale('log')
     figure.tight_layout()
     figure.savefig(path, dpi=90)
 
 
 def table(figures):
-    lines = ['%7s %6s %6s %10s %8s %8s' % (
-        'hosts', 'calls', 'reads', 'bytes', 'setup_s', 'test_s')]
+    lines = ['%7s %6s %7s %6s %10s %8s %8s' % (
+        'hosts', 'calls', '/state', 'reads', 'bytes', 'setup_s', 'hold_s')]
     for size in figures['sizes']:
-        lines.append('%7d %6d %6d %10d %8.3f %8.3f' % (
-            size['hosts'], size['calls_per_test'], size['reads_per_test'],
-            size['bytes_per_test'], size['setup_s'], size['test_s']))
+        lines.append('%7d %6d %7.1f %6d %10d %8.3f %8.3f' % (
+            size['hosts'], size['calls_per_hold'], size['calls_per_state'],
+            size['reads_per_hold'], size['bytes_per_hold'], size['setup_s'],
+            size['hold_s']))
     return '\n'.join(lines)
 
 
 def verdict(figures):
+    """Largest / smallest cloud: the whole hold's calls, setup seconds."""
     first, last = figures['sizes'][0], figures['sizes'][-1]
-    calls = last['calls_per_test'] / float(first['calls_per_test'])
+    calls = last['calls_per_hold'] / float(first['calls_per_hold'])
     setup = last['setup_s'] / first['setup_s']
     return calls, setup, calls <= 1.2 and setup <= 2.0
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--json', required=True, help='write figures here')
+    parser.add_argument('--json', required=True,
+                        help='write figures here (with --redraw: read them)')
     parser.add_argument('--sizes', default='10,100,1000,5000')
     parser.add_argument('--rounds', type=int, default=3)
     parser.add_argument('--disruptable', default='',
@@ -383,6 +521,9 @@ def main():
     parser.add_argument('--label', default='this checkout')
     parser.add_argument('--no-audit', action='store_true',
                         help='skip the audit (two whole-cloud snapshots)')
+    parser.add_argument('--redraw', action='store_true',
+                        help='measure nothing: report --json, and draw '
+                             '--chart from it (and --compare)')
     parser.add_argument('--one', type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
@@ -390,6 +531,29 @@ def main():
             json.dump(measure_one(args.one, args.rounds, args.disruptable,
                                   not args.no_audit), out)
         return 0
+    if args.redraw:
+        with open(args.json) as measured:
+            figures = json.load(measured)
+    else:
+        figures = measure(args)
+    print(table(figures))
+    calls, setup, flat = verdict(figures)
+    print('largest / smallest cloud: calls of the whole hold x%.2f '
+          '(<= 1.2), setup x%.2f (<= 2.0): %s' % (
+              calls, setup, 'flat' if flat else 'GROWS'))
+    if args.chart:
+        series = {args.label: figures}
+        for item in args.compare:
+            # The path is after the last "=": a label may hold one.
+            label, path = item.rsplit('=', 1)
+            with open(path) as other:
+                series[label] = json.load(other)
+        chart(series, args.chart)
+    return 0 if flat else 1
+
+
+def measure(args):
+    """Each size in a process of its own; writes and returns --json."""
     sizes = []
     for hosts in [int(s) for s in args.sizes.split(',')]:
         with tempfile.NamedTemporaryFile(suffix='.json') as one:
@@ -401,25 +565,15 @@ def main():
                            check=True)
             with open(one.name) as result:
                 sizes.append(json.load(result))
-        print('%d hosts: %d calls, %.3f s setup' % (
-            hosts, sizes[-1]['calls_per_test'], sizes[-1]['setup_s']),
-            flush=True)
-    figures = {'sizes': sizes, 'test': '%s.%s' % (TEST_CLASS, TEST_METHOD),
+        print('%d hosts: %d calls for %d states, %.3f s setup' % (
+            hosts, sizes[-1]['calls_per_hold'], sizes[-1]['states'],
+            sizes[-1]['setup_s']), flush=True)
+    figures = {'sizes': sizes,
+               'test': '%s.resource_setup (the shared hold)' % TEST_CLASS,
                'disruptable_hosts': args.disruptable}
     with open(args.json, 'w') as out:
         json.dump(figures, out, indent=2)
-    print(table(figures))
-    calls, setup, flat = verdict(figures)
-    print('largest / smallest cloud: calls x%.2f (<= 1.2), setup x%.2f '
-          '(<= 2.0): %s' % (calls, setup, 'flat' if flat else 'GROWS'))
-    if args.chart:
-        series = {args.label: figures}
-        for item in args.compare:
-            label, path = item.split('=', 1)
-            with open(path) as other:
-                series[label] = json.load(other)
-        chart(series, args.chart)
-    return 0 if flat else 1
+    return figures
 
 
 if __name__ == '__main__':
