@@ -92,28 +92,40 @@ class PlacementSnapshot(object):
         """A consumer the test created: it must hold nothing at the end."""
         self.expect(consumer_uuid, {}, role)
 
-    def keep(self, consumer_uuid, role='server'):
+    def keep(self, consumer_uuid, role='server', project_id=None):
         """A live consumer of the test's that must keep what it held.
 
         Compared with what capture() saw on the captured providers. Its
-        project is read now, while it holds something: a report about a
-        consumer stripped later can still name it.
+        project is read now, while it holds something (unless the caller
+        read it already: project_id): a report about a consumer stripped
+        later can still name it.
         """
-        self.project_of(consumer_uuid)
+        self._know_project(consumer_uuid, project_id)
         self.expect(consumer_uuid, {
             rp_uuid: allocations[consumer_uuid]
             for rp_uuid, allocations in self.before.items()
             if consumer_uuid in allocations}, role)
 
-    def expect_gone(self, consumer_uuid, role='server'):
+    def expect_gone(self, consumer_uuid, role='server', project_id=None):
         """A live consumer that must hold nothing at the end.
 
         For a snapshot captured while it exists: its project is read now,
-        while it holds something, and that project's usage is expected to
-        drop by what it held at capture().
+        while it holds something (unless the caller read it already:
+        project_id), and that project's usage is expected to drop by what
+        it held at capture().
         """
-        self.project_of(consumer_uuid)
+        self._know_project(consumer_uuid, project_id)
         self.expect(consumer_uuid, {}, role)
+
+    def _know_project(self, consumer_uuid, project_id):
+        if project_id:
+            self._project_of[consumer_uuid] = project_id
+        else:
+            self.project_of(consumer_uuid)
+
+    def projects(self):
+        """{consumer: project} read so far (for a later snapshot's keep)."""
+        return dict(self._project_of)
 
     def ignore(self, consumer_uuid):
         """Leave out a consumer an earlier verdict already failed for.

@@ -83,6 +83,7 @@ class SharedHold(object):
                          for state in states if state.skip_reason}
         self.servers = {}   # state name -> server id, until deleted
         self.reported = set()   # consumers a state's failure named
+        self.projects = {}   # server id -> its consumer's project
         self.host = None
         self.rp_uuid = None
 
@@ -364,9 +365,12 @@ class SharedHold(object):
             compare_projects=CONF.auth.use_dynamic_credentials)
         owned.capture({self.rp_uuid: self.host})
         owned.hold_exclusively(self.rp_uuid)
-        owned.expect_gone(server_id)
+        # Each server's project is read from Placement once, by the first
+        # snapshot that sees it, not again by every later state's.
+        owned.expect_gone(server_id, project_id=self.projects.get(server_id))
         for other in self.servers.values():
-            owned.keep(other)
+            owned.keep(other, project_id=self.projects.get(other))
+        self.projects.update(owned.projects())
         for consumer in self.reported:
             owned.ignore(consumer)
         return owned
