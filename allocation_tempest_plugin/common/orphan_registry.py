@@ -31,9 +31,25 @@ from allocation_tempest_plugin.common import process_identity
 FILE = 'allocation-tempest-reported-leaks.json'
 
 
+# A worker's parent that is not the run: stestr starts each worker with
+# subprocess.Popen(shell=True), and a shell that does not exec its command
+# stays as that worker's own parent.
+SHELLS = ('sh', 'dash', 'bash')
+
+
 def run_key(ppid=None, proc='/proc'):
-    """The parent process and its start time: one `tempest run`."""
-    return process_identity.of(ppid or os.getppid(), proc)
+    """The process that runs every worker, and its start time.
+
+    One `tempest run` (stestr) for all of its workers: the worker's
+    parent, or past the shell stestr started the worker with. Keyed on
+    the shell, each worker would be a run of its own and one orphan would
+    fail a test on each.
+    """
+    pid = ppid or os.getppid()
+    command, parent = process_identity.command_and_parent(pid, proc)
+    if command in SHELLS and parent:
+        pid = parent
+    return process_identity.of(pid, proc)
 
 
 class Registry(object):

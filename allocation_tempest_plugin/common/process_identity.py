@@ -30,6 +30,21 @@ def of(pid, proc='/proc'):
     return '%s-%s' % (pid, started)
 
 
+def command_and_parent(pid, proc='/proc'):
+    """(command name, parent pid) of pid, or (None, None) when gone."""
+    try:
+        with open(os.path.join(proc, str(pid), 'stat')) as stat:
+            text = stat.read()
+    except OSError:
+        return None, None
+    # "pid (comm) state ppid ...": comm may hold spaces and parentheses.
+    command = text[text.find('(') + 1:text.rfind(')')]
+    try:
+        return command, int(text.rsplit(')', 1)[1].split()[1])
+    except (IndexError, ValueError):
+        return command, None
+
+
 def gone(identity, proc='/proc'):
     """Whether the process identity names is known to have ended.
 

@@ -16,11 +16,13 @@ import itertools
 import os
 import tempfile
 
+import fixtures
 from tempest.lib import exceptions as lib_exc
 import testtools
 
 from allocation_tempest_plugin.common import orphan_registry
 from allocation_tempest_plugin.common import orphans
+from allocation_tempest_plugin.common import process_identity
 
 RP = 'rp-1'
 
@@ -115,6 +117,31 @@ class RegistryTest(testtools.TestCase):
         registry.record(['a'], 'Test.test_first', 'compute1')
         self.assertEqual({}, registry.reported(['a']))
 
-    def test_run_key_names_the_parent_and_its_start(self):
+    def test_run_key_names_the_run_and_its_start(self):
+        # Under stestr this worker's parent is the shell it was started
+        # with; the key names the process above it.
+        command, parent = process_identity.command_and_parent(os.getppid())
+        run = parent if command in orphan_registry.SHELLS else os.getppid()
         key = orphan_registry.run_key()
-        self.assertTrue(key.startswith('%d-' % os.getppid()), key)
+        self.assertTrue(key.startswith('%d-' % run), key)
+
+    def _proc(self, *processes):
+        """A /proc of (pid, command, parent pid, start ticks) entries."""
+        proc = self.useFixture(fixtures.TempDir()).path
+        for pid, command, parent, started in processes:
+            os.makedirs(os.path.join(proc, str(pid)))
+            with open(os.path.join(proc, str(pid), 'stat'), 'w') as stat:
+                stat.write('%d (%s) S %d %s %s\n' % (
+                    pid, command, parent, ' '.join(['0'] * 17), started))
+        return proc
+
+    def test_workers_started_through_a_shell_share_the_run(self):
+        # stestr -> sh -c "python -m ...": one shell per worker.
+        proc = self._proc((100, 'tempest', 1, 5000), (201, 'sh', 100, 5100),
+                          (202, 'sh', 100, 5101))
+        self.assertEqual('100-5000', orphan_registry.run_key(201, proc))
+        self.assertEqual('100-5000', orphan_registry.run_key(202, proc))
+
+    def test_a_worker_whose_parent_is_the_run_keys_on_it(self):
+        proc = self._proc((100, 'stestr (x)', 1, 5000))
+        self.assertEqual('100-5000', orphan_registry.run_key(100, proc))
