@@ -127,14 +127,17 @@ class PlacementSnapshot(object):
         """{consumer: project} read so far (for a later snapshot's keep)."""
         return dict(self._project_of)
 
-    def ignore(self, consumer_uuid):
+    def ignore(self, consumer_uuid, project_id=None):
         """Leave out a consumer an earlier verdict already failed for.
 
         Its leftovers are that verdict's finding; whether the resource
         tracker heals them meanwhile is not this one's. Its project's
-        usage is expected to hold what it holds at the comparison.
+        usage is expected to hold what it holds at the comparison. Pass
+        project_id where it is known: a consumer healed between capture()
+        and this call has no project to read any more, and its usage
+        would count against this verdict.
         """
-        self.project_of(consumer_uuid)
+        self._know_project(consumer_uuid, project_id)
         self.ignored.add(consumer_uuid)
 
     def expect(self, consumer_uuid, holdings, role='server',

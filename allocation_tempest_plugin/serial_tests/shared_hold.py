@@ -372,5 +372,5 @@ class SharedHold(object):
             owned.keep(other, project_id=self.projects.get(other))
         self.projects.update(owned.projects())
         for consumer in self.reported:
-            owned.ignore(consumer)
+            owned.ignore(consumer, project_id=self.projects.get(consumer))
         return owned

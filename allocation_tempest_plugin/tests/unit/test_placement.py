@@ -346,6 +346,16 @@ class SnapshotTest(testtools.TestCase):
         self.placement.free(FOREIGN)
         self.assertEqual([], self.owned.leaks())
 
+    def test_ignored_consumer_healed_before_it_was_named(self):
+        # The resource tracker heals it between capture() and ignore():
+        # its project, known from the earlier verdict, is passed in.
+        self._boot(FOREIGN, 'proj')
+        self._shared_hold_step()
+        self.placement.free(FOREIGN)
+        self.owned.ignore(FOREIGN, project_id='proj')
+        self.placement.free(SERVER)
+        self.assertEqual([], self.owned.leaks())
+
     def test_ignored_consumer_kept_is_not_a_finding(self):
         self._boot(FOREIGN, 'proj')
         self._shared_hold_step()
