@@ -26,13 +26,13 @@ from tempest import exceptions as tempest_exceptions
 from tempest.lib.common.utils import test_utils
 from tempest.lib import exceptions as lib_exc
 
-from allocation_tempest_plugin.common import hosts
-from allocation_tempest_plugin.common import known_defects
-from allocation_tempest_plugin.common import orphan_registry
-from allocation_tempest_plugin.common import placement
-from allocation_tempest_plugin.common import snapshot
-from allocation_tempest_plugin.common import waiters
+from allocation_tempest_plugin.guard import hosts
+from allocation_tempest_plugin.placement_checks import known_defects
+from allocation_tempest_plugin.placement_checks import orphan_registry
+from allocation_tempest_plugin.placement_checks import placement
+from allocation_tempest_plugin.placement_checks import snapshot
 from allocation_tempest_plugin import plugin
+from allocation_tempest_plugin.reads import waiters
 
 CONF = config.CONF
 LOG = logging.getLogger(__name__)
@@ -428,10 +428,10 @@ class AdminAllocationTestBase(AllocationTestBase,
                            owned=None):
         """Pass, expected failure or failure for Nova defect name.
 
-        See common/known_defects.py: a listed defect that reproduces as
-        described is a testtools expected failure (xfail), with its
-        description in the result; one that no longer reproduces fails
-        asking to unlist it.
+        See placement_checks/known_defects.py: a listed defect that
+        reproduces as described is a testtools expected failure (xfail),
+        with its description in the result; one that no longer reproduces
+        fails asking to unlist it.
         """
         verdict = known_defects.judge(
             name, name in CONF.allocation.known_nova_defects, needs_met,

@@ -103,9 +103,9 @@ class UnsafeCommand(DisruptionError):
 class OrphanedAllocations(DisruptionError):
     """The host's provider holds allocations Nova cannot explain.
 
-    A leak (common/orphans.py): the guard has restored the service; the
-    test base fails the first test of a run that meets it and skips the
-    later ones pointing at that failure.
+    A leak (placement_checks/orphans.py): the guard has restored the
+    service; the test base fails the first test of a run that meets it
+    and skips the later ones pointing at that failure.
     """
 
     message = ('%(host)s holds orphaned allocations, which the guard found '

@@ -14,7 +14,7 @@ from tempest import config
 from tempest.lib import decorators
 
 from allocation_tempest_plugin import base
-from allocation_tempest_plugin.common import placement
+from allocation_tempest_plugin.placement_checks import placement
 
 CONF = config.CONF
 

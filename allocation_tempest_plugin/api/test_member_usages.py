@@ -12,7 +12,7 @@
 from tempest.lib import decorators
 
 from allocation_tempest_plugin import base
-from allocation_tempest_plugin.common import placement
+from allocation_tempest_plugin.placement_checks import placement
 
 
 class MemberUsagesTest(base.AllocationTestBase):

@@ -28,7 +28,7 @@ leaks only.
 
 from allocation_tempest_plugin.audit import flavors
 from allocation_tempest_plugin.audit import snapshot
-from allocation_tempest_plugin.common import placement
+from allocation_tempest_plugin.placement_checks import placement
 
 ORPHAN = 'orphan'
 WRONG_SIZE = 'wrong_size'

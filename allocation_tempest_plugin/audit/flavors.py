@@ -25,7 +25,7 @@ providers, which the flavor does not tell.
 
 import re
 
-from allocation_tempest_plugin.common import placement
+from allocation_tempest_plugin.placement_checks import placement
 
 _RESOURCE_SPEC = re.compile(r'^resources([1-9][0-9]*|_[-a-zA-Z0-9_]+)?:'
                             r'(?P<rc>[A-Z0-9_]+)$')

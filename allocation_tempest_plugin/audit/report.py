@@ -12,7 +12,7 @@
 
 """The audit as an operator reads it: per provider, per finding."""
 
-from allocation_tempest_plugin.common import placement
+from allocation_tempest_plugin.placement_checks import placement
 
 _KIND_TITLES = {
     'orphan': 'orphaned allocation',

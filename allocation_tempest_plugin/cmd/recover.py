@@ -57,7 +57,7 @@ def _recover(args):
     from tempest import config
 
     from allocation_tempest_plugin.cmd import admin
-    from allocation_tempest_plugin.common import recovery
+    from allocation_tempest_plugin.guard import recovery
 
     conf = config.CONF
     actions = recovery.recover(

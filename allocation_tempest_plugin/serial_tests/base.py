@@ -12,7 +12,7 @@
 """Tests that hold a compute service down, and what they must prove.
 
 Every step that changes a compute service goes through the guard
-(common/disruption.py). What this base adds is the premise of each
+(guard/disruption.py). What this base adds is the premise of each
 verdict, checked rather than assumed: the host holds nothing foreign once
 disabled, the service reads down right before the delete, and the delete
 really went nova-api's local way (premises.py), and what a host holds
@@ -29,12 +29,12 @@ from tempest.lib.common import api_version_request
 from tempest.lib import decorators
 
 from allocation_tempest_plugin import base
-from allocation_tempest_plugin.common import commands
-from allocation_tempest_plugin.common import disruption
-from allocation_tempest_plugin.common import exclusive
-from allocation_tempest_plugin.common import hosts
-from allocation_tempest_plugin.common import recovery
 from allocation_tempest_plugin import exceptions
+from allocation_tempest_plugin.guard import commands
+from allocation_tempest_plugin.guard import disruption
+from allocation_tempest_plugin.guard import exclusive
+from allocation_tempest_plugin.guard import hosts
+from allocation_tempest_plugin.guard import recovery
 from allocation_tempest_plugin.serial_tests import host_holdings
 from allocation_tempest_plugin.serial_tests import premises
 
@@ -156,7 +156,7 @@ class DisruptiveTestBase(premises.PremiseChecks,
         While it does, the snapshot owned (if given) counts every change
         on the host's provider: the host is disabled, in a serial class,
         and the guard found nothing foreign on it. With lend, the block
-        starts with the host lent (common/lending.py) until take_back().
+        starts with the host lent (guard/lending.py) until take_back().
         """
         rp_uuid = self.provider_for_host(host)
 
@@ -249,7 +249,7 @@ class DisruptiveTestBase(premises.PremiseChecks,
         A lent host is enabled while its compute is stopped: any tenant's
         build may land there and hang until it is taken back. Only hosts
         the operator named in disruptable_hosts may be lent; the loan is
-        recorded under lock_path (common/loans.py) for recovery.
+        recorded under lock_path (guard/loans.py) for recovery.
         """
         if not CONF.allocation.disruptable_hosts:
             raise cls.skipException(

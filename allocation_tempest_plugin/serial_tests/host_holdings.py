@@ -12,20 +12,20 @@
 """What a host holds that nobody explains: orphans and lost capacity.
 
 A leak leaves allocations behind that no server and no migration in
-progress explains (common/orphans.py). Met while a host is taken, they
-fail the first test of the run that meets them and make later ones skip
-pointing at it (common/orphan_registry.py); after a compute returns, the
-whole free capacity its inventory leaves must boot there
-(common/capacity.py). Mixed into DisruptiveTestBase
+progress explains (placement_checks/orphans.py). Met while a host is
+taken, they fail the first test of the run that meets them and make later
+ones skip pointing at it (placement_checks/orphan_registry.py); after a
+compute returns, the whole free capacity its inventory leaves must boot there
+(placement_checks/capacity.py). Mixed into DisruptiveTestBase
 (serial_tests/base.py).
 """
 
-from allocation_tempest_plugin.common import capacity
-from allocation_tempest_plugin.common import compute_services
-from allocation_tempest_plugin.common import exclusive
-from allocation_tempest_plugin.common import orphans
-from allocation_tempest_plugin.common import placement
 from allocation_tempest_plugin import exceptions
+from allocation_tempest_plugin.guard import exclusive
+from allocation_tempest_plugin.placement_checks import capacity
+from allocation_tempest_plugin.placement_checks import orphans
+from allocation_tempest_plugin.placement_checks import placement
+from allocation_tempest_plugin.reads import compute_services
 
 # How long an allocation that nothing explains may take to go away by
 # itself before it is an orphan: Nova deletes some just after the record
@@ -79,7 +79,8 @@ class HostHoldingChecks(object):
     def orphan_verdict(cls, found, test_id):
         """(True, failure) if test_id is the first to meet found; else a skip.
 
-        Records found under test_id either way (common/orphan_registry.py).
+        Records found under test_id either way
+        (placement_checks/orphan_registry.py).
         """
         registry = cls.leak_registry()
         consumers = [orphan.consumer for orphan in found.orphans]
@@ -96,7 +97,7 @@ class HostHoldingChecks(object):
         """Boot, on host, a server sized to all Placement says is free.
 
         The host is no longer held; other tests' servers arriving on it
-        meanwhile are told apart from a refusal (common/capacity.py).
+        meanwhile are told apart from a refusal (placement_checks/capacity.py).
         """
         rp_uuid = self.provider_for_host(host)
         # Sized from the inventory minus what Nova's consumers hold: an

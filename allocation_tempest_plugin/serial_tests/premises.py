@@ -21,7 +21,7 @@ import datetime
 
 from tempest import config
 
-from allocation_tempest_plugin.common import compute_services
+from allocation_tempest_plugin.reads import compute_services
 
 CONF = config.CONF
 

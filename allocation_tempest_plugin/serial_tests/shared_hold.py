@@ -25,7 +25,7 @@ test method only reports it (LocalDeleteTest).
 What a shared step cannot do for one state (a state change that fails,
 a premise that does not hold) fails that state's test alone. A leak found
 for one state fails that state's test; the later states' comparisons
-leave its consumers out (common/snapshot.py ignore), so each state is
+leave its consumers out (placement_checks/snapshot.py ignore), so each state is
 judged on its own and a Nova that leaks in every state turns every
 state's test red. A delete that fails leaves Placement unknown: the
 later states are then skipped naming it.
@@ -42,10 +42,10 @@ from tempest import config
 from tempest import exceptions as tempest_exceptions
 from tempest.lib.common.utils import test_utils
 
-from allocation_tempest_plugin.common import hosts
-from allocation_tempest_plugin.common import placement
-from allocation_tempest_plugin.common import snapshot
 from allocation_tempest_plugin import exceptions
+from allocation_tempest_plugin.guard import hosts
+from allocation_tempest_plugin.placement_checks import placement
+from allocation_tempest_plugin.placement_checks import snapshot
 from allocation_tempest_plugin.serial_tests import premises
 
 CONF = config.CONF

@@ -1,6 +1,6 @@
 """tools/bench/scale.py: what LocalDeleteTest's shared hold costs, by size.
 
-A fake Nova and Placement (allocation_tempest_plugin/tests/fakecloud) on
+A fake Nova and Placement (allocation_tempest_plugin/fakes/fakecloud) on
 127.0.0.1, in a process of their own, serve clouds of 10, 100, 1,000 and
 5,000 compute hosts: nine in ten run 1-3 servers of other projects, one in
 five hundred has a deleted service, Nova's [api] max_limit is 1000 and
@@ -59,7 +59,7 @@ the same at every size) and setup_s within 2x.
 With --chart it installs matplotlib==3.11.2 and pillow==12.3.0 into that
 Python if missing, pinned (pinned_matplotlib.py). To measure
 another checkout of the plugin, put it first on PYTHONPATH (it needs
-allocation_tempest_plugin/tests/fakecloud: copy that in).
+allocation_tempest_plugin/fakes/fakecloud: copy that in).
 """
 
 import argparse
@@ -95,15 +95,15 @@ STEPS = (
     ('serial_tests.shared_hold.SharedHold', '_bring_to_states',
      'state_changes'),
     ('test', 'allocation_mismatch', 'premises'),
-    ('common.disruption.ComputeDisruption', '__enter__', 'guard_enter'),
+    ('guard.disruption.ComputeDisruption', '__enter__', 'guard_enter'),
     ('test', 'recheck_for()', 'recheck_host'),
     ('test', 'exclusive_check_for()', 'exclusive_check'),
     ('serial_tests.shared_hold.SharedHold', '_snapshot', 'snapshot_before'),
     ('serial_tests.shared_hold.SharedHold', '_delete_locally',
      'delete_locally'),
-    ('common.snapshot.PlacementSnapshot', 'leaks', 'final_check'),
-    ('common.disruption.ComputeDisruption', '__exit__', 'guard_exit'),
-    ('common.recovery', 'recover', 'recovery'),
+    ('placement_checks.snapshot.PlacementSnapshot', 'leaks', 'final_check'),
+    ('guard.disruption.ComputeDisruption', '__exit__', 'guard_exit'),
+    ('guard.recovery', 'recover', 'recovery'),
 )
 SETUP_STEPS = ('choose_host', 'provider_lookup', 'recheck_host',
                'snapshot_before')
@@ -172,8 +172,8 @@ ACCOUNTS = """- username: admin
 # -- the cloud, in a process of its own ------------------------------------
 
 def _serve_cloud(hosts, connection):
-    from allocation_tempest_plugin.tests.fakecloud import cloud
-    from allocation_tempest_plugin.tests.fakecloud import http
+    from allocation_tempest_plugin.fakes.fakecloud import cloud
+    from allocation_tempest_plugin.fakes.fakecloud import http
     started = time.monotonic()
     fake = cloud.build(hosts)
     # Nova's [DEFAULT] shelved_offload_time, as tempest.conf says.
@@ -347,7 +347,7 @@ def measure_audit(meter):
 
 def last_free_host(hosts):
     """The free host furthest down Nova's listing of a cloud.build() cloud."""
-    from allocation_tempest_plugin.tests.fakecloud import cloud
+    from allocation_tempest_plugin.fakes.fakecloud import cloud
     number = hosts - hosts % 10
     while number % 500 == 0:
         number -= 10

@@ -14,7 +14,7 @@ from tempest import config
 from tempest.lib.common.utils import test_utils
 from tempest.lib import decorators
 
-from allocation_tempest_plugin.common import placement
+from allocation_tempest_plugin.placement_checks import placement
 from allocation_tempest_plugin.serial_tests import base
 
 CONF = config.CONF

@@ -11,9 +11,9 @@
 # under the License.
 from tempest.lib import decorators
 
-from allocation_tempest_plugin.common import compute_services
-from allocation_tempest_plugin.common import placement
-from allocation_tempest_plugin.common import waiters
+from allocation_tempest_plugin.placement_checks import placement
+from allocation_tempest_plugin.reads import compute_services
+from allocation_tempest_plugin.reads import waiters
 from allocation_tempest_plugin.serial_tests import base
 
 

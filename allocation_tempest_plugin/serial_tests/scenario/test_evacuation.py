@@ -15,7 +15,7 @@ from tempest.common import waiters as tempest_waiters
 from tempest.lib import decorators
 from tempest.lib import exceptions as lib_exc
 
-from allocation_tempest_plugin.common import placement
+from allocation_tempest_plugin.placement_checks import placement
 from allocation_tempest_plugin.serial_tests import base
 
 

@@ -10,12 +10,12 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""A boot into a host's whole free capacity (common/capacity.py)."""
+"""A boot into a host's whole free capacity (placement_checks/capacity.py)."""
 
 from tempest import exceptions as tempest_exceptions
 import testtools
 
-from allocation_tempest_plugin.common import capacity
+from allocation_tempest_plugin.placement_checks import capacity
 
 INVENTORY = {'VCPU': {'total': 4, 'reserved': 0, 'allocation_ratio': 1.0,
                       'max_unit': 4},

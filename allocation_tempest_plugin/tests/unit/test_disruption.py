@@ -23,12 +23,12 @@ import time
 from tempest.lib import exceptions as lib_exc
 import testtools
 
-from allocation_tempest_plugin.common import claim
-from allocation_tempest_plugin.common import compute_services
-from allocation_tempest_plugin.common import disruption
-from allocation_tempest_plugin.common import marker
-from allocation_tempest_plugin.common import recovery
 from allocation_tempest_plugin import exceptions
+from allocation_tempest_plugin.guard import claim
+from allocation_tempest_plugin.guard import disruption
+from allocation_tempest_plugin.guard import marker
+from allocation_tempest_plugin.guard import recovery
+from allocation_tempest_plugin.reads import compute_services
 from allocation_tempest_plugin.tests.unit import fakes
 
 STOP = 'cloud stop-compute {host}'

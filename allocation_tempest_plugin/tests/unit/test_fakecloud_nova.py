@@ -18,8 +18,8 @@ Nova code it follows (fakecloud/nova.py, fakecloud/server_actions.py).
 
 import testtools
 
-from allocation_tempest_plugin.tests.fakecloud import cloud
-from allocation_tempest_plugin.tests.fakecloud import nova
+from allocation_tempest_plugin.fakes.fakecloud import cloud
+from allocation_tempest_plugin.fakes.fakecloud import nova
 
 ADMIN = nova.Context('admin-project', 'admin', True, '2.74')
 MEMBER = nova.Context('primary-project', 'primary', False, '2.74')

@@ -17,10 +17,10 @@ import subprocess
 
 import testtools
 
-from allocation_tempest_plugin.common import commands
-from allocation_tempest_plugin.common import compute_services
-from allocation_tempest_plugin.common import exclusive
 from allocation_tempest_plugin import exceptions
+from allocation_tempest_plugin.guard import commands
+from allocation_tempest_plugin.guard import exclusive
+from allocation_tempest_plugin.reads import compute_services
 from allocation_tempest_plugin.tests.unit import fakes
 
 

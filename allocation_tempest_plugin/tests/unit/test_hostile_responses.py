@@ -23,16 +23,16 @@ import fixtures
 from tempest.lib import exceptions as lib_exc
 import testtools
 
-from allocation_tempest_plugin.common import disruption
-from allocation_tempest_plugin.common import marker
-from allocation_tempest_plugin.common import recovery
 from allocation_tempest_plugin import exceptions
+from allocation_tempest_plugin.fakes.hostile import cases
+from allocation_tempest_plugin.fakes.hostile import fake_upstreams
+from allocation_tempest_plugin.fakes.hostile import loopback
+from allocation_tempest_plugin.fakes.hostile import proxy as hp
+from allocation_tempest_plugin.guard import disruption
+from allocation_tempest_plugin.guard import marker
+from allocation_tempest_plugin.guard import recovery
 from allocation_tempest_plugin.services import compute
 from allocation_tempest_plugin.services import placement
-from allocation_tempest_plugin.tests.hostile import cases
-from allocation_tempest_plugin.tests.hostile import fake_upstreams
-from allocation_tempest_plugin.tests.hostile import loopback
-from allocation_tempest_plugin.tests.hostile import proxy as hp
 from allocation_tempest_plugin.tests.unit import fakes
 from allocation_tempest_plugin.tests.unit import test_schemas
 

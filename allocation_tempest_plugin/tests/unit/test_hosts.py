@@ -15,12 +15,12 @@ import uuid
 import fixtures
 import testtools
 
-from allocation_tempest_plugin.common import commands
-from allocation_tempest_plugin.common import exclusive
-from allocation_tempest_plugin.common import hosts
 from allocation_tempest_plugin import exceptions
-from allocation_tempest_plugin.tests.fakecloud import clients as fakeclients
-from allocation_tempest_plugin.tests.fakecloud import cloud
+from allocation_tempest_plugin.fakes.fakecloud import clients as fakeclients
+from allocation_tempest_plugin.fakes.fakecloud import cloud
+from allocation_tempest_plugin.guard import commands
+from allocation_tempest_plugin.guard import exclusive
+from allocation_tempest_plugin.guard import hosts
 
 
 class HostsTestBase(testtools.TestCase):
@@ -258,7 +258,7 @@ class ProviderForHostTest(HostsTestBase):
 
     def test_ironic_nodes_need_the_listing_and_say_so(self):
         logger = self.useFixture(fixtures.FakeLogger(
-            name='allocation_tempest_plugin.common.hosts'))
+            name='allocation_tempest_plugin.guard.hosts'))
         fake = cloud.Cloud(max_limit=10)
         for number in range(25):
             fake.nova.add_compute('ironic-%d' % (number % 3),

@@ -10,17 +10,17 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""The guard's lend mode against the fake Nova (common/lending.py)."""
+"""The guard's lend mode against the fake Nova (guard/lending.py)."""
 
 import os
 
 import fixtures
 from tempest.lib import exceptions as lib_exc
 
-from allocation_tempest_plugin.common import loans
-from allocation_tempest_plugin.common import marker
-from allocation_tempest_plugin.common import recovery
 from allocation_tempest_plugin import exceptions
+from allocation_tempest_plugin.guard import loans
+from allocation_tempest_plugin.guard import marker
+from allocation_tempest_plugin.guard import recovery
 from allocation_tempest_plugin.tests.unit import fakes
 from allocation_tempest_plugin.tests.unit import test_disruption
 

@@ -32,7 +32,7 @@ import tempfile
 import fixtures
 import testtools
 
-from allocation_tempest_plugin.common import known_defects
+from allocation_tempest_plugin.placement_checks import known_defects
 from allocation_tempest_plugin.tests import inventory
 from allocation_tempest_plugin.tests.unit import test_requirements
 

@@ -14,7 +14,7 @@ import datetime
 
 import testtools
 
-from allocation_tempest_plugin.common import marker
+from allocation_tempest_plugin.guard import marker
 
 DEADLINE = datetime.datetime(2026, 11, 24, 13, 5, 0,
                              tzinfo=datetime.timezone.utc)

@@ -20,9 +20,9 @@ import fixtures
 from tempest.lib import exceptions as lib_exc
 import testtools
 
-from allocation_tempest_plugin.common import orphan_registry
-from allocation_tempest_plugin.common import orphans
-from allocation_tempest_plugin.common import process_identity
+from allocation_tempest_plugin.guard import process_identity
+from allocation_tempest_plugin.placement_checks import orphan_registry
+from allocation_tempest_plugin.placement_checks import orphans
 
 RP = 'rp-1'
 

@@ -12,9 +12,9 @@
 
 import testtools
 
-from allocation_tempest_plugin.common import placement
-from allocation_tempest_plugin.common import snapshot
-from allocation_tempest_plugin.common import waiters
+from allocation_tempest_plugin.placement_checks import placement
+from allocation_tempest_plugin.placement_checks import snapshot
+from allocation_tempest_plugin.reads import waiters
 
 RP = '4e8e5957-649f-477b-9e5b-f1f75b21c03c'
 SERVER = '7d9a1e58-2a5c-4b35-9b0f-1b3c6f0e2a11'
@@ -430,7 +430,7 @@ class WaitForTest(testtools.TestCase):
         self.assertEqual(1, outcome.polls)
 
     def test_each_wait_logs_its_cost(self):
-        with self.assertLogs('allocation_tempest_plugin.common.waiters',
+        with self.assertLogs('allocation_tempest_plugin.reads.waiters',
                              'INFO') as logged:
             waiters.wait_for(lambda: 1, lambda v: True, 1, 0)
         [line] = logged.output

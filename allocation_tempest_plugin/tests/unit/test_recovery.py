@@ -15,9 +15,9 @@ import subprocess
 
 import testtools
 
-from allocation_tempest_plugin.common import compute_services
-from allocation_tempest_plugin.common import marker
-from allocation_tempest_plugin.common import recovery
+from allocation_tempest_plugin.guard import marker
+from allocation_tempest_plugin.guard import recovery
+from allocation_tempest_plugin.reads import compute_services
 from allocation_tempest_plugin.tests.unit import fakes
 
 NOW = datetime.datetime(2026, 11, 24, 13, 0, tzinfo=datetime.timezone.utc)

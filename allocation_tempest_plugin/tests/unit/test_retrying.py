@@ -15,8 +15,8 @@
 from tempest.lib import exceptions as lib_exc
 import testtools
 
-from allocation_tempest_plugin.common import retrying
 from allocation_tempest_plugin import exceptions
+from allocation_tempest_plugin.guard import retrying
 from allocation_tempest_plugin.tests.unit import fakes
 
 REFUSED = lib_exc.BadRequest('evacuations in "done" state')

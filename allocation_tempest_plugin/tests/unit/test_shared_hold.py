@@ -30,13 +30,13 @@ from tempest.lib.common import api_microversion_fixture
 from tempest.tests import fake_config
 import testtools
 
+from allocation_tempest_plugin.fakes.fakecloud import cloud
+from allocation_tempest_plugin.fakes.fakecloud import http
+from allocation_tempest_plugin.fakes.fakecloud import tempest_clients
 from allocation_tempest_plugin.serial_tests.api.admin import \
     test_local_delete
 from allocation_tempest_plugin.serial_tests import base as serial_base
 from allocation_tempest_plugin.serial_tests import shared_hold
-from allocation_tempest_plugin.tests.fakecloud import cloud
-from allocation_tempest_plugin.tests.fakecloud import http
-from allocation_tempest_plugin.tests.fakecloud import tempest_clients
 
 HOST = 'compute1'
 PASSED = shared_hold.Outcome(shared_hold.PASS, None)

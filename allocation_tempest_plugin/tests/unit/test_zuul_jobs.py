@@ -23,8 +23,8 @@ import re
 import testtools
 import yaml
 
-from allocation_tempest_plugin.common import known_defects
 from allocation_tempest_plugin import config
+from allocation_tempest_plugin.placement_checks import known_defects
 from allocation_tempest_plugin import selection
 from allocation_tempest_plugin.tests import inventory
 from allocation_tempest_plugin.tests.unit import test_devstack_plugin

@@ -30,7 +30,7 @@ from docutils import statemachine
 from sphinx.util.docutils import SphinxDirective
 from sphinx.util.nodes import nested_parse_with_titles
 
-from allocation_tempest_plugin.common import known_defects
+from allocation_tempest_plugin.placement_checks import known_defects
 from allocation_tempest_plugin import selection
 from allocation_tempest_plugin.tests import inventory
 
@@ -135,7 +135,7 @@ class AllocationSelections(SphinxDirective):
 
 
 class AllocationKnownDefects(SphinxDirective):
-    """The Nova defects common/known_defects.py knows by name."""
+    """The Nova defects placement_checks/known_defects.py knows by name."""
 
     def run(self):
         lines = []

@@ -160,8 +160,8 @@ Release = collections.namedtuple('Release', [
     # the venv's directory under $STATE
     'venv',
     # what `up` writes into tempest.conf's [allocation] known_nova_defects:
-    # the plugin's known defects (common/known_defects.py) this release's
-    # Nova has (evidence in doc/source/releases.rst)
+    # the plugin's known defects (placement_checks/known_defects.py) this
+    # release's Nova has (evidence in doc/source/releases.rst)
     'known_nova_defects',
 ])
 

@@ -14,7 +14,7 @@ Exit 1 if any test failed or any compute service did not end as it began.
 (e.g. 3,0: a runner that settles meets one that claims without settling).
 --disruptable-b HOSTS: runner b's [allocation] disruptable_hosts (a comma
 list; '' writes it empty). The guard honours a settle of 0 only where
-disruptable_hosts names the hosts (common/claim.py), so `--settles 3,0
+disruptable_hosts names the hosts (guard/claim.py), so `--settles 3,0
 --disruptable-b ''` has runner b settle the shared minimum instead.
 Without --settles both runners settle 3 s (the plugin's shared-cloud
 default): the cloud's own tempest.conf says 0, for one runner on hosts it

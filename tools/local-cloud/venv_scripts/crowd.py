@@ -54,7 +54,7 @@ from tempest import config
 from tempest.lib import exceptions as lib_exc
 
 from allocation_tempest_plugin.cmd import admin
-from allocation_tempest_plugin.common import compute_services
+from allocation_tempest_plugin.reads import compute_services
 from allocation_tempest_plugin.services import placement
 
 NAME_PREFIX = 'allocation-crowd-'

@@ -19,7 +19,7 @@ The harness runs it with the local cloud's venv Python and its
 tempest.conf (--config-file); any other cloud's tempest.conf works too.
 Authenticates as the admin of that file (cmd/admin.py), starts the
 hostile proxy in front of the catalog's placement and compute endpoints
-and runs the read-only cases of allocation_tempest_plugin/tests/hostile/
+and runs the read-only cases of allocation_tempest_plugin/fakes/hostile/
 cases.py plus, only when [allocation] allow_compute_disruption is on, the
 guard cases whose mutation hits a first try or the restore phase, so the
 guard restores, on a host of [allocation] disruptable_hosts when that is
@@ -36,11 +36,11 @@ import uuid
 from tempest import config
 
 from allocation_tempest_plugin.cmd import admin
-from allocation_tempest_plugin.common import compute_services
+from allocation_tempest_plugin.fakes.hostile import cases
+from allocation_tempest_plugin.fakes.hostile import loopback
+from allocation_tempest_plugin.fakes.hostile import proxy as hp
+from allocation_tempest_plugin.reads import compute_services
 from allocation_tempest_plugin.services import placement
-from allocation_tempest_plugin.tests.hostile import cases
-from allocation_tempest_plugin.tests.hostile import loopback
-from allocation_tempest_plugin.tests.hostile import proxy as hp
 
 # Guard cases safe on a shared cloud: the mutation hits a first try and
 # the guard puts the service back.

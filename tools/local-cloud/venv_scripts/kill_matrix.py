@@ -88,7 +88,7 @@ def _guard(services, host, conf, on_step=None, runner=None, lend=False,
            max_seconds=600):
     import subprocess as sp
 
-    from allocation_tempest_plugin.common import disruption
+    from allocation_tempest_plugin.guard import disruption
 
     allocation = conf.allocation
     return disruption.ComputeDisruption(
@@ -175,8 +175,8 @@ def lend_child(step, host, max_seconds):
 
 def _fault_rule(fault):
     """The hostile proxy rule for a restore-phase fault, or None."""
-    from allocation_tempest_plugin.tests.hostile import cases
-    from allocation_tempest_plugin.tests.hostile import proxy as hp
+    from allocation_tempest_plugin.fakes.hostile import cases
+    from allocation_tempest_plugin.fakes.hostile import proxy as hp
 
     put = dict(method='PUT', path=cases.PUT)
     rules = {
@@ -238,8 +238,8 @@ def fault_child(fault, host):
 def _hostile_services(services, conf, rule):
     """A services client whose answers pass the hostile proxy's rule."""
     from allocation_tempest_plugin.cmd import admin
-    from allocation_tempest_plugin.tests.hostile import loopback
-    from allocation_tempest_plugin.tests.hostile import proxy as hp
+    from allocation_tempest_plugin.fakes.hostile import loopback
+    from allocation_tempest_plugin.fakes.hostile import proxy as hp
 
     provider = services.auth_provider
     compute_url = provider.base_url({'service': 'compute',
@@ -283,7 +283,7 @@ def _wait_restored(services, host, timeout=240):
     the guard or the recovery command moves updated_at too, so the
     reading that first looks restored never counts as the heartbeat.
     """
-    from allocation_tempest_plugin.common import compute_services
+    from allocation_tempest_plugin.reads import compute_services
 
     deadline = time.monotonic() + timeout
     record, restored_at = None, None

@@ -73,8 +73,8 @@ def plans(steps, signal_names, faults):
 
 def fault_rule(fault):
     """The hostile proxy rule for a take-back fault."""
-    from allocation_tempest_plugin.tests.hostile import cases
-    from allocation_tempest_plugin.tests.hostile import proxy as hp
+    from allocation_tempest_plugin.fakes.hostile import cases
+    from allocation_tempest_plugin.fakes.hostile import proxy as hp
 
     # The take-back PUT: in lend mode the only one that forces the
     # service down (the claim disables, the lend enables, the restore
@@ -95,7 +95,7 @@ def fault_rule(fault):
 
 def loan_records(lock_path):
     """The loan records (file names) under lock_path: none may be left."""
-    from allocation_tempest_plugin.common import loans
+    from allocation_tempest_plugin.guard import loans
 
     return [os.path.basename(loan.path)
             for loan in loans.LoanBook(lock_path).loans()]

@@ -14,7 +14,7 @@ from tempest import config
 from tempest.lib import decorators
 from tempest.lib import exceptions as lib_exc
 
-from allocation_tempest_plugin.common import placement
+from allocation_tempest_plugin.placement_checks import placement
 from allocation_tempest_plugin.serial_tests import base
 from allocation_tempest_plugin.services import internals
 
@@ -26,9 +26,9 @@ class ResizeDeleteDefectsTest(base.DisruptiveTestBase):
     """Deletes of a resized server that Nova 34 gets wrong.
 
     Each test expects what a user needs; where Nova does not deliver it,
-    the test reports the defect by name (common/known_defects.py) and,
-    when the cloud lists it in [allocation] known_nova_defects, is an
-    expected failure only while the defect reproduces as described.
+    the test reports the defect by name (placement_checks/known_defects.py)
+    and, when the cloud lists it in [allocation] known_nova_defects, is
+    an expected failure only while the defect reproduces as described.
     """
 
     @decorators.idempotent_id('0149c07c-352d-48e6-8a4a-835762af87c4')

@@ -14,7 +14,7 @@ from tempest import config
 from tempest.lib import decorators
 from tempest.lib import exceptions as lib_exc
 
-from allocation_tempest_plugin.common import placement
+from allocation_tempest_plugin.placement_checks import placement
 from allocation_tempest_plugin.serial_tests import base
 
 CONF = config.CONF
