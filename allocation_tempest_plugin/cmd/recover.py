@@ -58,19 +58,12 @@ def _recover(args):
 
     from allocation_tempest_plugin.cmd import admin
     from allocation_tempest_plugin.guard import recovery
+    from allocation_tempest_plugin import guard_conf
 
-    conf = config.CONF
     actions = recovery.recover(
         admin.compute_services_client(admin.auth_provider()),
-        force=args.force, dry_run=args.dry_run,
-        start_command=conf.allocation.compute_start_command,
-        command_timeout=conf.allocation.command_timeout,
-        disruptable_hosts=conf.allocation.disruptable_hosts,
-        any_host=args.any_host, hosts=args.host,
-        restore_timeout=conf.allocation.restore_timeout,
-        interval=conf.allocation.poll_interval or
-        conf.compute.build_interval,
-        lock_path=conf.oslo_concurrency.lock_path)
+        guard_conf.from_conf(config.CONF), force=args.force,
+        dry_run=args.dry_run, any_host=args.any_host, hosts=args.host)
     for action in actions:
         print(action.line())
     if not actions:

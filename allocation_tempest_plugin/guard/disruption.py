@@ -41,7 +41,6 @@ from allocation_tempest_plugin.guard import claim
 from allocation_tempest_plugin.guard import compute_process
 from allocation_tempest_plugin.guard import deadline
 from allocation_tempest_plugin.guard import lending
-from allocation_tempest_plugin.guard import loans
 from allocation_tempest_plugin.guard import marker
 from allocation_tempest_plugin.guard import restore
 from allocation_tempest_plugin.guard import restore_steps
@@ -72,59 +71,58 @@ class ComputeDisruption(object):
     already see it. The scenario tests count resource-tracker runs from
     it.
 
-    timeout, interval: the wait for "down" after forcing down. precheck:
-    called just before anything changes; raises to refuse the host.
-    on_step: called with the name of each step once it is done (logging,
-    and the kill matrix that signals the run at each step). lend: lend
-    mode (guard/lending.py), the host re-enabled after the claim and
-    its compute stopped, until take_back(); the loan is recorded under
-    lock_path (Tempest's [oslo_concurrency] lock_path, guard/loans.py)
-    meanwhile. original, original_state:
-    the recorded fields and state, as __enter__ found them.
+    settings: the configuration (guard/settings.py GuardSettings). The
+    rest is this hold's. stop_process: also run the configured stop
+    command, and the start command in the restore; without it the
+    service is only forced down. precheck: called just before anything
+    changes; raises to refuse the host. on_step: called with the name of
+    each step once it is done (logging, and the kill matrix that signals
+    the run at each step). lend: lend mode (guard/lending.py), the host
+    re-enabled after the claim and its compute stopped (the commands are
+    used as with stop_process), until take_back(); the loan is recorded
+    under settings.lock_path (guard/loans.py) meanwhile. runner,
+    timer_factory, clock: subprocess.run, threading.Timer and the clock,
+    replaced by the unit tests. original, original_state: the recorded
+    fields and state, as __enter__ found them.
     """
 
-    def __init__(self, services_client, host, max_seconds, timeout,
-                 interval, stop_command=None, start_command=None,
-                 command_timeout=300, run_id=None, precheck=None,
+    def __init__(self, services_client, host, settings, stop_process=False,
+                 lend=False, run_id=None, precheck=None, exclusive_check=None,
                  on_step=None, runner=subprocess.run,
-                 timer_factory=threading.Timer, exclusive_check=None,
-                 restore_timeout=600, claim_settle_seconds=3.0,
-                 disruptable_hosts=(), config_file=None, clock=None,
-                 lend=False, report_interval=None, lock_path=None):
+                 timer_factory=threading.Timer, clock=None):
         self.host = host
-        self.max_seconds = max_seconds
-        self.timeout, self.interval = timeout, interval
+        self.settings = settings
         self.run_id = run_id or uuid.uuid4().hex[:12]
         self.precheck = precheck
         self.on_step = on_step or (lambda step: None)
-        self.restore_timeout = restore_timeout
         self.clock = clock or retrying.Clock()
         self.lend = lend
-        # The computes' report_interval: a stop is proven by no heartbeat
-        # for a while after it (stop_proof.py); None: not judged.
-        self.report_interval = report_interval
         self._stop_watch = None
         self.original = self.original_state = None
         self.restored = self.service_deleted = False
         self._restored_service = None
         self._lock = threading.Lock()
         self._record = service_record.ServiceRecord(services_client, host)
+        uses_commands = stop_process or lend
         self._process = compute_process.ComputeProcess(
-            host, stop_command, start_command, command_timeout, runner,
-            disruptable_hosts)
-        # 0 only on hosts named as this runner's (claim.py).
+            host,
+            settings.compute_stop_command if uses_commands else None,
+            settings.compute_start_command if uses_commands else None,
+            settings.command_timeout, runner, settings.disruptable_hosts)
+        # settle_seconds is 0 only on hosts named as this runner's
+        # (claim.effective_settle, applied when settings was built).
         self._host_claim = claim.Claim(
-            self._record, self.run_id, self.clock,
-            claim.effective_settle(claim_settle_seconds, disruptable_hosts),
+            self._record, self.run_id, self.clock, settings.settle_seconds,
             exclusive_check)
-        self._deadline = deadline.Deadline(host, max_seconds, timer_factory)
+        self._deadline = deadline.Deadline(
+            host, settings.max_disruption_seconds, timer_factory)
         self._restorer = restore.Restorer(
-            self._record, self._process, self.run_id, self.clock, interval,
-            restore_timeout, config_file)
+            self._record, self._process, self.run_id, self.clock,
+            settings.poll_interval, settings.restore_timeout,
+            settings.config_file)
         self._lending = lending.Lending(
             self._record, self._process, self._host_claim, self._restorer,
-            self.clock, self.on_step, timeout, interval, restore_timeout,
-            loans.LoanBook(lock_path))
+            self.clock, self.on_step, settings)
 
     @property
     def service_id(self):
@@ -188,7 +186,8 @@ class ComputeDisruption(object):
             self.on_step('stopped')
             self._watch_stop()
         self._record.wait_for(lambda s: s['state'] == 'down', 'down',
-                              self.timeout, self.interval)
+                              self.settings.wait_timeout,
+                              self.settings.poll_interval)
         # Checked again once the host is down and the claim settled: a
         # build scheduled just before the disable landed shows only now.
         findings = self._host_claim.check_exclusive()
@@ -196,10 +195,13 @@ class ComputeDisruption(object):
             raise exceptions.HostNotExclusive(self.host, findings)
 
     def _watch_stop(self):
-        if self.report_interval:
+        # The computes' report_interval: a stop is proven by no heartbeat
+        # for a while after it (stop_proof.py); None: not judged.
+        report_interval = self.settings.compute_report_interval
+        if report_interval:
             self._stop_watch = stop_proof.StopWatch(
-                self._record, self.clock, self.report_interval,
-                self._process.stop_command, self.interval)
+                self._record, self.clock, report_interval,
+                self._process.stop_command, self.settings.poll_interval)
 
     def confirm_stopped(self):
         """Why the stop is not proven (waits out the quiet period); ''.
@@ -221,8 +223,9 @@ class ComputeDisruption(object):
     def _marker(self):
         # Automatic recovery must not fight a restore still under way.
         until = (datetime.datetime.now(datetime.timezone.utc) +
-                 datetime.timedelta(seconds=self.max_seconds +
-                                    self.restore_timeout))
+                 datetime.timedelta(
+                     seconds=self.settings.max_disruption_seconds +
+                     self.settings.restore_timeout))
         # stop=1 before the stop: a run killed around it leaves a compute
         # that recovery must start.
         return marker.make(
@@ -296,7 +299,8 @@ class ComputeDisruption(object):
             self._deadline.restoring(self._restore_steps)
 
     def _restore_steps(self):
-        deadline_at = self.clock.monotonic() + self.restore_timeout
+        deadline_at = (self.clock.monotonic() +
+                       self.settings.restore_timeout)
         self.on_step('restoring')
         if self._process.stopped:
             # Judged before the start, which makes heartbeats legitimate.

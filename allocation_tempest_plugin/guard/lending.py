@@ -40,6 +40,7 @@ loan record and checks again that the host holds nothing foreign.
 """
 
 from allocation_tempest_plugin import exceptions
+from allocation_tempest_plugin.guard import loans
 from allocation_tempest_plugin.guard import marker
 from allocation_tempest_plugin.reads import compute_services
 
@@ -51,23 +52,24 @@ class Lending(object):
 
     Built by the guard from its own parts (guard/disruption.py): the
     service record, the compute process, the claim, the restorer (to
-    start a compute handed back), the clock, on_step, the wait for "down"
-    (timeout, interval) and the loan book.
+    start a compute handed back), the clock, on_step, and the guard's
+    settings (the wait for "down", the restore timeout, and lock_path,
+    where the loan is recorded).
     """
 
-    def __init__(self, record, process, host_claim, restorer,
-                 clock, on_step, timeout, interval, restore_timeout,
-                 loan_book=None):
+    def __init__(self, record, process, host_claim, restorer, clock,
+                 on_step, settings):
         self.record = record
-        # loans.LoanBook: where the loan is recorded while lent.
-        self.loan_book = loan_book
+        # Where the loan is recorded while lent.
+        self.loan_book = loans.LoanBook(settings.lock_path)
         self.process = process
         self.host_claim = host_claim
         self.restorer = restorer
         self.clock = clock
         self.on_step = on_step
-        self.timeout, self.interval = timeout, interval
-        self.restore_timeout = restore_timeout
+        self.timeout = settings.wait_timeout
+        self.interval = settings.poll_interval
+        self.restore_timeout = settings.restore_timeout
         # This run's marker while the host is lent, for the take-back.
         self.marker = None
 
@@ -85,7 +87,7 @@ class Lending(object):
             raise exceptions.DisruptionError(
                 reason='lending %s on %s needs the stop and start '
                        'commands' % (BINARY, self.host))
-        if self.loan_book is None or not self.loan_book.lock_path:
+        if not self.loan_book.lock_path:
             raise exceptions.DisruptionError(
                 reason='lending %s on %s needs [oslo_concurrency] '
                        'lock_path, where the loan is recorded for '
@@ -147,7 +149,7 @@ class Lending(object):
 
     def end(self):
         """After the restore: a loan still recorded is over now."""
-        if self.marker is not None and self.loan_book is not None:
+        if self.marker is not None:
             self._end_loan()
 
     def _give_up(self, found):

@@ -161,9 +161,8 @@ def _loan_action(loan, by_host, now, force, allowed_hosts, only_hosts):
 class _Restorer(object):
     """Puts one marked service back to the state its marker recorded."""
 
-    def __init__(self, services_client, action, start_command,
-                 command_timeout, runner, disruptable_hosts, deadline,
-                 interval, clock):
+    def __init__(self, services_client, action, settings, runner, deadline,
+                 clock):
         self.action = action
         self.host = action.service['host']
         # Read and written as the guard does: a heartbeat counts only past
@@ -171,13 +170,13 @@ class _Restorer(object):
         self.record = service_record.ServiceRecord(services_client,
                                                    self.host)
         self.record.service_id = action.service['id']
-        self.start_command = start_command
-        self.command_timeout = command_timeout
+        self.start_command = settings.compute_start_command
+        self.command_timeout = settings.command_timeout
         self.runner = runner
-        self.disruptable_hosts = disruptable_hosts
+        self.disruptable_hosts = list(settings.disruptable_hosts)
         self.deadline = deadline
-        self.retry = retrying.Retrier(clock, interval, 'recover %s' % (
-            self.host))
+        self.retry = retrying.Retrier(clock, settings.poll_interval,
+                                      'recover %s' % self.host)
 
     def step(self, call, what, done=None):
         return self.retry(call, self.deadline, what, done)
@@ -233,23 +232,22 @@ def _describe(found):
     return text
 
 
-def recover(services_client, force=False, dry_run=False, start_command=None,
-            command_timeout=300, now=None, runner=None,
-            disruptable_hosts=(), any_host=False, hosts=(),
-            restore_timeout=600, interval=2, clock=None, lock_path=None):
+def recover(services_client, settings, force=False, dry_run=False,
+            any_host=False, hosts=(), now=None, runner=None, clock=None):
     """Restore marked and lent services; returns the actions, for printing.
 
-    disruptable_hosts: the hosts this runner may disrupt; when set, only
-    they are touched unless any_host. hosts: only these (named by the
-    operator, so they count as allowed). lock_path: Tempest's
-    [oslo_concurrency] lock_path, where this runner records loans.
+    settings: the guard's (guard/settings.py): its start command, its
+    disruptable_hosts (when set, only they are touched unless any_host),
+    its restore timeout and poll interval, and its lock_path (Tempest's
+    [oslo_concurrency] lock_path), where this runner records loans.
+    hosts: only these (named by the operator, so they count as allowed).
     """
     now = now or datetime.datetime.now(datetime.timezone.utc)
     clock = clock or retrying.Clock()
     allowed = []
-    if disruptable_hosts and not any_host:
-        allowed = sorted(set(disruptable_hosts) | set(hosts or ()))
-    book = loans.LoanBook(lock_path)
+    if settings.disruptable_hosts and not any_host:
+        allowed = sorted(set(settings.disruptable_hosts) | set(hosts or ()))
+    book = loans.LoanBook(settings.lock_path)
     lent = book.loans()
     actions = plan(compute_services.list_all(services_client), now, force,
                    allowed, hosts, lent)
@@ -267,10 +265,8 @@ def recover(services_client, force=False, dry_run=False, start_command=None,
             action.verdict = 'would restore to %s (dry run)' % _describe(
                 action.found.found)
             continue
-        restorer = _Restorer(services_client, action, start_command,
-                             command_timeout, runner,
-                             list(disruptable_hosts or ()),
-                             clock.monotonic() + restore_timeout, interval,
+        restorer = _Restorer(services_client, action, settings, runner,
+                             clock.monotonic() + settings.restore_timeout,
                              clock)
         try:
             action.verdict = restorer.run()

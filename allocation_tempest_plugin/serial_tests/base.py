@@ -30,11 +30,11 @@ from tempest.lib import decorators
 
 from allocation_tempest_plugin import base
 from allocation_tempest_plugin import exceptions
-from allocation_tempest_plugin.guard import commands
 from allocation_tempest_plugin.guard import disruption
 from allocation_tempest_plugin.guard import exclusive
 from allocation_tempest_plugin.guard import hosts
 from allocation_tempest_plugin.guard import recovery
+from allocation_tempest_plugin import guard_conf
 from allocation_tempest_plugin.serial_tests import host_holdings
 from allocation_tempest_plugin.serial_tests import premises
 
@@ -61,24 +61,16 @@ class DisruptiveTestBase(premises.PremiseChecks,
     @classmethod
     def resource_setup(cls):
         super(DisruptiveTestBase, cls).resource_setup()
-        # A template that cannot be split fails the class here, before
-        # any service changed, naming its option.
-        for option in ('compute_stop_command', 'compute_start_command'):
-            template = getattr(CONF.allocation, option)
-            if template:
-                commands.check_syntax(template, option)
+        # The guard's settings, read from CONF once for the class. A
+        # template that cannot be split fails the class here, before any
+        # service changed, naming its option.
+        cls.guard_settings = guard_conf.from_conf(CONF)
         # A run killed with SIGKILL could not restore its host; heal it
         # before anything new is disrupted.
         # Only hosts this runner may disrupt: another runner's marked host
         # is that runner's to restore.
-        for action in recovery.recover(
-                cls.compute_services_client,
-                start_command=CONF.allocation.compute_start_command,
-                command_timeout=CONF.allocation.command_timeout,
-                disruptable_hosts=CONF.allocation.disruptable_hosts,
-                restore_timeout=CONF.allocation.restore_timeout,
-                interval=cls.wait_interval,
-                lock_path=CONF.oslo_concurrency.lock_path):
+        for action in recovery.recover(cls.compute_services_client,
+                                       cls.guard_settings):
             LOG.warning('Recovery before %s: %s', cls.__name__,
                         action.line())
 
@@ -214,33 +206,22 @@ class DisruptiveTestBase(premises.PremiseChecks,
     @classmethod
     def guard_for(cls, host, exclusive_check, precheck, stop_process=False,
                   lend=False):
-        """The guard (not yet entered) for host, configured from CONF.
+        """The guard (not yet entered) for host, with the class's settings.
 
         Skips when what it needs is not configured: lending's hosts, a
         real restart's commands.
         """
         if lend:
             cls.skip_unless_lending_allowed()
-        stop_command = start_command = None
-        if stop_process or lend:
-            stop_command = CONF.allocation.compute_stop_command
-            start_command = CONF.allocation.compute_start_command
-            if not (stop_command and start_command):
-                raise cls.skipException(
-                    'needs a real restart of the compute; set [allocation] '
-                    'compute_stop_command and compute_start_command')
+        if ((stop_process or lend) and
+                not cls.guard_settings.has_restart_commands):
+            raise cls.skipException(
+                'needs a real restart of the compute; set [allocation] '
+                'compute_stop_command and compute_start_command')
         return disruption.ComputeDisruption(
-            cls.compute_services_client, host,
-            max_seconds=CONF.allocation.max_disruption_seconds,
-            timeout=cls.wait_timeout, interval=cls.wait_interval,
-            stop_command=stop_command, start_command=start_command,
-            command_timeout=CONF.allocation.command_timeout,
-            precheck=precheck, exclusive_check=exclusive_check,
-            restore_timeout=CONF.allocation.restore_timeout,
-            claim_settle_seconds=CONF.allocation.claim_settle_seconds,
-            disruptable_hosts=CONF.allocation.disruptable_hosts, lend=lend,
-            report_interval=CONF.allocation.compute_report_interval,
-            lock_path=CONF.oslo_concurrency.lock_path)
+            cls.compute_services_client, host, cls.guard_settings,
+            stop_process=stop_process, lend=lend, precheck=precheck,
+            exclusive_check=exclusive_check)
 
     @classmethod
     def skip_unless_lending_allowed(cls):
@@ -251,12 +232,12 @@ class DisruptiveTestBase(premises.PremiseChecks,
         the operator named in disruptable_hosts may be lent; the loan is
         recorded under lock_path (guard/loans.py) for recovery.
         """
-        if not CONF.allocation.disruptable_hosts:
+        if not cls.guard_settings.disruptable_hosts:
             raise cls.skipException(
                 'lends a host to the scheduler with its compute stopped, '
                 'where any tenant\'s build could land; set [allocation] '
                 'disruptable_hosts to the hosts the tests may lend')
-        if not CONF.oslo_concurrency.lock_path:
+        if not cls.guard_settings.lock_path:
             raise cls.skipException(
                 'lending records the loan for recovery under '
                 '[oslo_concurrency] lock_path; set it')

@@ -23,6 +23,7 @@ import time
 
 from allocation_tempest_plugin.fakes.hostile import proxy as hp
 from allocation_tempest_plugin.guard import disruption
+from allocation_tempest_plugin.guard import settings
 
 # clients: an object with allocations, providers, usages and services.
 # outcome: ERROR, the call fails with the expected text and the service
@@ -76,11 +77,14 @@ def _update(c, ids):
 
 
 def _guard(timeout, interval, settle, restore_timeout):
+    guard_settings = settings.GuardSettings(
+        wait_timeout=timeout, poll_interval=interval,
+        max_disruption_seconds=120, claim_settle_seconds=settle,
+        restore_timeout=restore_timeout)
+
     def run(c, ids):
-        with disruption.ComputeDisruption(
-                c.services, ids['host'], max_seconds=120, timeout=timeout,
-                interval=interval, claim_settle_seconds=settle,
-                restore_timeout=restore_timeout):
+        with disruption.ComputeDisruption(c.services, ids['host'],
+                                          guard_settings):
             pass
     return run
 

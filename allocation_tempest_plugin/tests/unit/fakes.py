@@ -20,6 +20,20 @@ import uuid
 
 from tempest.lib import exceptions as lib_exc
 
+from allocation_tempest_plugin.guard import settings
+
+
+def guard_settings(**overrides):
+    """GuardSettings as a default [allocation] gives, on the fake clock.
+
+    The options' own defaults (GuardSettings'), waits sized for the fake
+    clock (a 1 s wait for "down", no pause between tries) and no stop
+    proof, which a test asks for with compute_report_interval.
+    """
+    values = dict(wait_timeout=1, poll_interval=0)
+    values.update(overrides)
+    return settings.GuardSettings(**values)
+
 
 class FakeResponse(dict):
     def __init__(self, status, headers=None):

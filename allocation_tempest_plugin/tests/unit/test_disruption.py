@@ -65,13 +65,23 @@ class GuardTestBase(testtools.TestCase):
             self.nova.start(argv[-1])
         return subprocess.CompletedProcess(argv, 0, '', '')
 
-    def _guard(self, host='compute1', **kwargs):
-        params = dict(max_seconds=600, timeout=1, interval=0,
-                      runner=self._runner, timer_factory=fakes.ManualTimer,
-                      clock=self.client.clock, restore_timeout=120,
+    def _settings(self, **overrides):
+        """The settings of a cloud whose computes the runner can restart.
+
+        A guard runs the commands only when asked to (stop_process).
+        """
+        values = dict(restore_timeout=120, compute_stop_command=STOP,
+                      compute_start_command=START,
                       config_file='/etc/tempest/tempest.conf')
+        values.update(overrides)
+        return fakes.guard_settings(**values)
+
+    def _guard(self, host='compute1', settings=None, **kwargs):
+        params = dict(runner=self._runner, timer_factory=fakes.ManualTimer,
+                      clock=self.client.clock)
         params.update(kwargs)
-        return disruption.ComputeDisruption(self.client, host, **params)
+        return disruption.ComputeDisruption(
+            self.client, host, settings or self._settings(), **params)
 
     def _state(self, host='compute1'):
         record = compute_services.show(self.client, host)
@@ -131,7 +141,7 @@ class GuardTest(GuardTestBase):
             previous = signal.getsignal(signum)
 
             def terminated():
-                with self._guard(stop_command=STOP, start_command=START):
+                with self._guard(stop_process=True):
                     signal.raise_signal(signum)
                     self.fail('the signal must unwind the test')
             self.assertRaises(disruption.TerminatedBySignal, terminated)
@@ -181,9 +191,9 @@ class GuardTest(GuardTestBase):
         self._assert_as_found()
 
     def test_stop_and_start_commands_as_argv_without_shell(self):
-        guard = self._guard(stop_command='/opt/' + STOP,
-                            start_command='/opt/' + START,
-                            command_timeout=42)
+        guard = self._guard(stop_process=True, settings=self._settings(
+            compute_stop_command='/opt/' + STOP,
+            compute_start_command='/opt/' + START, command_timeout=42))
         with guard:
             self.assertEqual('down', self._state()['state'])
             self.assertFalse(self.nova.running('compute1'))
@@ -196,14 +206,15 @@ class GuardTest(GuardTestBase):
             self.assertEqual(42, kwargs['timeout'])
 
     def test_template_without_host_needs_one_disruptable_host(self):
-        guard = self._guard(stop_command='systemctl stop devstack@n-cpu',
-                            start_command=START)
+        guard = self._guard(stop_process=True, settings=self._settings(
+            compute_stop_command='systemctl stop devstack@n-cpu'))
         error = self.assertRaises(exceptions.UnsafeCommand, guard.__enter__)
         self.assertIn('disruptable_hosts', str(error))
         self.assertEqual([], self.client.updates)
-        with self._guard(stop_command='cloud stop-compute compute1',
-                         start_command='cloud start-compute compute1',
-                         disruptable_hosts=['compute1']):
+        with self._guard(stop_process=True, settings=self._settings(
+                compute_stop_command='cloud stop-compute compute1',
+                compute_start_command='cloud start-compute compute1',
+                disruptable_hosts=['compute1'])):
             self.assertFalse(self.nova.running('compute1'))
         self._assert_as_found()
 
@@ -217,8 +228,10 @@ class GuardTest(GuardTestBase):
                                                    'no such unit')
             self.nova.start('compute1')
             return subprocess.CompletedProcess(argv, 0, '', '')
-        guard = self._guard(stop_command='stop {host}',
-                            start_command='start {host}', runner=runner)
+        guard = self._guard(stop_process=True, runner=runner,
+                            settings=self._settings(
+                                compute_stop_command='stop {host}',
+                                compute_start_command='start {host}'))
         error = self.assertRaises(exceptions.CommandFailed, guard.__enter__)
         self.assertIn('no such unit', str(error))
         self.assertEqual([['stop', 'compute1'], ['start', 'compute1']],
@@ -264,15 +277,15 @@ class DeadlineTest(GuardTestBase):
             else:
                 self.nova.start('compute1')
             return subprocess.CompletedProcess(argv, 0, '', '')
-        guard = self._guard(stop_command=STOP, start_command=START,
-                            runner=runner)
+        guard = self._guard(stop_process=True, runner=runner)
         self.assertRaises(exceptions.DisruptionTimeout, guard.__enter__)
         self._assert_as_found()
 
     def test_real_timer_thread_interrupts_the_main_thread(self):
         def slow_test():
-            with self._guard(max_seconds=0.2,
-                             timer_factory=threading.Timer):
+            with self._guard(settings=self._settings(
+                    max_disruption_seconds=0.2),
+                    timer_factory=threading.Timer):
                 deadline = time.monotonic() + 10
                 while time.monotonic() < deadline:
                     time.sleep(0.01)
@@ -300,7 +313,7 @@ class PersistentRestoreTest(GuardTestBase):
         self._assert_as_found()
 
     def test_get_failures_and_garbled_updated_at(self):
-        with self._guard(stop_command=STOP, start_command=START):
+        with self._guard(stop_process=True):
             reads = self.client.read_calls
             self.client.failing_reads = {reads, reads + 1}
             self.client.garbled_reads = set(range(reads + 2, reads + 6))
@@ -308,14 +321,14 @@ class PersistentRestoreTest(GuardTestBase):
 
     def test_start_failing_once_then_succeeding(self):
         self.failing_starts = 1
-        self._run(stop_command=STOP, start_command=START)
+        self._run(stop_process=True)
         self._assert_as_found()
         self.assertEqual(3, len(self.commands))
 
     def test_start_always_failing_leaves_it_marked_for_recovery(self):
         self.failing_starts = 10 ** 6
-        guard = self._guard(stop_command=STOP, start_command=START,
-                            restore_timeout=30)
+        guard = self._guard(stop_process=True,
+                            settings=self._settings(restore_timeout=30))
         guard.__enter__()
         error = self.assertRaises(exceptions.RestoreFailed, guard.__exit__,
                                   None, None, None)
@@ -327,9 +340,9 @@ class PersistentRestoreTest(GuardTestBase):
         self._assert_marked()
         # The unit works again: the recovery command repairs the host.
         self.failing_starts = 0
-        actions = recovery.recover(self.client, force=True,
-                                   start_command=START, runner=self._runner,
-                                   clock=self.client.clock, interval=0)
+        actions = recovery.recover(
+            self.client, fakes.guard_settings(compute_start_command=START),
+            force=True, runner=self._runner, clock=self.client.clock)
         self.assertIn('restored', actions[0].verdict)
         self._assert_as_found()
 
@@ -343,7 +356,7 @@ class PersistentRestoreTest(GuardTestBase):
                 puts.append(self.nova.done_evacuations['compute1'])
             return update(service_id, **fields)
         self.client.update_service = recording_update
-        with self._guard(stop_command=STOP, start_command=START):
+        with self._guard(stop_process=True):
             self.nova.done_evacuations['compute1'] = 1
         self._assert_as_found()
         # The guard waited for the heartbeat before unforcing: no 400.
@@ -365,7 +378,7 @@ class PersistentRestoreTest(GuardTestBase):
         self._assert_as_found()
 
     def test_evacuations_never_completing_fail_clearly(self):
-        guard = self._guard(restore_timeout=20)
+        guard = self._guard(settings=self._settings(restore_timeout=20))
         guard.__enter__()
         self.nova.done_evacuations['compute1'] = 1
         error = self.assertRaises(exceptions.RestoreFailed, guard.__exit__,
@@ -380,8 +393,8 @@ class PersistentRestoreTest(GuardTestBase):
                          self.client.updates[-2:])
 
     def test_service_that_never_comes_back_fails_clearly(self):
-        guard = self._guard(stop_command=STOP, start_command='cloud noop '
-                            '{host}', restore_timeout=60)
+        guard = self._guard(stop_process=True, settings=self._settings(
+            compute_start_command='cloud noop {host}', restore_timeout=60))
         guard.__enter__()
         error = self.assertRaises(exceptions.RestoreFailed, guard.__exit__,
                                   None, None, None)
@@ -406,8 +419,7 @@ class HeartbeatTest(GuardTestBase):
             if argv[-2] == 'start-compute':
                 seen['beats_at_start'] = self.nova.heartbeats
             return self._runner(argv, **kwargs)
-        with self._guard(stop_command=STOP, start_command=START,
-                         runner=runner) as guard:
+        with self._guard(stop_process=True, runner=runner) as guard:
             self.assertIsNone(guard.start_heartbeat)
         self.assertGreaterEqual(seen['beats_since_start'], 1)
         self._assert_as_found()
@@ -421,7 +433,7 @@ class HeartbeatTest(GuardTestBase):
         self.assertIsNone(guard.start_heartbeat)
 
     def test_restored_service_is_a_heartbeat_after_the_last_write(self):
-        for kwargs in ({}, {'stop_command': STOP, 'start_command': START}):
+        for kwargs in ({}, {'stop_process': True}):
             with self._guard(**kwargs) as guard:
                 pass
             last_write = self.client.record()['updated_at']
@@ -465,8 +477,8 @@ class OwnershipTest(GuardTestBase):
     def test_does_not_undo_another_runners_recovery(self):
         guard = self._guard()
         guard.__enter__()
-        recovery.recover(self.client, force=True, clock=self.client.clock,
-                         interval=0)
+        recovery.recover(self.client, fakes.guard_settings(), force=True,
+                         clock=self.client.clock)
         updates = len(self.client.updates)
         # Recovery restored it as found: nothing is left to write.
         guard.__exit__(None, None, None)
@@ -546,7 +558,7 @@ class TwoRunnersTest(GuardTestBase):
             self.client.clock.sleep(3)
             return update(service_id, **fields)
         self.client.update_service = slow_update
-        guard = self._guard(claim_settle_seconds=10)
+        guard = self._guard(settings=self._settings(claim_settle_seconds=10))
         error = self.assertRaises(exceptions.HostNotFree, guard.__enter__)
         self.assertIn('not less than the 3.0 s every runner', str(error))
         self._assert_as_found()
@@ -567,7 +579,8 @@ class TwoRunnersTest(GuardTestBase):
         # under; 0 without disruptable_hosts means "shared" too.
         for configured in (1, 0):
             slept = self._slept()
-            with self._guard(claim_settle_seconds=configured) as guard:
+            with self._guard(settings=self._settings(
+                    claim_settle_seconds=configured)) as guard:
                 pass
             self.assertGreater(sum(slept), 2.5, configured)
             self.assertEqual(3.0, guard._host_claim.settle_seconds)
@@ -578,7 +591,8 @@ class TwoRunnersTest(GuardTestBase):
         # A (configured 1 s, raised to 3) wrote first; B, whose round trip
         # is just under the shared bound, read before A's write and writes
         # about 2.6 s after it. A's second read must come after B's write.
-        runner_b = self._guard(run_id='b', claim_settle_seconds=10)
+        runner_b = self._guard(run_id='b', settings=self._settings(
+            claim_settle_seconds=10))
         sleep = self.client.clock.sleep
         state = {}
 
@@ -595,7 +609,8 @@ class TwoRunnersTest(GuardTestBase):
             self._claim_now(runner_b, read_seconds_ago=2.6)
             sleep(max(0.0, target - self.client.clock.monotonic()))
         self.client.clock.sleep = settle
-        runner_a = self._guard(run_id='a', claim_settle_seconds=1)
+        runner_a = self._guard(run_id='a', settings=self._settings(
+            claim_settle_seconds=1))
         error = self.assertRaises(exceptions.HostNotFree,
                                   runner_a.__enter__)
         self.assertIn('another runner claimed', str(error))
@@ -607,8 +622,8 @@ class TwoRunnersTest(GuardTestBase):
         # still read the service.
         slept = self._slept()
         # Honoured only on hosts named as this runner's.
-        guard = self._guard(claim_settle_seconds=0,
-                            disruptable_hosts=['compute1'])
+        guard = self._guard(settings=self._settings(
+            claim_settle_seconds=0, disruptable_hosts=['compute1']))
         with guard:
             self.assertEqual([], [s for s in slept if s > 0])
             self.assertEqual('disabled', self.client.record()['status'])
@@ -690,7 +705,7 @@ class SignalsDuringRestoreTest(GuardTestBase):
 
         def run():
             with self._signal_at('restoring', signal.SIGALRM,
-                                 stop_command=STOP, start_command=START):
+                                 stop_process=True):
                 signal.raise_signal(signal.SIGALRM)
         self.assertRaises(TimeoutException, run)
         self._assert_as_found()
@@ -698,7 +713,7 @@ class SignalsDuringRestoreTest(GuardTestBase):
     def test_second_ctrl_c_during_restore(self):
         def run():
             with self._signal_at('restoring', signal.SIGINT,
-                                 stop_command=STOP, start_command=START):
+                                 stop_process=True):
                 raise KeyboardInterrupt()
         self.assertRaises(KeyboardInterrupt, run)
         self._assert_as_found()
@@ -706,7 +721,7 @@ class SignalsDuringRestoreTest(GuardTestBase):
     def test_sigterm_after_each_disrupting_step(self):
         for step in ('disabled', 'forced_down', 'stopped'):
             guard = self._signal_at(step, signal.SIGTERM,
-                                    stop_command=STOP, start_command=START)
+                                    stop_process=True)
 
             def run():
                 with guard:
@@ -716,8 +731,7 @@ class SignalsDuringRestoreTest(GuardTestBase):
 
     def test_steps_are_reported_in_order(self):
         steps = []
-        with self._guard(on_step=steps.append, stop_command=STOP,
-                         start_command=START):
+        with self._guard(on_step=steps.append, stop_process=True):
             pass
         self.assertEqual(['disabled', 'forced_down', 'stopped', 'restoring',
                           'restored'], steps)

@@ -42,6 +42,8 @@ GUARD_TIMEOUT = 2
 # No case may take longer: one timeout per request the case makes, plus
 # the guard's own wait and its restore deadline, plus slack.
 BOUND = 4 * HTTP_TIMEOUT + 2 * GUARD_TIMEOUT + 2
+# The recovery after a case, once the proxy answers cleanly again.
+RECOVERY = fakes.guard_settings(poll_interval=0.05, restore_timeout=5)
 SERVICE_ID = '0ec3c9ac-0d8f-4a6b-9a0c-2a3c1e2f1a00'
 IDS = {'consumer': test_schemas.CONSUMER, 'rp': test_schemas.RP,
        'project': 'proj', 'host': 'compute1', 'service_id': SERVICE_ID}
@@ -107,8 +109,8 @@ class HostileResponsesTest(HostileTestBase):
             self.assertIsNotNone(marker.parse_marker(
                 found['disabled_reason']))
             self.proxy.rules = []
-            actions = recovery.recover(clients.services, force=True,
-                                       interval=0.05, restore_timeout=5)
+            actions = recovery.recover(clients.services, RECOVERY,
+                                       force=True)
             self.assertIn('restored', actions[0].verdict)
         # Nothing is left disrupted, whatever broke and wherever.
         self.assertEqual(before, self.nova.state(SERVICE_ID))
@@ -147,11 +149,11 @@ class HostileProxyTest(HostileTestBase):
     def test_guard_without_mutation_disrupts_and_restores(self):
         clients = self._proxy()
         before = self.nova.state(SERVICE_ID)
-        with disruption.ComputeDisruption(clients.services, 'compute1', 60,
-                                          GUARD_TIMEOUT, 0.05,
-                                          claim_settle_seconds=0,
-                                          disruptable_hosts=['compute1']
-                                          ) as guard:
+        with disruption.ComputeDisruption(
+                clients.services, 'compute1', fakes.guard_settings(
+                    max_disruption_seconds=60, wait_timeout=GUARD_TIMEOUT,
+                    poll_interval=0.05, claim_settle_seconds=0,
+                    disruptable_hosts=['compute1'])) as guard:
             self.assertEqual({'status': 'disabled', 'forced_down': True,
                               'state': 'down'},
                              {k: v for k, v in
@@ -215,8 +217,7 @@ class RestoreStallTest(HostileTestBase):
                       str(error))
         self.assertIn('allocation-tempest-recover', str(error))
         self.proxy.rules = []
-        actions = recovery.recover(clients.services, force=True,
-                                   interval=0.05, restore_timeout=5)
+        actions = recovery.recover(clients.services, RECOVERY, force=True)
         self.assertIn('restored', actions[0].verdict)
         self.assertEqual(before, self.nova.state(SERVICE_ID))
 

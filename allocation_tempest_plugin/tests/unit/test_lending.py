@@ -24,7 +24,6 @@ from allocation_tempest_plugin.guard import recovery
 from allocation_tempest_plugin.tests.unit import fakes
 from allocation_tempest_plugin.tests.unit import test_disruption
 
-STOP = test_disruption.STOP
 START = test_disruption.START
 
 
@@ -36,9 +35,13 @@ class LendTest(test_disruption.GuardTestBase):
         self.lock_path = self.useFixture(fixtures.TempDir()).path
         self.book = loans.LoanBook(self.lock_path)
 
+    def _settings(self, **overrides):
+        # Lending records its loan under lock_path.
+        overrides.setdefault('lock_path', self.lock_path)
+        return super(LendTest, self)._settings(**overrides)
+
     def _lender(self, **kwargs):
-        params = dict(run_id='r1', lend=True, stop_command=STOP,
-                      start_command=START, lock_path=self.lock_path,
+        params = dict(run_id='r1', lend=True,
                       exclusive_check=lambda host: list(self.findings))
         params.update(kwargs)
         return self._guard(**params)
@@ -145,12 +148,13 @@ class LendTest(test_disruption.GuardTestBase):
         self.assertEqual([], self._loan_hosts())
 
     def test_lend_needs_the_commands(self):
-        guard = self._guard(lend=True)
+        guard = self._guard(lend=True, settings=self._settings(
+            compute_stop_command=None, compute_start_command=None))
         self.assertRaises(exceptions.DisruptionError, guard.__enter__)
         self._assert_as_found()
 
     def test_lend_needs_a_lock_path(self):
-        guard = self._lender(lock_path=None)
+        guard = self._lender(settings=self._settings(lock_path=None))
         error = self.assertRaises(exceptions.DisruptionError,
                                   guard.__enter__)
         self.assertIn('lock_path', str(error))
@@ -177,11 +181,10 @@ class LendTest(test_disruption.GuardTestBase):
             self.assertRaises(Killed, guard.__enter__)
         return guard
 
-    def _recover(self, start_command=START):
+    def _recover(self, start_command=START, force=True):
         return recovery.recover(
-            self.client, force=True, start_command=start_command,
-            runner=self._runner, lock_path=self.lock_path, interval=0,
-            restore_timeout=120, clock=self.client.clock)
+            self.client, self._settings(compute_start_command=start_command),
+            force=force, runner=self._runner, clock=self.client.clock)
 
     def test_recovery_restores_a_run_killed_while_lent(self):
         # Issue 22: killed between the stop and the take-back, the host is
@@ -206,10 +209,7 @@ class LendTest(test_disruption.GuardTestBase):
         self.assertFalse(loan.owner_gone())
 
         def recover():
-            return recovery.recover(
-                self.client, start_command=START, runner=self._runner,
-                lock_path=self.lock_path, interval=0, restore_timeout=120,
-                clock=self.client.clock)
+            return self._recover(force=False)
         self.assertIn('skip: its run may still hold it', recover()[0].verdict)
         self.assertFalse(self.nova.running('compute1'))
         self.book.record(loan.host, loan.service_id, loan.reason,

@@ -48,11 +48,16 @@ class RecoveryTest(testtools.TestCase):
         self.client.nova.start(argv[-1])
         return subprocess.CompletedProcess(argv, 0, '', '')
 
-    def _recover(self, **kwargs):
-        params = dict(now=NOW, clock=self.client.clock, interval=0,
-                      restore_timeout=120)
+    def _recover(self, settings=None, **kwargs):
+        params = dict(now=NOW, clock=self.client.clock)
         params.update(kwargs)
-        return recovery.recover(self.client, **params)
+        return recovery.recover(self.client, settings or self._settings(),
+                                **params)
+
+    def _settings(self, **overrides):
+        values = dict(restore_timeout=120)
+        values.update(overrides)
+        return fakes.guard_settings(**values)
 
     def _state(self, host):
         record = compute_services.show(self.client, host)
@@ -87,18 +92,19 @@ class RecoveryTest(testtools.TestCase):
         self.assertEqual('disabled', self._state('compute3')['status'])
 
     def test_only_hosts_this_runner_may_disrupt(self):
-        actions = self._recover(force=True, disruptable_hosts=['compute2'])
+        actions = self._recover(
+            self._settings(disruptable_hosts=['compute2']), force=True)
         self.assertEqual('disabled', self._state('compute1')['status'])
         self.assertEqual(FOUND, self._state('compute2'))
         self.assertIn('not in [allocation] disruptable_hosts',
                       actions[0].verdict)
-        self._recover(force=True, disruptable_hosts=['compute2'],
-                      any_host=True)
+        self._recover(self._settings(disruptable_hosts=['compute2']),
+                      force=True, any_host=True)
         self.assertEqual(FOUND, self._state('compute1'))
 
     def test_named_host_only(self):
-        self._recover(force=True, hosts=['compute2'],
-                      disruptable_hosts=['compute9'])
+        self._recover(self._settings(disruptable_hosts=['compute9']),
+                      force=True, hosts=['compute2'])
         self.assertEqual('disabled', self._state('compute1')['status'])
         self.assertEqual(FOUND, self._state('compute2'))
 
@@ -112,8 +118,9 @@ class RecoveryTest(testtools.TestCase):
         self.client = fakes.FakeServicesClient(fakes.service(
             '-oProxyCommand=evil', status='disabled', forced_down=True,
             disabled_reason=marker.make('old', PAST, FOUND)))
-        actions = self._recover(start_command='ssh {host} start',
-                                runner=self._runner)
+        actions = self._recover(
+            self._settings(compute_start_command='ssh {host} start'),
+            runner=self._runner)
         verdicts = {a.service['host']: a.verdict for a in actions}
         self.assertIn('not a plain host name',
                       verdicts['-oProxyCommand=evil'])
@@ -123,7 +130,8 @@ class RecoveryTest(testtools.TestCase):
         # compute1's unforcing is refused for good (evacuations "done",
         # no restart); compute2 is still restored.
         self.client.nova.done_evacuations['compute1'] = 1
-        actions = self._recover(force=True, restore_timeout=10)
+        actions = self._recover(self._settings(restore_timeout=10),
+                                force=True)
         verdicts = {a.service['host']: a.verdict for a in actions}
         self.assertTrue(verdicts['compute1'].startswith('FAILED'))
         self.assertIn('forced_down is still true', verdicts['compute1'])
@@ -133,16 +141,18 @@ class RecoveryTest(testtools.TestCase):
     def test_starts_the_compute_and_waits_for_its_heartbeat(self):
         self.client.nova.stop('compute1')
         self.client.nova.done_evacuations['compute1'] = 1
-        actions = self._recover(runner=self._runner,
-                                start_command='cloud start-compute {host}')
+        actions = self._recover(
+            self._settings(compute_start_command='cloud start-compute {host}'),
+            runner=self._runner)
         self.assertEqual([['cloud', 'start-compute', 'compute1']],
                          self.started)
         self.assertIn('restored', actions[0].verdict)
         self.assertEqual(FOUND, self._state('compute1'))
 
     def test_start_command_without_host_is_refused_for_many_hosts(self):
-        actions = self._recover(runner=self._runner,
-                                start_command='systemctl start n-cpu')
+        actions = self._recover(
+            self._settings(compute_start_command='systemctl start n-cpu'),
+            runner=self._runner)
         self.assertIn('FAILED', actions[0].verdict)
         self.assertIn('without {host}', actions[0].verdict)
         self.assertEqual([], self.started)

@@ -21,6 +21,7 @@ choice, guard, orphan checks). The fake Nova answers as Nova does; a test
 gives it one defect and reads every state's verdict.
 """
 
+import dataclasses
 import logging
 from unittest import mock
 
@@ -33,6 +34,7 @@ import testtools
 from allocation_tempest_plugin.fakes.fakecloud import cloud
 from allocation_tempest_plugin.fakes.fakecloud import http
 from allocation_tempest_plugin.fakes.fakecloud import tempest_clients
+from allocation_tempest_plugin import guard_conf
 from allocation_tempest_plugin.serial_tests.api.admin import \
     test_local_delete
 from allocation_tempest_plugin.serial_tests import base as serial_base
@@ -76,8 +78,12 @@ CONF_OPTIONS = {
 def stand_in(admin, primary, flavor):
     """A class holding what Tempest's setUpClass gives LocalDeleteTest.
 
-    Its classmethods are DisruptiveTestBase's, bound to it.
+    Its classmethods are DisruptiveTestBase's, bound to it; its guard
+    settings are read from CONF as resource_setup reads them, with the
+    class's waits.
     """
+    guard_settings = dataclasses.replace(
+        guard_conf.from_conf(config.CONF), wait_timeout=5, poll_interval=0.01)
     return type('LocalDeleteTest', (serial_base.DisruptiveTestBase,), {
         '__module__': __name__, 'os_admin': admin, 'os_primary': primary,
         'admin_servers_client': admin.servers_client,
@@ -86,6 +92,7 @@ def stand_in(admin, primary, flavor):
         'allocations_client': admin.allocations_client,
         'usages_client': admin.usages_client, 'flavor': flavor,
         'wait_timeout': 5, 'wait_interval': 0.01, 'host_providers': {},
+        'guard_settings': guard_settings,
         '_class_cleanups': []})
 
 

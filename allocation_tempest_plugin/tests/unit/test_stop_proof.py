@@ -17,15 +17,13 @@ import subprocess
 from allocation_tempest_plugin import exceptions
 from allocation_tempest_plugin.tests.unit import test_disruption
 
-STOP = test_disruption.STOP
-START = test_disruption.START
-
 
 class StopProofTest(test_disruption.GuardTestBase):
 
-    def _guard(self, host='compute1', **kwargs):
-        kwargs.setdefault('report_interval', self.nova.report_interval)
-        return super(StopProofTest, self)._guard(host, **kwargs)
+    def _settings(self, **overrides):
+        overrides.setdefault('compute_report_interval',
+                             self.nova.report_interval)
+        return super(StopProofTest, self)._settings(**overrides)
 
     def test_a_real_stop_is_proven_before_the_start(self):
         stopped_at = []
@@ -35,8 +33,7 @@ class StopProofTest(test_disruption.GuardTestBase):
                 stopped_at.append(self.client.clock.monotonic())
             return self._runner(argv, **kwargs)
 
-        with self._guard(stop_command=STOP, start_command=START,
-                         runner=runner) as guard:
+        with self._guard(stop_process=True, runner=runner) as guard:
             self.assertEqual('', guard.confirm_stopped())
             # Two whole report intervals of silence were waited for.
             self.assertGreaterEqual(self.client.clock.monotonic() -
@@ -52,8 +49,7 @@ class StopProofTest(test_disruption.GuardTestBase):
             # The stop "succeeds" and the compute keeps heartbeating.
             return subprocess.CompletedProcess(argv, 0, '', '')
 
-        with self._guard(stop_command=STOP, start_command=START,
-                         runner=runner) as guard:
+        with self._guard(stop_process=True, runner=runner) as guard:
             why = guard.confirm_stopped()
         self.assertIn("the stop command 'cloud stop-compute {host}' did "
                       "not stop nova-compute on compute1", why)
@@ -65,14 +61,13 @@ class StopProofTest(test_disruption.GuardTestBase):
         def runner(argv, **kwargs):
             return subprocess.CompletedProcess(argv, 0, '', '')
 
-        with self._guard(stop_command=STOP, start_command=START,
-                         runner=runner) as guard:
+        with self._guard(stop_process=True, runner=runner) as guard:
             pass
         self.assertIn('did not stop nova-compute', guard.stop_unproven)
         self._assert_as_found()
 
     def test_the_guard_own_writes_are_no_heartbeat(self):
-        with self._guard(stop_command=STOP, start_command=START) as guard:
+        with self._guard(stop_process=True) as guard:
             # Two PUTs (unforce, force again) move updated_at just as a
             # heartbeat does.
             guard.try_clear_forced_down()
@@ -88,9 +83,10 @@ class StopProofTest(test_disruption.GuardTestBase):
 class BadTemplateTest(test_disruption.GuardTestBase):
 
     def test_unsplittable_template_changes_nothing(self):
-        guard = self._guard(stop_command="cloud stop-compute '{host}",
-                            start_command=START)
-        error = self.assertRaises(exceptions.UnsafeCommand, guard.__enter__)
+        # Refused when the settings are built, before any guard exists.
+        error = self.assertRaises(
+            exceptions.UnsafeCommand, self._settings,
+            compute_stop_command="cloud stop-compute '{host}")
         self.assertIn('compute_stop_command cannot be split', str(error))
         self.assertEqual([], self.client.updates)
         self._assert_as_found()

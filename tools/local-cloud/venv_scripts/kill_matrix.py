@@ -86,24 +86,25 @@ def _tempest_timeout(signum, frame):
 
 def _guard(services, host, conf, on_step=None, runner=None, lend=False,
            max_seconds=600):
+    import dataclasses
     import subprocess as sp
 
     from allocation_tempest_plugin.guard import disruption
+    from allocation_tempest_plugin import guard_conf
 
-    allocation = conf.allocation
-    return disruption.ComputeDisruption(
-        services, host, max_seconds=max_seconds, timeout=120, interval=1,
-        stop_command=allocation.compute_stop_command,
-        start_command=allocation.compute_start_command,
-        command_timeout=allocation.command_timeout,
-        restore_timeout=allocation.restore_timeout,
-        claim_settle_seconds=allocation.claim_settle_seconds,
-        disruptable_hosts=allocation.disruptable_hosts,
+    # The plugin's settings, with the matrix's own bounds: each row's
+    # max_seconds (the deadline row's is short), waits sized for the
+    # local cloud, the repair command naming this tempest.conf, and no
+    # stop proof (each row reads the end state itself).
+    settings = dataclasses.replace(
+        guard_conf.from_conf(conf), max_disruption_seconds=max_seconds,
+        wait_timeout=120, poll_interval=1, compute_report_interval=None,
         config_file=os.path.join(os.environ['TEMPEST_CONFIG_DIR'],
-                                 os.environ['TEMPEST_CONFIG']),
-        on_step=on_step, runner=runner or sp.run, lend=lend,
-        # Where a lend records its loan, as the plugin's tests do.
-        lock_path=conf.oslo_concurrency.lock_path)
+                                 os.environ['TEMPEST_CONFIG']))
+    # stop_process: the configured commands run whenever they are set.
+    return disruption.ComputeDisruption(
+        services, host, settings, stop_process=True, lend=lend,
+        on_step=on_step, runner=runner or sp.run)
 
 
 def _boot(servers, conf, host, name):
