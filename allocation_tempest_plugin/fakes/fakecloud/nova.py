@@ -568,10 +568,10 @@ class Nova(server_actions.ServerActions):
         if not local:
             self._record_action(server_id, 'delete',
                                 ['compute_terminate_instance'])
-            self.placement.delete_consumer(server_id)
+            self.placement.free(server_id)
         else:
             if not self.local_delete_leaks:
-                self.placement.delete_consumer(server_id)
+                self.placement.free(server_id)
             if server['vm_state'] in self.local_delete_frees_neighbour:
                 self._free_a_neighbour(server)
             self._record_action(server_id, 'delete', [])
@@ -586,7 +586,7 @@ class Nova(server_actions.ServerActions):
         others = sorted(self.placement.on_provider[rp_uuid] -
                         {server['id']})
         if others:
-            self.placement.delete_consumer(others[0])
+            self.placement.free(others[0])
             self.neighbours_freed.append((server['id'], others[0]))
 
     def get_actions(self, context, query, body, server_id):
