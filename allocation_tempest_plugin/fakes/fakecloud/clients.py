@@ -70,6 +70,41 @@ class ResourceProvidersClient(_Client):
             '/resource_providers', params)
 
 
+class PlacementClient(object):
+    """The plugin's Placement clients' reads and delete, over a Placement.
+
+    One object for the allocations, resource providers and usages clients
+    the placement checks and the audit take as arguments.
+    """
+
+    def __init__(self, placement):
+        self.placement = placement
+
+    def _call(self, method, path, params=None):
+        status, body = self.placement.handle(
+            method, path, {k: str(v) for k, v in (params or {}).items()},
+            None)
+        if status in ERRORS:
+            raise ERRORS[status](body)
+        return body
+
+    def list_allocations(self, consumer_uuid):
+        return self._call('GET', '/allocations/%s' % consumer_uuid)
+
+    def delete_allocations(self, consumer_uuid):
+        return self._call('DELETE', '/allocations/%s' % consumer_uuid)
+
+    def list_resource_providers(self, **params):
+        return self._call('GET', '/resource_providers', params)
+
+    def list_resource_provider_allocations(self, rp_uuid):
+        return self._call('GET', '/resource_providers/%s/allocations'
+                          % rp_uuid)
+
+    def list_usages(self, project_id):
+        return self._call('GET', '/usages', {'project_id': project_id})
+
+
 def admin_clients(cloud, microversion='2.74'):
     """(calls, {name: client}) for an admin at microversion."""
     calls = []

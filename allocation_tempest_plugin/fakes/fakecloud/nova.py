@@ -24,6 +24,8 @@ action with no compute event. POST /servers boots min_count..max_count
 servers in one request, named "<name>-1".."<name>-N" when more than one,
 onto host (2.74) when given; server actions are in server_actions.py.
 Status changes a compute makes happen at once while its service is up.
+GET and PUT /os-services, and whether a service reads up, are
+os_services.NovaServices', the fake every test of a service shares.
 
 A test may give this Nova a defect (the attributes under "defects" in
 Nova.__init__): each changes one step the way a broken Nova would, and
@@ -34,7 +36,9 @@ import itertools
 import re
 import uuid
 
+from allocation_tempest_plugin.fakes import clock as fake_clock
 from allocation_tempest_plugin.fakes.fakecloud import server_actions
+from allocation_tempest_plugin.fakes import os_services
 
 MAX_LIMIT = 1000
 EPOCH = '2026-11-24T12:00:00.000000'
@@ -80,11 +84,13 @@ class Nova(server_actions.ServerActions):
 
     _error = staticmethod(_error)
 
-    def __init__(self, placement, max_limit=MAX_LIMIT):
+    def __init__(self, placement, max_limit=MAX_LIMIT, clock=None):
         self.placement = placement
         self.max_limit = max_limit
-        self.services = {}        # id -> record
-        self.service_on = {}      # host -> service id
+        # The services table and its computes' heartbeats, in real time
+        # unless a test brings its clock.
+        self.os_services = os_services.NovaServices(
+            clock=clock or fake_clock.RealClock())
         self.nodes = []           # compute nodes in id order
         self.node_index = {}      # uuid -> position in nodes
         self.node_on = {}         # host -> its first node
@@ -122,13 +128,7 @@ class Nova(server_actions.ServerActions):
     def add_compute(self, host, nodename=None, inventory=None,
                     with_service=True):
         if with_service:
-            service_id = str(uuid.uuid4())
-            self.services[service_id] = {
-                'id': service_id, 'binary': 'nova-compute', 'host': host,
-                'zone': 'nova', 'status': 'enabled', 'state': 'up',
-                'updated_at': EPOCH, 'disabled_reason': None,
-                'forced_down': False}
-            self.service_on[host] = service_id
+            self.os_services.add(os_services.service(host))
         node = {'uuid': str(uuid.uuid4()), 'host': host,
                 'hypervisor_hostname': nodename or host,
                 'inventory': inventory or {'VCPU': 64, 'MEMORY_MB': 262144,
@@ -190,9 +190,8 @@ class Nova(server_actions.ServerActions):
 
     def compute_up(self, server):
         """Whether the compute of server's host would act on a cast."""
-        service_id = self.service_on.get(server['host'])
-        return (service_id is not None and
-                self._state(self.services[service_id]) == 'up')
+        service = self.service_on(server['host'])
+        return service is not None and self._state(service) == 'up'
 
     def _record_action(self, server_id, action, events):
         server = self.servers[server_id]
@@ -236,39 +235,28 @@ class Nova(server_actions.ServerActions):
         (r'^/os-migrations$', 'get_migrations'),
     ]
 
-    def _state(self, service):
-        return 'down' if service['forced_down'] else 'up'
+    def service_on(self, host):
+        """host's nova-compute record, None once it was deleted."""
+        service_id = self.os_services.ids_on.get(host)
+        return self.os_services.records[service_id] if service_id else None
 
-    def _service_view(self, service):
-        view = dict(service)
-        view['state'] = self._state(service)
-        return view
+    def _state(self, service):
+        return self.os_services.state(service)
 
     def get_services(self, context, query, body):
         if not context.is_admin:
             return _error(403, 'Policy does not allow os_compute_api:'
                                'os-services:list to be performed.')
-        if 'host' in query:
-            service_id = self.service_on.get(query['host'])
-            candidates = [self.services[service_id]] if service_id else []
-        else:
-            candidates = self.services.values()
-        return 200, {'services': [
-            self._service_view(s) for s in candidates
-            if query.get('binary', s['binary']) == s['binary']]}
+        return 200, {'services': self.os_services.list(**query)}
 
     def put_service(self, context, query, body, service_id):
-        service = self.services.get(service_id)
-        if service is None:
-            return _error(404, 'Service %s not found.' % service_id)
-        fields = body or {}
-        if fields.get('status') == 'enabled':
-            service['disabled_reason'] = None
-        for key in ('status', 'disabled_reason', 'forced_down'):
-            if key in fields:
-                service[key] = fields[key]
-        service['updated_at'] = EPOCH
-        return 200, {'service': self._service_view(service)}
+        if not context.is_admin:
+            return _error(403, 'Policy does not allow os_compute_api:'
+                               'os-services:update to be performed.')
+        status, answer = self.os_services.update(service_id, body or {})
+        if status != 200:
+            return _error(status, answer)
+        return 200, {'service': answer}
 
     # hypervisors ------------------------------------------------------------
 
@@ -343,13 +331,13 @@ class Nova(server_actions.ServerActions):
             nodes = self.nodes
         views = []
         for node in nodes:
-            service_id = self.service_on.get(node['host'])
-            if service_id is None:
+            service = self.service_on(node['host'])
+            if service is None:
                 # A deleted service leaves its compute node behind; Nova
                 # skips it after the page was read.
                 continue
             views.append(self._hypervisor_view(
-                context, node, self.services[service_id], bool(detail)))
+                context, node, service, bool(detail)))
         answer = {'hypervisors': views}
         if links and views and len(views) == self._limit_marker(query)[0]:
             answer['hypervisors_links'] = [{
@@ -363,12 +351,12 @@ class Nova(server_actions.ServerActions):
             return _error(404, 'Hypervisor with ID %s could not be found.'
                           % node_uuid)
         node = self.nodes[self.node_index[node_uuid]]
-        service_id = self.service_on.get(node['host'])
-        if service_id is None:
+        service = self.service_on(node['host'])
+        if service is None:
             return _error(404, 'Compute host %s could not be found.'
                           % node['host'])
         return 200, {'hypervisor': self._hypervisor_view(
-            context, node, self.services[service_id], True)}
+            context, node, service, True)}
 
     # servers ----------------------------------------------------------------
 
@@ -442,10 +430,9 @@ class Nova(server_actions.ServerActions):
 
     def _host_status(self, server):
         """nova/compute/api.py API.get_instance_host_status."""
-        service_id = self.service_on.get(server['host'])
-        if service_id is None:
+        service = self.service_on(server['host'])
+        if service is None:
             return ''
-        service = self.services[service_id]
         if service['forced_down']:
             return 'DOWN'
         if service['status'] == 'disabled':
@@ -515,7 +502,7 @@ class Nova(server_actions.ServerActions):
             return _error(400, 'min_count must be <= max_count')
         flavor_id = request['flavorRef']
         if host is None:
-            host = next((s['host'] for s in self.services.values()
+            host = next((s['host'] for s in self.os_services.records.values()
                          if self._fits(s['host'], flavor_id, max_count)),
                         None)
         elif not self._fits(host, flavor_id, max_count):
@@ -539,10 +526,9 @@ class Nova(server_actions.ServerActions):
         A simplification: all of them or none (Nova may build fewer than
         max_count, never fewer than min_count).
         """
-        service_id = self.service_on.get(host)
-        if service_id is None:
+        service = self.service_on(host)
+        if service is None:
             return False
-        service = self.services[service_id]
         if service['status'] != 'enabled' or self._state(service) != 'up':
             return False
         node = self.node_on[host]
@@ -576,16 +562,16 @@ class Nova(server_actions.ServerActions):
             return _error(404, 'Instance %s could not be found.' % server_id)
         local = server['host'] is None
         if not local:
-            service = self.services[self.service_on[server['host']]]
+            service = self.service_on(server['host'])
             local = (not self.delete_ignores_forced_down and
                      self._state(service) == 'down')
         if not local:
             self._record_action(server_id, 'delete',
                                 ['compute_terminate_instance'])
-            self.placement.delete_consumer(server_id)
+            self.placement.free(server_id)
         else:
             if not self.local_delete_leaks:
-                self.placement.delete_consumer(server_id)
+                self.placement.free(server_id)
             if server['vm_state'] in self.local_delete_frees_neighbour:
                 self._free_a_neighbour(server)
             self._record_action(server_id, 'delete', [])
@@ -600,7 +586,7 @@ class Nova(server_actions.ServerActions):
         others = sorted(self.placement.on_provider[rp_uuid] -
                         {server['id']})
         if others:
-            self.placement.delete_consumer(others[0])
+            self.placement.free(others[0])
             self.neighbours_freed.append((server['id'], others[0]))
 
     def get_actions(self, context, query, body, server_id):

@@ -10,10 +10,20 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""Placement 16 at microversion 1.28, the reads the plugin makes.
+"""Placement 16 at microversion 1.28: the one fake Placement.
 
-Nothing is paginated (Placement has no paging). GET /allocations/{c}
-never answers 404, only {"allocations": {}}.
+What the plugin, the audit and the fake Nova read and write:
+- nothing is paginated (Placement has no paging);
+- GET /allocations/{c} never answers 404, only {"allocations": {}};
+  DELETE /allocations/{c} answers 404 when it holds nothing;
+- every write of a consumer's allocations moves its consumer generation
+  (a new consumer starts at 0, so its first write reads 1) and the
+  generation of each provider it touches;
+- a consumer left with no allocations is forgotten
+  (delete_consumers_if_no_allocations);
+- usages are the sums of the allocations, per provider or per project
+  (1.9, not grouped by consumer type).
+It counts the reads it answered, for tests that count what a check costs.
 """
 
 import re
@@ -27,7 +37,8 @@ def _not_found(detail):
 class Placement(object):
 
     def __init__(self):
-        self.providers = {}     # uuid -> {'name', 'generation', 'inventory'}
+        self.providers = {}     # uuid -> {'name', 'generation', 'inventory',
+        #                                  'parent', 'root'}
         self.by_name = {}       # name -> uuid
         self.consumers = {}     # uuid -> {'project_id', 'user_id',
         #                                  'generation', 'allocations':
@@ -36,13 +47,17 @@ class Placement(object):
         # returns, not the size of the cloud.
         self.on_provider = {}   # rp uuid -> set of consumers
         self.of_project = {}    # project -> set of consumers
+        self.reads = 0
 
     # -- what Nova does to it ---------------------------------------------
 
-    def add_provider(self, uuid, name, inventory):
+    def add_provider(self, uuid, name, inventory=None, parent=None):
+        root = self.providers[parent]['root'] if parent else uuid
         self.providers[uuid] = {'name': name, 'generation': 1,
-                                'inventory': dict(inventory)}
-        self.by_name[name] = uuid
+                                'inventory': dict(inventory or {}),
+                                'parent': parent, 'root': root}
+        # Names are unique in Placement (409 on a second one).
+        self.by_name.setdefault(name, uuid)
         self.on_provider[uuid] = set()
 
     def allocate(self, consumer, rp_uuid, resources, project_id, user_id):
@@ -55,21 +70,27 @@ class Placement(object):
         record['generation'] += 1
         self.providers[rp_uuid]['generation'] += 1
 
-    def delete_consumer(self, consumer):
-        record = self.consumers.pop(consumer, None)
+    def free(self, consumer, rp_uuid=None):
+        """Delete consumer's allocations on rp_uuid, or everywhere."""
+        record = self.consumers.get(consumer)
         if record is None:
             return
-        for rp_uuid in record['allocations']:
-            self.providers[rp_uuid]['generation'] += 1
-            self.on_provider[rp_uuid].discard(consumer)
-        self.of_project[record['project_id']].discard(consumer)
+        for freed in [rp_uuid] if rp_uuid else list(record['allocations']):
+            if record['allocations'].pop(freed, None) is not None:
+                self.providers[freed]['generation'] += 1
+                self.on_provider[freed].discard(consumer)
+        record['generation'] += 1
+        if not record['allocations']:
+            del self.consumers[consumer]
+            self.of_project[record['project_id']].discard(consumer)
 
     # -- the API ----------------------------------------------------------
 
     def _provider_view(self, uuid):
         return {'uuid': uuid, 'name': self.providers[uuid]['name'],
                 'generation': self.providers[uuid]['generation'],
-                'parent_provider_uuid': None, 'root_provider_uuid': uuid,
+                'parent_provider_uuid': self.providers[uuid]['parent'],
+                'root_provider_uuid': self.providers[uuid]['root'],
                 'links': [{'rel': 'self',
                            'href': '/resource_providers/%s' % uuid}]}
 
@@ -82,8 +103,12 @@ class Placement(object):
         return usages
 
     def handle(self, method, path, query, body):
+        consumer_match = re.match(r'^/allocations/([^/]+)$', path)
+        if method == 'DELETE' and consumer_match:
+            return self._delete_allocations(consumer_match.group(1))
         if method != 'GET':
             return 405, {'errors': [{'status': 405, 'title': 'Not allowed'}]}
+        self.reads += 1
         if path == '/resource_providers':
             return 200, {'resource_providers': self._list_providers(query)}
         match = re.match(r'^/resource_providers/([^/]+)/(\w+)$', path)
@@ -97,8 +122,8 @@ class Placement(object):
                 return 200, {
                     'allocations': {
                         consumer: {
-                            'resources': self.consumers[consumer][
-                                'allocations'][rp_uuid],
+                            'resources': dict(self.consumers[consumer][
+                                'allocations'][rp_uuid]),
                             'consumer_generation': self.consumers[consumer][
                                 'generation']}
                         for consumer in self.on_provider[rp_uuid]},
@@ -114,14 +139,13 @@ class Placement(object):
                     for rc, total in
                     self.providers[rp_uuid]['inventory'].items()},
                     'resource_provider_generation': generation}
-        match = re.match(r'^/allocations/([^/]+)$', path)
-        if match:
-            record = self.consumers.get(match.group(1))
+        if consumer_match:
+            record = self.consumers.get(consumer_match.group(1))
             if not record:
                 return 200, {'allocations': {}}
             return 200, {
                 'allocations': {
-                    rp: {'resources': resources,
+                    rp: {'resources': dict(resources),
                          'generation': self.providers[rp]['generation']}
                     for rp, resources in record['allocations'].items()},
                 'project_id': record['project_id'],
@@ -131,6 +155,12 @@ class Placement(object):
             return 200, {'usages': self._project_usages(
                 query.get('project_id'))}
         return _not_found(path)
+
+    def _delete_allocations(self, consumer):
+        if consumer not in self.consumers:
+            return _not_found("No allocations for consumer '%s'" % consumer)
+        self.free(consumer)
+        return 204, None
 
     def _list_providers(self, query):
         if 'name' in query:

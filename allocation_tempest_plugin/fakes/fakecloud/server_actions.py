@@ -126,7 +126,7 @@ class ServerActions(object):
             # (delete_allocation_for_shelve_offloaded_instance), then the
             # vm_state set and host and node cleared.
             if not self.shelve_offload_keeps_allocations:
-                self.placement.delete_consumer(server['id'])
+                self.placement.free(server['id'])
             self.servers_on[server['host']].discard(server['id'])
             server.update(vm_state='shelved_offloaded', host=None,
                           node=None)

@@ -13,16 +13,18 @@
 """In-process stand-ins for Placement and Nova behind the hostile proxy.
 
 Each is a callable (method, path, headers, body) -> proxy.Reply serving
-the good bodies the schema tests use, so a unit test needs no cloud.
+bodies.GOOD, the good bodies the schema tests use, so a unit test needs
+no cloud.
 """
 
 import json
 import re
 from urllib import parse
 
+from allocation_tempest_plugin.fakes import bodies
+from allocation_tempest_plugin.fakes import clock
 from allocation_tempest_plugin.fakes.hostile import proxy
-from allocation_tempest_plugin.tests.unit import fakes
-from allocation_tempest_plugin.tests.unit import test_schemas
+from allocation_tempest_plugin.fakes import os_services
 
 JSON = {'Content-Type': 'application/json'}
 
@@ -49,24 +51,25 @@ PLACEMENT_ROUTES = [
 
 
 def placement(method, path, headers, body):
-    """Placement answering every GET with test_schemas.GOOD's body."""
+    """Placement answering every GET with bodies.GOOD's body."""
     route = parse.urlsplit(path).path
     for pattern, name in PLACEMENT_ROUTES:
         if method == 'GET' and re.match(pattern, route):
-            return _json(200, test_schemas.GOOD[name][1])
+            return _json(200, bodies.GOOD[name][1])
     return _not_found(path)
 
 
 class Nova(object):
-    """os-services at 2.53 over HTTP, behaving like Nova (fakes.NovaServices)
+    """os-services at 2.53 over HTTP: os_services.NovaServices in real
 
-    in real time, with heartbeats every 0.2 s so a restore sees one soon.
+    time, with heartbeats every 0.2 s so a restore sees one soon.
     """
 
     def __init__(self, *services):
-        self.model = fakes.NovaServices(services, clock=fakes.RealClock(),
-                                        report_interval=0.2, startup=0.1,
-                                        tick=0)
+        self.model = os_services.NovaServices(services,
+                                              clock=clock.RealClock(),
+                                              report_interval=0.2,
+                                              startup=0.1, tick=0)
         self.puts = []
 
     def state(self, service_id):
@@ -80,12 +83,13 @@ class Nova(object):
         if method == 'GET' and split.path == '/os-services':
             return _json(200, {'services': self.model.list(**query)})
         match = re.match(r'^/os-services/([^/]+)$', split.path)
-        if method == 'PUT' and match and match.group(1) in self.model.records:
+        if method == 'PUT' and match:
             fields = json.loads(body.decode('utf-8'))
             status, answer = self.model.update(match.group(1), fields)
-            if status == 400:
-                return _json(400, {'badRequest': {'code': 400,
-                                                  'message': answer}})
+            if status != 200:
+                key = {400: 'badRequest', 404: 'itemNotFound'}[status]
+                return _json(status, {key: {'code': status,
+                                            'message': answer}})
             self.puts.append(fields)
             return _json(200, {'service': answer})
         return _not_found(path)

@@ -10,13 +10,14 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""A fake Placement + Nova + Keystone for the audit's unit tests.
+"""The fake Placement, a Nova and a Keystone for the audit's unit tests.
 
-It answers like the real services at the audit's microversions
-(Placement 1.28, compute 2.59), and checks every answer against the
-schema the real client validates with (the plugin's for Placement,
-migrations and projects, Tempest's for servers), so the fake cannot
-drift from what a cloud sends:
+Placement is fakes/fakecloud/placement.py's; the servers, migrations and
+projects are the audit's scenario. It answers like the real services at
+the audit's microversions (Placement 1.28, compute 2.59), and checks
+every answer against the schema the real client validates with (the
+plugin's for Placement, migrations and projects, Tempest's for servers),
+so the fake cannot drift from what a cloud sends:
 - GET /allocations/{unknown} answers {"allocations": {}}, no project;
 - listings page like Nova: at most min(limit, max_limit) items, a
   rel=next link only when the page is full, 400 for an unknown marker;
@@ -35,6 +36,9 @@ from tempest.lib.api_schema.response.compute.v2_58 import \
 from tempest.lib import exceptions as lib_exc
 
 from allocation_tempest_plugin.audit import snapshot
+from allocation_tempest_plugin.fakes.fakecloud import clients as fakeclients
+from allocation_tempest_plugin.fakes.fakecloud import placement as \
+    fake_placement
 from allocation_tempest_plugin.services.schemas import compute_migrations
 from allocation_tempest_plugin.services.schemas import identity
 from allocation_tempest_plugin.services.schemas import placement
@@ -106,14 +110,11 @@ class FakeCloud(object):
         # Off only to time big clouds: jsonschema is slower than the
         # audit itself.
         self.validate = validate
-        self.providers = collections.OrderedDict()   # uuid -> record
-        self.consumers = {}     # uuid -> {project_id, user_id, allocs}
-        # rp uuid -> {consumers}: Placement indexes allocations by provider.
-        self.on_provider = {}
+        self.placement = fake_placement.Placement()
+        self._placement_client = fakeclients.PlacementClient(self.placement)
         self.servers = collections.OrderedDict()     # uuid -> API view
         self.migrations = collections.OrderedDict()  # uuid -> API view
         self.projects = {}      # id -> name
-        self._by_name = {}      # provider name -> uuid
         self.calls = collections.Counter()
         self.bytes = 0
         self._migration_ids = 0
@@ -135,16 +136,11 @@ class FakeCloud(object):
 
     def add_provider(self, name, parent=None):
         rp_uuid = str(uuid.uuid4())
-        root = (self.providers[parent]['root_provider_uuid'] if parent
-                else rp_uuid)
-        self._by_name.setdefault(name, rp_uuid)
-        self.providers[rp_uuid] = {
-            'uuid': rp_uuid, 'name': name, 'generation': 1,
-            'parent_provider_uuid': parent, 'root_provider_uuid': root}
+        self.placement.add_provider(rp_uuid, name, parent=parent)
         return rp_uuid
 
     def provider_of(self, node):
-        return self._by_name[node]
+        return self.placement.by_name[node]
 
     def add_project(self, name):
         project_id = uuid.uuid4().hex
@@ -153,22 +149,11 @@ class FakeCloud(object):
 
     def allocate(self, consumer, project_id, rp_uuid, resources,
                  user_id='u1'):
-        record = self.consumers.setdefault(
-            consumer, {'project_id': project_id, 'user_id': user_id,
-                       'allocations': {}})
-        record['allocations'][rp_uuid] = dict(resources)
-        self.on_provider.setdefault(rp_uuid, set()).add(consumer)
+        self.placement.allocate(consumer, rp_uuid, resources, project_id,
+                                user_id)
 
     def free(self, consumer, rp_uuid=None):
-        record = self.consumers.get(consumer)
-        if record is None:
-            return
-        for freed in ([rp_uuid] if rp_uuid else list(record['allocations'])):
-            record['allocations'].pop(freed, None)
-            self.on_provider.get(freed, set()).discard(consumer)
-        if not record['allocations']:
-            # Placement forgets a consumer with nothing allocated.
-            del self.consumers[consumer]
+        self.placement.free(consumer, rp_uuid)
 
     def boot(self, node, project_id, flavor_view=None, name=None,
              volume_backed=False, allocate=True, **fields):
@@ -225,7 +210,8 @@ class FakeCloud(object):
             'new_instance_type_id': 2, 'created_at': TIMESTAMP,
             'updated_at': TIMESTAMP, 'migration_type': migration_type}
         source_rp = self.provider_of(source_node)
-        held = self.consumers[server_uuid]['allocations'][source_rp]
+        held = self.placement.consumers[server_uuid]['allocations'][
+            source_rp]
         # An evacuation's server consumer holds both nodes until the
         # source compute starts again (bug 1709902); other moves hand the
         # source to the migration's consumer.
@@ -250,35 +236,21 @@ class FakeCloud(object):
     # -- the APIs --------------------------------------------------------
 
     def list_resource_providers(self, **filters):
-        body = {'resource_providers': [
-            dict(record, links=[]) for record in self.providers.values()]}
+        body = self._placement_client.list_resource_providers(**filters)
         self._check(_versioned(placement.list_resource_providers,
                                PLACEMENT), body)
         return self._answer('GET /resource_providers', body)
 
     def list_resource_provider_allocations(self, rp_uuid):
-        allocations = {
-            consumer: {'resources':
-                       self.consumers[consumer]['allocations'][rp_uuid],
-                       'consumer_generation': 1}
-            for consumer in self.on_provider.get(rp_uuid, ())}
-        body = {'allocations': allocations,
-                'resource_provider_generation': 1}
+        body = self._placement_client.list_resource_provider_allocations(
+            rp_uuid)
         self._check(_versioned(
             placement.list_resource_provider_allocations, PLACEMENT), body)
         return self._answer('GET /resource_providers/{uuid}/allocations',
                             body)
 
     def list_allocations(self, consumer):
-        record = self.consumers.get(consumer)
-        if record is None:
-            body = {'allocations': {}}
-        else:
-            body = {'allocations': {
-                rp: {'generation': 1, 'resources': resources}
-                for rp, resources in record['allocations'].items()},
-                'project_id': record['project_id'],
-                'user_id': record['user_id'], 'consumer_generation': 1}
+        body = self._placement_client.list_allocations(consumer)
         self._check(_versioned(placement.list_allocations, PLACEMENT), body)
         return self._answer('GET /allocations/{consumer}', body)
 

@@ -18,13 +18,13 @@ from tempest.lib.services.placement import base_placement_client
 import testtools
 
 from allocation_tempest_plugin import exceptions
+from allocation_tempest_plugin.fakes import bodies
 from allocation_tempest_plugin.services import compute
 from allocation_tempest_plugin.services import placement
 from allocation_tempest_plugin.tests.unit import fakes
-from allocation_tempest_plugin.tests.unit import test_schemas
 
-RP = test_schemas.RP
-CONSUMER = test_schemas.CONSUMER
+RP = bodies.RP
+CONSUMER = bodies.CONSUMER
 
 
 def _client(cls, service):
@@ -59,7 +59,7 @@ class PlacementClientsTest(ClientTestBase):
         self._check(self.allocations,
                     lambda: self.allocations.list_allocations(CONSUMER),
                     'GET', '/allocations/%s' % CONSUMER, 'placement 1.28',
-                    test_schemas.GOOD['list_allocations'][1])
+                    bodies.GOOD['list_allocations'][1])
 
     def test_microversion_bound_where_built(self):
         client = placement.AllocationsClient(mock.Mock(), 'placement',
@@ -83,7 +83,7 @@ class PlacementClientsTest(ClientTestBase):
                         name='compute1', uuid=RP),
                     'GET', '/resource_providers?name=compute1&uuid=%s' % RP,
                     'placement 1.28',
-                    test_schemas.GOOD['list_resource_providers'][1])
+                    bodies.GOOD['list_resource_providers'][1])
 
     def test_list_resource_provider_allocations(self):
         providers = self.providers
@@ -91,7 +91,7 @@ class PlacementClientsTest(ClientTestBase):
                     lambda: providers.list_resource_provider_allocations(RP),
                     'GET', '/resource_providers/%s/allocations' % RP,
                     'placement 1.28',
-                    test_schemas.GOOD['list_resource_provider_allocations'][1])
+                    bodies.GOOD['list_resource_provider_allocations'][1])
 
     def test_list_resource_provider_inventories(self):
         providers = self.providers
@@ -99,33 +99,33 @@ class PlacementClientsTest(ClientTestBase):
                     lambda: providers.list_resource_provider_inventories(RP),
                     'GET', '/resource_providers/%s/inventories' % RP,
                     'placement 1.28',
-                    test_schemas.GOOD['list_resource_provider_inventories'][1])
+                    bodies.GOOD['list_resource_provider_inventories'][1])
 
     def test_list_resource_provider_usages(self):
         self._check(self.providers,
                     lambda: self.providers.list_resource_provider_usages(RP),
                     'GET', '/resource_providers/%s/usages' % RP,
                     'placement 1.28',
-                    test_schemas.GOOD['list_resource_provider_usages'][1])
+                    bodies.GOOD['list_resource_provider_usages'][1])
 
     def test_list_resource_provider_traits(self):
         self._check(self.providers,
                     lambda: self.providers.list_resource_provider_traits(RP),
                     'GET', '/resource_providers/%s/traits' % RP,
                     'placement 1.28',
-                    test_schemas.GOOD['list_resource_provider_traits'][1])
+                    bodies.GOOD['list_resource_provider_traits'][1])
 
     def test_list_project_usages(self):
         self._check(self.usages,
                     lambda: self.usages.list_usages('proj', 'user'),
                     'GET', '/usages?project_id=proj&user_id=user',
-                    'placement 1.28', test_schemas.GOOD['list_usages'][1])
+                    'placement 1.28', bodies.GOOD['list_usages'][1])
 
     def test_list_project_usages_without_user(self):
         self._check(self.usages,
                     lambda: self.usages.list_usages('proj'),
                     'GET', '/usages?project_id=proj', 'placement 1.28',
-                    test_schemas.GOOD['list_usages'][1])
+                    bodies.GOOD['list_usages'][1])
 
     def test_invalid_body_names_method_url_status_and_path(self):
         request = mock.Mock(return_value=(
@@ -156,13 +156,13 @@ class ComputeServicesClientTest(ClientTestBase):
                     lambda: self.client.list_services(
                         binary='nova-compute', host='compute1'),
                     'GET', '/os-services?binary=nova-compute&host=compute1',
-                    'compute 2.53', test_schemas.GOOD['list_services'][1])
+                    'compute 2.53', bodies.GOOD['list_services'][1])
 
     def test_update_service(self):
-        service_id = test_schemas.GOOD['update_service'][1]['service']['id']
+        service_id = bodies.GOOD['update_service'][1]['service']['id']
         self._check(self.client,
                     lambda: self.client.update_service(
                         service_id, forced_down=True),
                     'PUT', '/os-services/%s' % service_id, 'compute 2.53',
-                    test_schemas.GOOD['update_service'][1],
+                    bodies.GOOD['update_service'][1],
                     body='{"forced_down": true}')

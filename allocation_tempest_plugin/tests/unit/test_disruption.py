@@ -24,6 +24,7 @@ from tempest.lib import exceptions as lib_exc
 import testtools
 
 from allocation_tempest_plugin import exceptions
+from allocation_tempest_plugin.fakes import os_services
 from allocation_tempest_plugin.guard import claim
 from allocation_tempest_plugin.guard import disruption
 from allocation_tempest_plugin.guard import marker
@@ -46,8 +47,8 @@ class GuardTestBase(testtools.TestCase):
 
     def setUp(self):
         super(GuardTestBase, self).setUp()
-        self.client = fakes.FakeServicesClient(fakes.service('compute1'),
-                                               fakes.service('compute2'))
+        self.client = fakes.FakeServicesClient(os_services.service('compute1'),
+                                               os_services.service('compute2'))
         self.nova = self.client.nova
         self.commands = []
         self.failing_starts = 0
@@ -161,7 +162,7 @@ class GuardTest(GuardTestBase):
     def test_refuses_a_marked_host(self):
         self.client.record().update(
             status='enabled', disabled_reason=marker.make(
-                'other', fakes.NovaServices.EPOCH.replace(
+                'other', os_services.EPOCH.replace(
                     tzinfo=marker.datetime.timezone.utc)))
         error = self.assertRaises(exceptions.HostNotFree,
                                   self._guard().__enter__)
@@ -488,7 +489,7 @@ class OwnershipTest(GuardTestBase):
     def test_ownership_verdicts(self):
         original = {'status': 'enabled', 'disabled_reason': None,
                     'forced_down': False}
-        mine = marker.make('me', fakes.NovaServices.EPOCH, original)
+        mine = marker.make('me', os_services.EPOCH, original)
         cases = [
             ({'status': 'disabled', 'disabled_reason': mine,
               'forced_down': True}, {True}, 'ours'),
@@ -514,7 +515,7 @@ class TwoRunnersTest(GuardTestBase):
         runner.original = {'status': 'enabled', 'disabled_reason': None,
                            'forced_down': False}
         runner.original_state = 'up'
-        runner._claim(marker.make(runner.run_id, fakes.NovaServices.EPOCH,
+        runner._claim(marker.make(runner.run_id, os_services.EPOCH,
                                   runner.original),
                       self.client.clock.monotonic() - read_seconds_ago)
 

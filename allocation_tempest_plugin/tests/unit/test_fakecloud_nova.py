@@ -58,8 +58,7 @@ class FakeNovaTestBase(testtools.TestCase):
         return [event['event'] for event in found['events']]
 
     def force_down(self):
-        self.nova.services[self.nova.service_on['compute1']][
-            'forced_down'] = True
+        self.nova.service_on('compute1')['forced_down'] = True
 
 
 class BootTest(FakeNovaTestBase):
@@ -92,8 +91,7 @@ class BootTest(FakeNovaTestBase):
         self.assertEqual({}, self.nova.servers)
 
     def test_a_disabled_host_is_no_valid_host(self):
-        self.nova.services[self.nova.service_on['compute1']][
-            'status'] = 'disabled'
+        self.nova.service_on('compute1')['status'] = 'disabled'
         server_id = self.boot()[1]['server']['id']
         shown = self.server(server_id)
         self.assertEqual('ERROR', shown['status'])

@@ -18,6 +18,7 @@ import subprocess
 import testtools
 
 from allocation_tempest_plugin import exceptions
+from allocation_tempest_plugin.fakes import os_services
 from allocation_tempest_plugin.guard import commands
 from allocation_tempest_plugin.guard import exclusive
 from allocation_tempest_plugin.reads import compute_services
@@ -151,14 +152,14 @@ class ComputeServicesTest(testtools.TestCase):
             {'updated_at': 'garbage'}, moment))
 
     def test_available(self):
-        self.assertTrue(compute_services.is_available(fakes.service()))
+        self.assertTrue(compute_services.is_available(os_services.service()))
         for change in ({'status': 'disabled'}, {'state': 'down'},
                        {'forced_down': True}):
             self.assertFalse(compute_services.is_available(
-                fakes.service(**change)))
+                os_services.service(**change)))
 
     def test_show_wants_exactly_one(self):
-        client = fakes.FakeServicesClient(fakes.service('compute1'))
+        client = fakes.FakeServicesClient(os_services.service('compute1'))
         self.assertEqual('compute1',
                          compute_services.show(client, 'compute1')['host'])
         self.assertRaises(exceptions.DisruptionError, compute_services.show,
@@ -170,7 +171,7 @@ class FakeNovaTest(testtools.TestCase):
 
     def setUp(self):
         super(FakeNovaTest, self).setUp()
-        self.client = fakes.FakeServicesClient(fakes.service('compute1'))
+        self.client = fakes.FakeServicesClient(os_services.service('compute1'))
         self.nova = self.client.nova
         self.service_id = self.client.record()['id']
 

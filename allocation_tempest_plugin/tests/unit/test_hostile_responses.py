@@ -24,17 +24,17 @@ from tempest.lib import exceptions as lib_exc
 import testtools
 
 from allocation_tempest_plugin import exceptions
+from allocation_tempest_plugin.fakes import bodies
 from allocation_tempest_plugin.fakes.hostile import cases
 from allocation_tempest_plugin.fakes.hostile import fake_upstreams
 from allocation_tempest_plugin.fakes.hostile import loopback
 from allocation_tempest_plugin.fakes.hostile import proxy as hp
+from allocation_tempest_plugin.fakes import os_services
 from allocation_tempest_plugin.guard import disruption
 from allocation_tempest_plugin.guard import marker
 from allocation_tempest_plugin.guard import recovery
 from allocation_tempest_plugin.services import compute
 from allocation_tempest_plugin.services import placement
-from allocation_tempest_plugin.tests.unit import fakes
-from allocation_tempest_plugin.tests.unit import test_schemas
 
 HTTP_TIMEOUT = 0.5
 SLOW = 3
@@ -45,7 +45,7 @@ BOUND = 4 * HTTP_TIMEOUT + 2 * GUARD_TIMEOUT + 2
 # The recovery after a case, once the proxy answers cleanly again.
 RECOVERY = fakes.guard_settings(poll_interval=0.05, restore_timeout=5)
 SERVICE_ID = '0ec3c9ac-0d8f-4a6b-9a0c-2a3c1e2f1a00'
-IDS = {'consumer': test_schemas.CONSUMER, 'rp': test_schemas.RP,
+IDS = {'consumer': bodies.CONSUMER, 'rp': bodies.RP,
        'project': 'proj', 'host': 'compute1', 'service_id': SERVICE_ID}
 
 
@@ -73,8 +73,8 @@ class HostileTestBase(testtools.TestCase):
         super(HostileTestBase, self).setUp()
         self.useFixture(fixtures.Timeout(30, gentle=True))
         self.nova = fake_upstreams.Nova(
-            fakes.service('compute1', id=SERVICE_ID),
-            fakes.service('compute2'))
+            os_services.service('compute1', id=SERVICE_ID),
+            os_services.service('compute2'))
 
     def _upstream(self, method, path, headers, body):
         if path.startswith('/os-services'):
@@ -167,7 +167,7 @@ class HostileProxyTest(HostileTestBase):
         clients = self._proxy(rule)
         self.assertRaises(lib_exc.Conflict, clients.usages.list_usages,
                           'proj')
-        self.assertEqual(test_schemas.GOOD['list_usages'][1],
+        self.assertEqual(bodies.GOOD['list_usages'][1],
                          dict(clients.usages.list_usages('proj')))
         self.assertEqual(1, rule.applied)
 
@@ -245,11 +245,11 @@ class PluginTransportErrorsTest(HostileTestBase):
         error = self.assertRaises(
             exceptions.ApiConnectionError,
             clients.providers.list_resource_provider_inventories,
-            test_schemas.RP)
+            bodies.RP)
         self.assertIn('ResourceProvidersClient.'
                       'list_resource_provider_inventories: GET placement '
                       '/resource_providers/%s/inventories failed '
-                      'before a complete answer arrived' % test_schemas.RP,
+                      'before a complete answer arrived' % bodies.RP,
                       str(error))
 
     def test_http_errors_keep_their_tempest_type(self):

@@ -37,7 +37,7 @@ class HostsTestBase(testtools.TestCase):
         return [path for path, query in self.calls]
 
     def service(self, host):
-        return self.cloud.nova.services[self.cloud.nova.service_on[host]]
+        return self.cloud.nova.service_on(host)
 
 
 class ChooseHostTest(HostsTestBase):

@@ -18,10 +18,10 @@ import fixtures
 from tempest.lib import exceptions as lib_exc
 
 from allocation_tempest_plugin import exceptions
+from allocation_tempest_plugin.fakes import os_services
 from allocation_tempest_plugin.guard import loans
 from allocation_tempest_plugin.guard import marker
 from allocation_tempest_plugin.guard import recovery
-from allocation_tempest_plugin.tests.unit import fakes
 from allocation_tempest_plugin.tests.unit import test_disruption
 
 START = test_disruption.START
@@ -94,7 +94,7 @@ class LendTest(test_disruption.GuardTestBase):
         self.assertIsNotNone(guard.start_heartbeat)
 
     def test_takeover_while_lent_is_left_alone(self):
-        theirs = marker.make('r2', fakes.NovaServices.EPOCH, {
+        theirs = marker.make('r2', os_services.EPOCH, {
             'status': 'enabled', 'disabled_reason': None,
             'forced_down': False})
         with self._lender() as guard:

@@ -12,11 +12,16 @@
 
 import testtools
 
+from allocation_tempest_plugin.fakes.fakecloud import clients as fakeclients
+from allocation_tempest_plugin.fakes.fakecloud import placement as \
+    fake_placement
 from allocation_tempest_plugin.placement_checks import placement
 from allocation_tempest_plugin.placement_checks import snapshot
 from allocation_tempest_plugin.reads import waiters
 
 RP = '4e8e5957-649f-477b-9e5b-f1f75b21c03c'
+RP_B = 'b0b0b0b0-0000-4000-8000-000000000000'
+OTHER_RP = 'a3f1f6c0-5d9e-4c1e-8d8f-6c2b0e9f7a15'
 SERVER = '7d9a1e58-2a5c-4b35-9b0f-1b3c6f0e2a11'
 
 
@@ -80,54 +85,26 @@ class FlavorResourcesTest(testtools.TestCase):
                              {'vcpus': 1, 'ram': 64, 'disk': 0, 'swap': ''}))
 
 
-class FakePlacement(object):
-    """Placement's reads as the snapshot uses them, answered like 1.28.
+class FakePlacement(fakeclients.PlacementClient):
+    """The fake Placement holding providers, written to as these tests say.
 
-    GET /allocations/{consumer} never 404s: an unknown or freed consumer
-    answers {"allocations": {}} without project or user; provider usages
-    are the sums of its allocations, as Placement computes them.
+    Every consumer's user is "user".
     """
 
-    def __init__(self):
-        # consumer -> (project, {rp: resources})
-        self.consumers = {}
-        self.project_usages = {}
-        self.reads = 0
+    def __init__(self, *providers):
+        super(FakePlacement, self).__init__(fake_placement.Placement())
+        for rp in providers:
+            self.placement.add_provider(rp, 'node-%s' % rp[:8])
+
+    @property
+    def reads(self):
+        return self.placement.reads
 
     def allocate(self, consumer, project, rp, **resources):
-        self.consumers.setdefault(consumer, (project, {}))[1][rp] = resources
+        self.placement.allocate(consumer, rp, resources, project, 'user')
 
     def free(self, consumer):
-        self.consumers.pop(consumer, None)
-
-    def list_allocations(self, consumer):
-        self.reads += 1
-        if consumer not in self.consumers:
-            return {'allocations': {}}
-        project, by_rp = self.consumers[consumer]
-        return {'allocations': {rp: {'resources': dict(r), 'generation': 1}
-                                for rp, r in by_rp.items()},
-                'project_id': project, 'user_id': 'user',
-                'consumer_generation': 1}
-
-    def delete_allocations(self, consumer):
-        self.free(consumer)
-
-    def list_resource_provider_allocations(self, rp):
-        self.reads += 1
-        return {'allocations': {
-            consumer: {'resources': dict(by_rp[rp]),
-                       'consumer_generation': 1}
-            for consumer, (_, by_rp) in self.consumers.items()
-            if rp in by_rp}, 'resource_provider_generation': 3}
-
-    def list_usages(self, project_id):
-        self.reads += 1
-        usages = {}
-        for project, by_rp in self.consumers.values():
-            if project == project_id:
-                usages = placement.add_resources(usages, *by_rp.values())
-        return {'usages': usages}
+        self.placement.free(consumer)
 
 
 FOREIGN = 'a8d2e3c5-5b54-4d35-8f7e-0f7c1c7b0c11'
@@ -138,7 +115,9 @@ class SnapshotTest(testtools.TestCase):
 
     def setUp(self):
         super(SnapshotTest, self).setUp()
-        self.placement = FakePlacement()
+        # Placement answers 404 for a provider it does not have: the
+        # compute nodes these tests name exist.
+        self.placement = FakePlacement(RP, RP_B, OTHER_RP)
         self.owned = snapshot.PlacementSnapshot(
             self.placement, self.placement, self.placement,
             owner='LocalDeleteTest.test_x', project_ids=['proj'])
@@ -238,7 +217,7 @@ class SnapshotTest(testtools.TestCase):
 
     def test_server_expected_to_live_on_elsewhere(self):
         # An evacuated server: on the destination only, counted once.
-        rp_b = 'b0b0b0b0-0000-4000-8000-000000000000'
+        rp_b = RP_B
         self.owned.capture({RP: 'compute1', rp_b: 'compute2'})
         self._boot(rp=rp_b)
         self.owned.expect(SERVER, {rp_b: {'VCPU': 1, 'MEMORY_MB': 128}})
@@ -367,7 +346,7 @@ class SnapshotTest(testtools.TestCase):
         # At VERIFY_RESIZE the destination is read once the server holds
         # the new flavor there; the project's usage was read before the
         # boot, so that holding is not in it.
-        other_rp = 'a3f1f6c0-5d9e-4c1e-8d8f-6c2b0e9f7a15'
+        other_rp = OTHER_RP
         self.owned.capture({RP: 'compute1'})
         self.placement.allocate(SERVER, 'proj', other_rp, VCPU=2)
         self._boot(MIGRATION)

@@ -15,6 +15,7 @@ import subprocess
 
 import testtools
 
+from allocation_tempest_plugin.fakes import os_services
 from allocation_tempest_plugin.guard import marker
 from allocation_tempest_plugin.guard import recovery
 from allocation_tempest_plugin.reads import compute_services
@@ -30,15 +31,15 @@ class RecoveryTest(testtools.TestCase):
 
     def setUp(self):
         super(RecoveryTest, self).setUp()
-        self.expired = fakes.service(
+        self.expired = os_services.service(
             'compute1', status='disabled', forced_down=True,
             disabled_reason=marker.make('old', PAST, FOUND))
-        self.running = fakes.service(
+        self.running = os_services.service(
             'compute2', status='disabled', forced_down=True,
             disabled_reason=marker.make('live', FUTURE, FOUND))
-        self.operator = fakes.service('compute3', status='disabled',
-                                      disabled_reason='hardware repair')
-        self.healthy = fakes.service('compute4')
+        self.operator = os_services.service('compute3', status='disabled',
+                                            disabled_reason='hardware repair')
+        self.healthy = os_services.service('compute4')
         self.client = fakes.FakeServicesClient(
             self.expired, self.running, self.operator, self.healthy)
         self.started = []
@@ -115,7 +116,7 @@ class RecoveryTest(testtools.TestCase):
         self.assertEqual([], self.client.updates)
 
     def test_refuses_hostile_host_names(self):
-        self.client = fakes.FakeServicesClient(fakes.service(
+        self.client = fakes.FakeServicesClient(os_services.service(
             '-oProxyCommand=evil', status='disabled', forced_down=True,
             disabled_reason=marker.make('old', PAST, FOUND)))
         actions = self._recover(

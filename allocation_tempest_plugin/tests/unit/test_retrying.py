@@ -16,8 +16,8 @@ from tempest.lib import exceptions as lib_exc
 import testtools
 
 from allocation_tempest_plugin import exceptions
+from allocation_tempest_plugin.fakes import clock
 from allocation_tempest_plugin.guard import retrying
-from allocation_tempest_plugin.tests.unit import fakes
 
 REFUSED = lib_exc.BadRequest('evacuations in "done" state')
 
@@ -35,16 +35,16 @@ class UntilTest(testtools.TestCase):
 
         Tries at 1, 3, 6 and 11 s (backoff 1, 2, then 4 s): four outcomes.
         """
-        clock = fakes.FakeClock()
+        fake_clock = clock.FakeClock()
         tries = iter(outcomes)
 
         def step():
-            clock.sleep(1)
+            fake_clock.sleep(1)
             outcome = next(tries)
             if isinstance(outcome, Exception):
                 raise outcome
             return outcome
-        return retrying.until(step, 10, clock, 1, 'step',
+        return retrying.until(step, 10, fake_clock, 1, 'step',
                               done=lambda value: value == 'done')
 
     def test_last_try_without_answer_keeps_the_last_refusal(self):

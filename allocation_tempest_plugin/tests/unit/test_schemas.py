@@ -16,42 +16,17 @@ import json
 import testtools
 
 from allocation_tempest_plugin import exceptions
+from allocation_tempest_plugin.fakes import bodies
 from allocation_tempest_plugin.services.schemas import compute_services
 from allocation_tempest_plugin.services.schemas import placement
 from allocation_tempest_plugin.services import validation
-from allocation_tempest_plugin.tests.unit import fakes
 
-RP = '4e8e5957-649f-477b-9e5b-f1f75b21c03c'
-CONSUMER = '7d9a1e58-2a5c-4b35-9b0f-1b3c6f0e2a11'
+RP = bodies.RP
+CONSUMER = bodies.CONSUMER
 DESCRIBE = {'method': 'Client.call', 'http_method': 'GET',
             'url': 'placement /x', 'status': 200}
 
-GOOD = {
-    'list_allocations': ('1.28', {
-        'allocations': {RP: {'generation': 3,
-                             'resources': {'VCPU': 1, 'MEMORY_MB': 128}}},
-        'project_id': 'p', 'user_id': 'u', 'consumer_generation': 1}),
-    'list_resource_providers': ('1.14', {
-        'resource_providers': [{
-            'uuid': RP, 'name': 'compute1', 'generation': 2, 'links': [],
-            'parent_provider_uuid': None, 'root_provider_uuid': RP}]}),
-    'list_resource_provider_allocations': ('1.28', {
-        'allocations': {CONSUMER: {'resources': {'VCPU': 1},
-                                   'consumer_generation': 1}},
-        'resource_provider_generation': 5}),
-    'list_resource_provider_inventories': ('1.28', {
-        'inventories': {'VCPU': {
-            'total': 8, 'reserved': 0, 'min_unit': 1, 'max_unit': 8,
-            'step_size': 1, 'allocation_ratio': 16.0}},
-        'resource_provider_generation': 5}),
-    'list_resource_provider_usages': ('1.28', {
-        'usages': {'VCPU': 0, 'MEMORY_MB': 512},
-        'resource_provider_generation': 5}),
-    'list_resource_provider_traits': ('1.28', {
-        'traits': ['COMPUTE_NODE', 'COMPUTE_STATUS_DISABLED'],
-        'resource_provider_generation': 5}),
-    'list_usages': ('1.9', {'usages': {'VCPU': 2}}),
-}
+GOOD = bodies.GOOD
 SCHEMAS = {
     'list_allocations': placement.list_allocations,
     'list_resource_providers': placement.list_resource_providers,
@@ -65,10 +40,6 @@ SCHEMAS = {
     'list_services': compute_services.list_services,
     'update_service': compute_services.update_service,
 }
-GOOD['list_services'] = ('2.53', {'services': [fakes.service(
-    id='0ec3c9ac-0d8f-4a6b-9a0c-2a3c1e2f1a00')]})
-GOOD['update_service'] = ('2.53', {'service': fakes.service(
-    id='0ec3c9ac-0d8f-4a6b-9a0c-2a3c1e2f1a00')})
 
 # name -> [(description, mutate(body), expected JSON path)]
 BAD = {

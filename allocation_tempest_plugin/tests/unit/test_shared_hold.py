@@ -152,7 +152,7 @@ class SharedHoldTestBase(testtools.TestCase):
     # -- what the fake cloud says happened ---------------------------------
 
     def service(self):
-        record = self.nova.services[self.nova.service_on[HOST]]
+        record = self.nova.service_on(HOST)
         return {field: record[field] for field in AS_FOUND}
 
     def booted(self):
@@ -314,8 +314,7 @@ class SharedHoldTest(SharedHoldTestBase):
 
         def delete_then_unforce(*args):
             answer = delete_server(*args)
-            self.nova.services[self.nova.service_on[HOST]][
-                'forced_down'] = False
+            self.nova.service_on(HOST)['forced_down'] = False
             return answer
         self.nova.delete_server = delete_then_unforce
         outcomes = self.run_states()
