@@ -35,6 +35,7 @@ from allocation_tempest_plugin.guard import marker
 from allocation_tempest_plugin.guard import recovery
 from allocation_tempest_plugin.services import compute
 from allocation_tempest_plugin.services import placement
+from allocation_tempest_plugin.tests.unit import fakes
 
 HTTP_TIMEOUT = 0.5
 SLOW = 3
