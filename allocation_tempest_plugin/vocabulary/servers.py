@@ -1,0 +1,180 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+"""A test's servers: booted, deleted and resized, cleaned up Tempest's way.
+
+MemberServers needs only the primary credentials; AdminServers boots onto
+a named host and keeps the ids of what the test created, so that its
+consumers are told apart from everyone else's.
+"""
+
+from oslo_log import log as logging
+from tempest.common import compute
+from tempest.common import waiters as tempest_waiters
+from tempest import config
+from tempest import exceptions as tempest_exceptions
+from tempest.lib.common.utils import test_utils
+
+from allocation_tempest_plugin.guard import hosts
+from allocation_tempest_plugin.placement_checks import placement
+
+CONF = config.CONF
+LOG = logging.getLogger(__name__)
+# What a server's fault says when the scheduler refused every host.
+NO_VALID_HOST = 'No valid host was found'
+
+
+class MemberServers(object):
+    """Needs os_primary (AllocationTestBase)."""
+
+    def boot_server(self, clients=None, wait_until='ACTIVE', **kwargs):
+        """A server with no network, deleted (then awaited) at cleanup."""
+        clients = clients or self.os_primary
+        server, _ = compute.create_test_server(clients, networks='none',
+                                               **kwargs)
+        # Tempest's order: the wait runs after every delete was sent. Some
+        # tests leave a server in ERROR on purpose (reset-state, a failed
+        # evacuation): its deletion is still awaited, not refused.
+        self.addCleanup(tempest_waiters.wait_for_server_termination,
+                        clients.servers_client, server['id'],
+                        ignore_error=True)
+        self.addCleanup(test_utils.call_and_ignore_notfound_exc,
+                        clients.servers_client.delete_server, server['id'])
+        if wait_until:
+            try:
+                tempest_waiters.wait_for_server_status(
+                    clients.servers_client, server['id'], wait_until)
+            except tempest_exceptions.BuildErrorException as failed:
+                # Tempest's exception names the server only in its text;
+                # a caller telling its own consumers from others' needs it.
+                failed.server_id = server['id']
+                raise
+        return clients.servers_client.show_server(server['id'])['server']
+
+    def delete_server_and_wait(self, server_id, clients=None):
+        servers_client = (clients or self.os_primary).servers_client
+        servers_client.delete_server(server_id)
+        tempest_waiters.wait_for_server_termination(servers_client,
+                                                    server_id)
+
+    def skip_unless_resize(self):
+        """Skips when the cloud cannot resize to a second flavor."""
+        if not CONF.compute_feature_enabled.resize:
+            raise self.skipException('[compute-feature-enabled] resize is off')
+        if CONF.compute.flavor_ref_alt == CONF.compute.flavor_ref:
+            raise self.skipException('resize needs [compute] flavor_ref_alt '
+                                     'to differ from flavor_ref')
+
+
+class AdminServers(object):
+    """Needs the admin clients of AdminAllocationTestBase."""
+
+    def setUp(self):
+        super(AdminServers, self).setUp()
+        # "Own" is what this test created, not its project: with
+        # pre-provisioned credentials the admin project holds real servers.
+        self.created_server_ids = set()
+
+    def boot_server(self, clients=None, wait_until='ACTIVE',
+                    retry_no_valid_host=True, **kwargs):
+        """As the member's boot; skips when kwargs['host'] was taken.
+
+        Onto kwargs['host'] when it is given. A host is chosen while it
+        reads up and enabled. When a boot onto it fails and the host no
+        longer takes servers (another runner holds it, an operator
+        disabled it), the test never had its premise: it skips with what
+        the host's service says. When the scheduler found no valid host
+        but the host takes servers again by the time that is read,
+        another runner may have held it for a moment in between (its
+        restore already done): the boot is tried once more, and a second
+        failure on a host that still takes servers stays a failure. A
+        boot whose NoValidHost is itself the verdict (the whole free
+        capacity of a host) passes retry_no_valid_host=False: a second
+        try a moment later could meet a leak the resource tracker healed
+        meanwhile.
+        """
+        try:
+            return self._boot_once(clients, wait_until, **kwargs)
+        except tempest_exceptions.BuildErrorException as failed:
+            if not (retry_no_valid_host and kwargs.get('host') and
+                    NO_VALID_HOST in str(failed)):
+                raise
+            LOG.warning('Boot onto %s found no valid host although the '
+                        'host takes servers now; booting once more: %s',
+                        kwargs['host'], failed)
+        return self._boot_once(clients, wait_until, **kwargs)
+
+    def _boot_once(self, clients, wait_until, **kwargs):
+        """One boot; skips when it failed on a host taken meanwhile."""
+        try:
+            server = super(AdminServers, self).boot_server(
+                clients or self.os_admin, wait_until, **kwargs)
+        except tempest_exceptions.BuildErrorException as failed:
+            # Still this test's own, whatever Placement holds for it.
+            self.created_server_ids.add(failed.server_id)
+            if kwargs.get('host'):
+                self.skip_if_host_taken(kwargs['host'], 'the boot')
+            raise
+        self.created_server_ids.add(server['id'])
+        return server
+
+    def skip_if_host_taken(self, host, what):
+        """Skip when host no longer takes servers, after what failed.
+
+        Called only once what (a boot, an evacuation onto host) has
+        failed; a host that still takes servers leaves the failure as it
+        is.
+        """
+        taken = hosts.taken_since_chosen(self.compute_services_client, host)
+        if taken is not None:
+            raise self.skipException(
+                '%s onto %s failed because the host was taken after it was '
+                'chosen: %s' % (what, host, taken))
+
+    def delete_server_and_wait(self, server_id, clients=None):
+        super(AdminServers, self).delete_server_and_wait(
+            server_id, clients or self.os_admin)
+
+    def resize_to_verify(self, server_id, owned, source):
+        """Resize to flavor_ref_alt; fails when Placement did not follow.
+
+        Waits for VERIFY_RESIZE. Placement then holds the old flavor
+        under the migration's uuid on the source and the new one under
+        the server's on the destination: asserted here, where Nova moves
+        them, so that a later delete that frees everything cannot hide a
+        resize that never claimed. The snapshot owned tracks the
+        migration and reads the destination (the scheduler chose it;
+        reading every host instead would cost what the cloud has).
+        Returns (migration uuid, destination host).
+        """
+        self.admin_servers_client.resize_server(server_id,
+                                                CONF.compute.flavor_ref_alt)
+        tempest_waiters.wait_for_server_status(
+            self.admin_servers_client, server_id, 'VERIFY_RESIZE')
+        [migration] = self.os_admin.migrations_client.list_migrations(
+            instance_uuid=server_id, migration_type='resize')['migrations']
+        owned.track(migration['uuid'], 'migration')
+        destination = self.admin_servers_client.show_server(
+            server_id)['server']['OS-EXT-SRV-ATTR:host']
+        rp_destination = self.provider_for_host(destination)
+        owned.add_providers({rp_destination: destination})
+        new_flavor = self.flavors_client.show_flavor(
+            CONF.compute.flavor_ref_alt)['flavor']
+        self.assert_allocations(
+            server_id, {rp_destination: placement.flavor_resources(
+                new_flavor)},
+            'premise: the resized server holds the new flavor on %s' %
+            destination)
+        self.assert_allocations(
+            migration['uuid'], {self.provider_for_host(source):
+                                placement.flavor_resources(self.flavor)},
+            'premise: its migration holds the old flavor on %s' % source)
+        return migration['uuid'], destination
