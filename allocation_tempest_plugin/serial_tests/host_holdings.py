@@ -93,11 +93,14 @@ class HostHoldingChecks(object):
             'already failed for (%s)' % (found.host, '; '.join(
                 '%s in %s' % item for item in sorted(already.items()))))
 
-    def boot_into_whole_free_capacity(self, host):
-        """Boot, on host, a server sized to all Placement says is free.
+    def assert_whole_free_capacity_boots(self, host):
+        """Fails unless a server sized to host's whole free capacity boots.
 
-        The host is no longer held; other tests' servers arriving on it
-        meanwhile are told apart from a refusal (placement_checks/capacity.py).
+        Sized to all Placement says is free, on host. Fails too when the
+        host's provider holds orphans (they would be sized around); skips
+        when other tests' servers kept arriving on it meanwhile (the host
+        is no longer held): those are told apart from a refusal
+        (placement_checks/capacity.py).
         """
         rp_uuid = self.provider_for_host(host)
         # Sized from the inventory minus what Nova's consumers hold: an

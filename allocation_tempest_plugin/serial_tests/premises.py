@@ -36,7 +36,7 @@ class PremiseChecks(object):
     # -- the local delete and its premise ---------------------------------
 
     def delete_locally(self, server_id, guard):
-        """Delete server_id while guard holds its host, proving the path.
+        """Delete server_id while guard holds its host; fails unless local.
 
         Before: the service must read down (forced_down makes
         service_is_up() false at once), or nova-api would not take the
@@ -47,6 +47,17 @@ class PremiseChecks(object):
         self.assert_service_reads_down(guard)
         self.delete_server_and_wait(server_id)
         self.assert_deleted_locally(server_id, guard.host)
+
+    def delete_locally_and_assert_freed(self, server_id, guard, owned,
+                                        context):
+        """delete_locally(), then one read of Placement while still held.
+
+        Read at once: nova-api frees the allocations before DELETE
+        answers, and the held compute, whose process may still run, would
+        heal a leak a period later.
+        """
+        self.delete_locally(server_id, guard)
+        self.assert_placement_clean(owned, context)
 
     def assert_compute_stopped(self, guard):
         """The held compute's process is stopped: no heartbeat since.
@@ -96,7 +107,7 @@ class PremiseChecks(object):
                       'not have run yet' % guard.host)
 
     def wait_for_resource_tracker(self, host, since_service):
-        """Wait until host's periodic resource update ran after since.
+        """Wait for host's resource update after since; fails at the deadline.
 
         since_service is the first heartbeat the plugin did not cause after
         the compute was restored; heartbeats spanning a whole

@@ -86,7 +86,7 @@ class ComputeReturnsTest(base.DisruptiveTestBase):
         self.wait_for_resource_tracker(host, restored)
         self.assert_placement_clean(
             owned, 'after the resource tracker of %s ran' % host)
-        self.boot_into_whole_free_capacity(host)
+        self.assert_whole_free_capacity_boots(host)
 
     @decorators.idempotent_id('55b00e31-d8be-4917-aaaa-a80b22418495')
     @decorators.attr(type='slow')
@@ -113,7 +113,7 @@ class ComputeReturnsTest(base.DisruptiveTestBase):
         self.assert_compute_restarted(self.guard)
         self.assert_placement_clean(
             owned, 'after nova-compute on %s restarted' % host)
-        self.boot_into_whole_free_capacity(host)
+        self.assert_whole_free_capacity_boots(host)
 
     @decorators.idempotent_id('f8c7cbfe-42c5-46ae-812e-e2694236cfd5')
     @decorators.attr(type='slow')

@@ -1,0 +1,81 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+"""A destructive test's server moves: a resize to confirm, an evacuation.
+
+Each move asserts where Nova has put the allocations once it is done, so
+that a later delete that frees everything cannot hide a move that never
+claimed. Mixed into DisruptiveTestBase (serial_tests/base.py).
+"""
+
+import collections
+
+from tempest.common import waiters as tempest_waiters
+from tempest import exceptions as tempest_exceptions
+from tempest.lib.common import api_version_request
+
+
+class ResizedServer(collections.namedtuple(
+        'ResizedServer', 'source owned server migration_uuid destination')):
+    """A server in VERIFY_RESIZE: its hosts, its migration, the snapshot.
+
+    owned was taken before the boot and tracks both consumers.
+    """
+
+
+class ServerMoves(object):
+    """Needs AdminAllocationTestBase and the host choice of HostChoice."""
+
+    def evacuated_status(self):
+        """An evacuated server ends SHUTOFF from compute API 2.95."""
+        if (api_version_request.APIVersionRequest(self.request_microversion)
+                >= api_version_request.APIVersionRequest('2.95')):
+            return 'SHUTOFF'
+        return 'ACTIVE'
+
+    def evacuate(self, server_id, host=None):
+        """Evacuate server_id; skips when the named host was taken meanwhile.
+
+        To host, or where the scheduler says; returns the server as it
+        reads once evacuated.
+        """
+        kwargs = {'host': host} if host else {}
+        self.admin_servers_client.evacuate_server(server_id, **kwargs)
+        try:
+            tempest_waiters.wait_for_server_status(
+                self.admin_servers_client, server_id,
+                self.evacuated_status())
+        except tempest_exceptions.BuildErrorException:
+            if host:
+                self.skip_if_host_taken(host, 'the evacuation of %s' %
+                                        server_id)
+            raise
+        return self.admin_servers_client.show_server(server_id)['server']
+
+    def boot_resized_server(self):
+        """A server in VERIFY_RESIZE, on a host it may hold; may skip or fail.
+
+        Skips when the cloud cannot resize or no host is free; fails when
+        Placement does not hold what each step should. Returns a
+        ResizedServer (it unpacks as (source host, snapshot, server,
+        migration uuid, destination host)).
+        """
+        self.skip_unless_resize()
+        source = self.disruptable_host()
+        owned = self.placement_snapshot(source)
+        server = self.boot_server(host=source)
+        owned.track(server['id'])
+        self.assert_flavor_allocated(server, self.provider_for_host(source),
+                                     self.flavor)
+        migration_uuid, destination = self.resize_to_verify(
+            server['id'], owned, source)
+        return ResizedServer(source, owned, server, migration_uuid,
+                             destination)
