@@ -58,6 +58,41 @@ class MemberQuotaUsageTest(base.AllocationTestBase):
             'limits show --absolute --project %s' % (
                 what, before, after, self.os_primary.credentials.project_id))
 
+    @staticmethod
+    def totals_grown_by(flavor_resources):
+        """How much each GET /limits total grows with one server of flavor.
+
+        Cores and RAM by what Placement's usage of the project grows by,
+        class by class; instances by one.
+        """
+        expected = {name: flavor_resources[rc]
+                    for name, rc in LIMITS_TO_PLACEMENT}
+        expected['totalInstancesUsed'] = 1
+        return expected
+
+    def require_resize_flavors(self):
+        """(old, new) flavor resources of a resize; skips without resize.
+
+        Old is flavor_ref's, new [compute] flavor_ref_alt's.
+        """
+        self.skip_unless_resize()
+        return (placement.flavor_resources(self.flavor),
+                placement.flavor_resources(self.flavors_client.show_flavor(
+                    CONF.compute.flavor_ref_alt)['flavor']))
+
+    def resize_to_verify_as_member(self, server_id):
+        """Resize to flavor_ref_alt, as the member; wait for VERIFY_RESIZE."""
+        self.servers_client.resize_server(server_id,
+                                          CONF.compute.flavor_ref_alt)
+        tempest_waiters.wait_for_server_status(
+            self.servers_client, server_id, 'VERIFY_RESIZE')
+
+    def confirm_resize_as_member(self, server_id):
+        """Confirm the resize, as the member; wait for ACTIVE."""
+        self.servers_client.confirm_resize_server(server_id)
+        tempest_waiters.wait_for_server_status(
+            self.servers_client, server_id, 'ACTIVE')
+
     @decorators.idempotent_id('b15e4dbf-1dee-4af5-a715-af1e4093c630')
     def test_limits_totals_follow_placement(self):
         """Nova's GET /limits totals move with Placement, by one flavor.
@@ -76,13 +111,9 @@ class MemberQuotaUsageTest(base.AllocationTestBase):
         flavor_resources = placement.flavor_resources(self.flavor)
 
         server = self.boot_server()
-        self.wait_member_usages(
-            placement.add_resources(usages_before, flavor_resources),
-            'usages with the server')
-        # What Placement's usage of the project grew by, class by class.
-        expected = {name: flavor_resources[rc]
-                    for name, rc in LIMITS_TO_PLACEMENT}
-        expected['totalInstancesUsed'] = 1
+        self.wait_member_usages_grown(usages_before, 'usages with the server',
+                                      flavor_resources)
+        expected = self.totals_grown_by(flavor_resources)
         self.assert_totals_delta(expected, totals_before,
                                  'with server %s' % server['id'])
 
@@ -104,36 +135,18 @@ class MemberQuotaUsageTest(base.AllocationTestBase):
         period later; migration consumers it never heals, so the
         confirm's release may be polled).
         """
-        if not CONF.compute_feature_enabled.resize:
-            raise self.skipException('[compute-feature-enabled] resize is off')
-        if CONF.compute.flavor_ref_alt == CONF.compute.flavor_ref:
-            raise self.skipException('resize needs [compute] flavor_ref_alt '
-                                     'to differ from flavor_ref')
-        old_resources = placement.flavor_resources(self.flavor)
-        new_resources = placement.flavor_resources(
-            self.flavors_client.show_flavor(
-                CONF.compute.flavor_ref_alt)['flavor'])
+        old_resources, new_resources = self.require_resize_flavors()
         usages_before = self.member_project_usages()
-
         server = self.boot_server()
-        self.wait_member_usages(
-            placement.add_resources(usages_before, old_resources),
-            'usages with the server')
-        self.servers_client.resize_server(server['id'],
-                                          CONF.compute.flavor_ref_alt)
-        tempest_waiters.wait_for_server_status(
-            self.servers_client, server['id'], 'VERIFY_RESIZE')
-        self.wait_member_usages(
-            placement.add_resources(usages_before, old_resources,
-                                    new_resources),
-            'usages at VERIFY_RESIZE (old and new flavor)')
-
-        self.servers_client.confirm_resize_server(server['id'])
-        tempest_waiters.wait_for_server_status(
-            self.servers_client, server['id'], 'ACTIVE')
-        self.wait_member_usages(
-            placement.add_resources(usages_before, new_resources),
-            'usages after the resize was confirmed')
+        self.wait_member_usages_grown(usages_before, 'usages with the server',
+                                      old_resources)
+        self.resize_to_verify_as_member(server['id'])
+        self.wait_member_usages_grown(
+            usages_before, 'usages at VERIFY_RESIZE (old and new flavor)',
+            old_resources, new_resources)
+        self.confirm_resize_as_member(server['id'])
+        self.wait_member_usages_grown(usages_before, 'usages after the '
+                                      'resize was confirmed', new_resources)
 
         self.delete_server_and_wait(server['id'])
         self.assert_member_usages(usages_before, server['id'])

@@ -35,10 +35,8 @@ class MemberUsagesTest(base.AllocationTestBase):
         """
         usages_before = self.member_project_usages()
         server = self.boot_server()
-        self.wait_member_usages(
-            placement.add_resources(usages_before,
-                                    placement.flavor_resources(self.flavor)),
-            'usages with the server')
+        self.wait_member_usages_grown(usages_before, 'usages with the server',
+                                      placement.flavor_resources(self.flavor))
 
         self.delete_server_and_wait(server['id'])
         self.assert_member_usages(usages_before, server['id'])
