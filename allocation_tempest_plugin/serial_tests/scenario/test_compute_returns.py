@@ -30,15 +30,14 @@ class ComputeReturnsTest(base.DisruptiveTestBase):
     alive, and the capacity must be usable again.
     """
 
-    def _local_delete_beside_a_neighbour(self, stop_process,
-                                         while_held=None):
-        """Delete one of two servers on a host locally; the host returns.
+    def boot_beside_a_neighbour(self, host):
+        """(snapshot, neighbour, server) on host; fails unless each holds.
 
-        The neighbour lives on through the delete and the return and must
-        keep exactly its allocations. while_held(host, owned, server), if
-        given, runs after the delete's check, before the host returns.
+        The neighbour, booted before the snapshot, lives on through the
+        delete and the return and must keep exactly its allocations; the
+        server is the one to delete. Each must hold exactly its flavor
+        on host first.
         """
-        host = self.disruptable_host()
         neighbour = self.boot_server(host=host)
         # The premise of "keeps exactly": it holds its flavor to begin
         # with, so a neighbour already stripped cannot pass as kept.
@@ -50,18 +49,7 @@ class ComputeReturnsTest(base.DisruptiveTestBase):
         owned.track(server['id'])
         self.assert_flavor_allocated(server, self.provider_for_host(host),
                                      self.flavor)
-        with self.disrupted(host, owned, stop_process=stop_process) as guard:
-            self.delete_locally(server['id'], guard)
-            # Read once while the host is held: the deleted server freed,
-            # the neighbour untouched. The return below must then change
-            # nothing; a leak here must not wait for a heal to hide it.
-            self.assert_placement_clean(
-                owned, 'local delete beside neighbour %s on %s' % (
-                    neighbour['id'], host))
-            if while_held is not None:
-                while_held(host, owned, server)
-        self.guard = guard
-        return host, owned, server, guard.restored_service
+        return owned, neighbour, server
 
     @decorators.idempotent_id('c5fa5771-526c-4c1d-aa53-bfd058a51a16')
     @decorators.attr(type='slow')
@@ -80,10 +68,13 @@ class ComputeReturnsTest(base.DisruptiveTestBase):
         the free capacity boots on that host (one leaked unit would make
         it fail).
         """
-        host, owned, _, restored = self._local_delete_beside_a_neighbour(
-            stop_process=False)
+        host = self.disruptable_host()
+        owned, neighbour, server = self.boot_beside_a_neighbour(host)
 
-        self.wait_for_resource_tracker(host, restored)
+        with self.disrupted(host, owned) as guard:
+            self.delete_locally_beside(neighbour, server, guard, owned)
+
+        self.wait_for_resource_tracker(host, guard.restored_service)
         self.assert_placement_clean(
             owned, 'after the resource tracker of %s ran' % host)
         self.assert_whole_free_capacity_boots(host)
@@ -107,10 +98,13 @@ class ComputeReturnsTest(base.DisruptiveTestBase):
         inventory minus what the consumers Nova knows hold (a leaked unit
         is not subtracted, so it makes the boot fail).
         """
-        host, owned, _, _ = self._local_delete_beside_a_neighbour(
-            stop_process=True)
+        host = self.disruptable_host()
+        owned, neighbour, server = self.boot_beside_a_neighbour(host)
 
-        self.assert_compute_restarted(self.guard)
+        with self.disrupted(host, owned, stop_process=True) as guard:
+            self.delete_locally_beside(neighbour, server, guard, owned)
+
+        self.assert_compute_restarted(guard)
         self.assert_placement_clean(
             owned, 'after nova-compute on %s restarted' % host)
         self.assert_whole_free_capacity_boots(host)
@@ -131,11 +125,39 @@ class ComputeReturnsTest(base.DisruptiveTestBase):
         second is an orphan, and another runner must not meet it. After
         the return, nothing of either is left.
         """
-        host, owned, _, _ = self._local_delete_beside_a_neighbour(
-            stop_process=False, while_held=self._heal_only_the_deleted)
+        host = self.disruptable_host()
+        owned, neighbour, server = self.boot_beside_a_neighbour(host)
+
+        with self.disrupted(host, owned) as guard:
+            self.delete_locally_beside(neighbour, server, guard, owned)
+            stranger = self.recreate_allocations_of(host, server)
+            self.assert_resource_tracker_removed(host, server['id'])
+            self.assert_allocations(stranger, {self.provider_for_host(
+                host): placement.flavor_resources(self.flavor)})
+            self.allocations_client.delete_allocations(stranger)
+            self.assert_placement_clean(
+                owned, 'after the resource tracker of %s healed' % host)
+
         self.assert_placement_clean(owned, 'after %s returned' % host)
 
-    def _heal_only_the_deleted(self, host, owned, server):
+    def delete_locally_beside(self, neighbour, server, guard, owned):
+        """Delete server locally; fails unless it alone was freed, read once.
+
+        Read while the host is held: the deleted server freed, the
+        neighbour untouched. The return that follows must then change
+        nothing; a leak here must not wait for a heal to hide it.
+        """
+        self.delete_locally_and_assert_freed(
+            server['id'], guard, owned,
+            'local delete beside neighbour %s on %s' % (neighbour['id'],
+                                                        guard.host))
+
+    def recreate_allocations_of(self, host, server):
+        """The deleted server's flavor on host again, and a stranger's.
+
+        Returns the stranger: a uuid that never was a server, its
+        allocation deleted at cleanup if the test does not get there.
+        """
         rp_uuid = self.provider_for_host(host)
         flavor = placement.flavor_resources(self.flavor)
         stranger = uuidutils.generate_uuid()
@@ -149,17 +171,19 @@ class ComputeReturnsTest(base.DisruptiveTestBase):
             self.allocations_client.update_allocations(
                 consumer, {rp_uuid: flavor}, server['tenant_id'],
                 self.os_admin.credentials.user_id)
+        return stranger
 
+    def assert_resource_tracker_removed(self, host, server_id):
+        """Fails unless host's resource tracker removes server_id's in time.
+
+        Within one update_resources_interval past the usual deadline.
+        """
         healed = self.wait_until(
             lambda: not self.allocations_client.list_allocations(
-                server['id'])['allocations'],
+                server_id)['allocations'],
             CONF.allocation.resource_tracker_interval)
         self.assertTrue(healed, 'the resource tracker of %s did not remove '
                         'the re-created allocation of deleted server %s '
-                        'within %s s' % (host, server['id'], self.wait_timeout
+                        'within %s s' % (host, server_id, self.wait_timeout
                                          + CONF.allocation.
                                          resource_tracker_interval))
-        self.assert_allocations(stranger, {rp_uuid: flavor})
-        self.allocations_client.delete_allocations(stranger)
-        self.assert_placement_clean(
-            owned, 'after the resource tracker of %s healed' % host)
