@@ -55,60 +55,59 @@ class ResizeDeleteDefectsTest(base.DisruptiveTestBase):
         resize stayed on its host, deleted by the returning compute
         itself), and the server's own allocation is freed at once.
         """
-        source, owned, server, migration_uuid, destination = (
-            self.boot_resized_server())
-        defect_shape = self._verify_resize_shape(server['id'],
-                                                 migration_uuid, source,
-                                                 destination)
+        resized = self.boot_resized_server()
+        defect_shape = self._verify_resize_shape(resized)
 
-        with self.disrupted(source, owned, stop_process=True) as guard:
+        with self.disrupted(resized.source, resized.owned,
+                            stop_process=True) as guard:
             self.assert_compute_stopped(guard)
             self.assert_service_reads_down(guard)
-            try:
-                self._slow_servers_client().delete_server(server['id'])
-                answer = 'accepted'
-            except lib_exc.ServerFault as error:
-                answer = error
-            except lib_exc.ClientRestClientException as error:
-                answer = 'refused cleanly (%s)' % error.resp.status
-            if answer == 'accepted':
-                tempest_waiters.wait_for_server_termination(
-                    self.admin_servers_client, server['id'])
-            findings = owned.leaks()
-            differences = owned.leaks_against(defect_shape)
+            answer = self._delete_once_waiting_long(resized.server['id'])
+            findings = resized.owned.leaks()
+            differences = resized.owned.leaks_against(defect_shape)
 
-        timed_out = (isinstance(answer, lib_exc.ServerFault) and
-                     'MessagingTimeout' in str(answer))
         if isinstance(answer, lib_exc.ServerFault):
-            self._finish_the_delete(server['id'], source, destination)
-            self.assert_allocations(
-                server['id'], {}, 'after its source returned, the normal '
-                'delete of server %s (reset to active)' % server['id'])
-        self.remember_leftovers(findings)
-        self.judge_known_defect(
-            'verify-resize-delete-source-down',
-            needs_met=not findings and not isinstance(answer,
-                                                      lib_exc.ServerFault),
-            reproduces=timed_out and not differences,
-            report=self._defect_report(
-                'DELETE answered: %s' % answer, owned, findings,
-                differences, timed_out, 'a 500 naming MessagingTimeout',
-                'delete of VERIFY_RESIZE server %s with its source %s '
-                'stopped' % (server['id'], source)),
-            owned=owned)
+            self._finish_the_delete_and_assert_freed(resized)
+        self._judge_source_down_delete(resized, answer, findings, differences)
 
-    def _finish_the_delete(self, server_id, source, destination):
+    def _delete_once_waiting_long(self, server_id):
+        """DELETE server_id once, through a client that waits long.
+
+        Returns 'accepted' once the server is gone, the ServerFault Nova
+        answered, or 'refused cleanly (status)' for a 4xx.
+        """
+        try:
+            self._slow_servers_client().delete_server(server_id)
+        except lib_exc.ServerFault as error:
+            return error
+        except lib_exc.ClientRestClientException as error:
+            return 'refused cleanly (%s)' % error.resp.status
+        tempest_waiters.wait_for_server_termination(
+            self.admin_servers_client, server_id)
+        return 'accepted'
+
+    def _finish_the_delete_and_assert_freed(self, resized):
         """Delete the server whose DELETE failed, now that its source is back.
 
-        The failed delete left task_state "deleting", so Nova ignores
-        another DELETE (204, nothing done): the server is reset and
-        deleted. Unless the resize stayed on its host (allow_resize_to_same_
-        host, as on a single-node devstack): the returning compute is then
-        the server's host too, and finishes the interrupted delete itself
-        before its first heartbeat (ComputeManager._init_instance, "Service
-        started deleting the instance during the previous run"), which the
-        guard awaited.
+        Fails unless its own allocation is then freed at once. The failed
+        delete left task_state "deleting", so Nova ignores another DELETE
+        (204, nothing done): the server is reset and deleted. Unless the
+        resize stayed on its host (allow_resize_to_same_host, as on a
+        single-node devstack): the returning compute is then the server's
+        host too, and finishes the interrupted delete itself before its
+        first heartbeat (ComputeManager._init_instance, "Service started
+        deleting the instance during the previous run"), which the guard
+        awaited.
         """
+        server_id = resized.server['id']
+        self._finish_the_delete(server_id, resized.source,
+                                resized.destination)
+        self.assert_allocations(
+            server_id, {}, 'after its source returned, the normal '
+            'delete of server %s (reset to active)' % server_id)
+
+    def _finish_the_delete(self, server_id, source, destination):
+        """Reset and delete server_id, unless its returned host did."""
         if source == destination:
             try:
                 self.admin_servers_client.show_server(server_id)
@@ -117,16 +116,50 @@ class ResizeDeleteDefectsTest(base.DisruptiveTestBase):
         self.admin_servers_client.reset_state(server_id, state='active')
         self.delete_server_and_wait(server_id)
 
-    def _verify_resize_shape(self, server_id, migration_uuid, source,
-                             destination):
+    def _judge_source_down_delete(self, resized, answer, findings,
+                                  differences):
+        """Fails unless defect verify-resize-delete-source-down explains it.
+
+        Or passes, where Nova did what a user needs. The defect is
+        matched exactly: the answer (500 naming MessagingTimeout) and
+        Placement as a whole.
+        """
+        timed_out = (isinstance(answer, lib_exc.ServerFault) and
+                     'MessagingTimeout' in str(answer))
+        self.remember_leftovers(findings)
+        self.judge_known_defect(
+            'verify-resize-delete-source-down',
+            needs_met=not findings and not isinstance(answer,
+                                                      lib_exc.ServerFault),
+            reproduces=timed_out and not differences,
+            report=self._defect_report(
+                'DELETE answered: %s' % answer, resized.owned, findings,
+                differences, timed_out, 'a 500 naming MessagingTimeout',
+                'delete of VERIFY_RESIZE server %s with its source %s '
+                'stopped' % (resized.server['id'], resized.source)),
+            owned=resized.owned)
+
+    def _verify_resize_shape(self, resized):
         """{consumer: {rp: resources}} as at VERIFY_RESIZE (asserted)."""
         new_flavor = self.flavors_client.show_flavor(
             CONF.compute.flavor_ref_alt)['flavor']
         return {
-            server_id: {self.provider_for_host(destination):
-                        placement.flavor_resources(new_flavor)},
-            migration_uuid: {self.provider_for_host(source):
-                             placement.flavor_resources(self.flavor)}}
+            resized.server['id']: {
+                self.provider_for_host(resized.destination):
+                placement.flavor_resources(new_flavor)},
+            resized.migration_uuid: {
+                self.provider_for_host(resized.source):
+                placement.flavor_resources(self.flavor)}}
+
+    def _error_after_resize_shape(self, resized):
+        """What defect error-after-resize-delete-leaks-migration leaves.
+
+        Exactly the migration's old flavor on the source; the server's
+        own allocation is freed.
+        """
+        defect_shape = self._verify_resize_shape(resized)
+        defect_shape[resized.server['id']] = {}
+        return defect_shape
 
     @staticmethod
     def _defect_report(answer, owned, findings, differences, answer_ok,
@@ -157,41 +190,32 @@ class ResizeDeleteDefectsTest(base.DisruptiveTestBase):
         internals.without_read_retries(client.http_obj)
         return client
 
-    def _delete_error_after_resize(self, locally):
-        source, owned, server, migration_uuid, destination = (
-            self.boot_resized_server())
-        self.admin_servers_client.reset_state(server['id'], state='error')
+    def _reset_to_error(self, server_id):
+        """An admin's reset-state to ERROR, awaited."""
+        self.admin_servers_client.reset_state(server_id, state='error')
         tempest_waiters.wait_for_server_status(
-            self.admin_servers_client, server['id'], 'ERROR',
+            self.admin_servers_client, server_id, 'ERROR',
             raise_on_error=False)
-        # The defect leaves exactly the migration's old flavor on the
-        # source; the server's own allocation is freed.
-        defect_shape = self._verify_resize_shape(
-            server['id'], migration_uuid, source, destination)
-        defect_shape[server['id']] = {}
+
+    def _judge_error_after_resize_delete(self, resized, how, findings,
+                                         differences):
+        """Fails unless known defect error-after-resize-... explains it.
+
+        The defect is error-after-resize-delete-leaks-migration. Passes
+        where nothing leaked. how is 'normal' or 'local'.
+        """
         context = '%s delete of server %s reset to ERROR in VERIFY_RESIZE ' \
-            '(from %s to %s)' % ('local' if locally else 'normal',
-                                 server['id'], source, destination)
-        if locally:
-            with self.disrupted(destination, owned) as guard:
-                self.delete_locally(server['id'], guard)
-                findings = owned.leaks()
-                differences = owned.leaks_against(defect_shape)
-        else:
-            # One read at the 404: the compute frees the server's
-            # allocations before its row goes (delete_and_assert_freed).
-            self.delete_server_and_wait(server['id'])
-            findings = owned.leaks()
-            differences = owned.leaks_against(defect_shape)
+            '(from %s to %s)' % (how, resized.server['id'], resized.source,
+                                 resized.destination)
         self.remember_leftovers(findings)
         self.judge_known_defect(
             'error-after-resize-delete-leaks-migration',
             needs_met=not findings,
             reproduces=not differences,
             report=self._defect_report(
-                'DELETE went through', owned, findings, differences, True,
-                None, context),
-            owned=owned)
+                'DELETE went through', resized.owned, findings, differences,
+                True, None, context),
+            owned=resized.owned)
 
     @decorators.idempotent_id('b3b5057b-8260-4316-9435-0519dc144276')
     def test_delete_error_server_after_resize(self):
@@ -206,7 +230,18 @@ class ResizeDeleteDefectsTest(base.DisruptiveTestBase):
         source, nothing else changed); a Nova that leaks more or elsewhere
         fails naming the difference.
         """
-        self._delete_error_after_resize(locally=False)
+        resized = self.boot_resized_server()
+        self._reset_to_error(resized.server['id'])
+        defect_shape = self._error_after_resize_shape(resized)
+
+        # One read at the 404: the compute frees the server's allocations
+        # before its row goes (delete_and_assert_freed).
+        self.delete_server_and_wait(resized.server['id'])
+        findings = resized.owned.leaks()
+        differences = resized.owned.leaks_against(defect_shape)
+
+        self._judge_error_after_resize_delete(resized, 'normal', findings,
+                                              differences)
 
     @decorators.idempotent_id('31b05cbc-6650-40c2-a4bc-7b2b6824ec6e')
     def test_local_delete_error_server_after_resize(self):
@@ -217,4 +252,14 @@ class ResizeDeleteDefectsTest(base.DisruptiveTestBase):
         Matched like the normal delete's defect, read once while the
         destination is still held.
         """
-        self._delete_error_after_resize(locally=True)
+        resized = self.boot_resized_server()
+        self._reset_to_error(resized.server['id'])
+        defect_shape = self._error_after_resize_shape(resized)
+
+        with self.disrupted(resized.destination, resized.owned) as guard:
+            self.delete_locally(resized.server['id'], guard)
+            findings = resized.owned.leaks()
+            differences = resized.owned.leaks_against(defect_shape)
+
+        self._judge_error_after_resize_delete(resized, 'local', findings,
+                                              differences)
