@@ -33,6 +33,10 @@ class ServiceDeleteTest(base.MultiComputeTestBase):
     """
 
     def _assert_delete_refused(self, host, owned, why):
+        """Fails unless DELETE of host's service is refused, changing nothing.
+
+        Read once while the guard holds host.
+        """
         rp_uuid = self.provider_for_host(host)
         inventories = self.providers_client.\
             list_resource_provider_inventories(rp_uuid)['inventories']
@@ -49,6 +53,42 @@ class ServiceDeleteTest(base.MultiComputeTestBase):
                 list_resource_provider_inventories(rp_uuid)['inventories'])
             self.assert_placement_clean(
                 owned, 'refused delete of the service of %s' % host)
+
+    def _skip_unless_cold_migration(self):
+        """Skips when the cloud does not cold-migrate."""
+        if not CONF.compute_feature_enabled.cold_migration:
+            raise self.skipException(
+                '[compute-feature-enabled] cold_migration is off')
+
+    def _cold_migrate_to_b(self, server_id):
+        """Migrate server_id to host_b (2.56: a named host), to VERIFY_RESIZE.
+
+        Returns the migration's uuid.
+        """
+        self.admin_servers_client.migrate_server(server_id,
+                                                 host=self.host_b)
+        tempest_waiters.wait_for_server_status(
+            self.admin_servers_client, server_id, 'VERIFY_RESIZE')
+        [migration] = self.os_admin.migrations_client.list_migrations(
+            instance_uuid=server_id)['migrations']
+        return migration['uuid']
+
+    def _assert_migration_holds_source(self, server, migration_uuid, owned):
+        """Fails unless the migration holds the flavor on A, the server on B.
+
+        Then owned expects both to keep it.
+        """
+        flavor = placement.flavor_resources(self.flavor)
+        self.assert_allocations(
+            migration_uuid, {self.rp_a: flavor},
+            'premise: the migration holds the flavor on %s' % self.host_a)
+        self.assert_allocations(
+            server['id'], {self.rp_b: flavor},
+            'premise: the migrated server holds it on %s' % self.host_b)
+        owned.expect(migration_uuid, {self.rp_a: flavor}, 'migration',
+                     project_id=server['tenant_id'])
+        owned.expect(server['id'], {self.rp_b: flavor},
+                     project_id=server['tenant_id'])
 
     @decorators.idempotent_id('393d7ece-1f5e-4da6-b29d-92eca4292a60')
     @decorators.related_bug('1763183')
@@ -81,28 +121,11 @@ class ServiceDeleteTest(base.MultiComputeTestBase):
         answers 409. After, read once while A is held: the migration still
         holds the flavor on A, the server on B, A's inventories unchanged.
         """
-        if not CONF.compute_feature_enabled.cold_migration:
-            raise self.skipException(
-                '[compute-feature-enabled] cold_migration is off')
+        self._skip_unless_cold_migration()
         owned = self.placement_snapshot(self.host_a, self.host_b)
         server = self.boot_server(host=self.host_a)
-        self.admin_servers_client.migrate_server(server['id'],
-                                                 host=self.host_b)
-        tempest_waiters.wait_for_server_status(
-            self.admin_servers_client, server['id'], 'VERIFY_RESIZE')
-        [migration] = self.os_admin.migrations_client.list_migrations(
-            instance_uuid=server['id'])['migrations']
-        flavor = placement.flavor_resources(self.flavor)
-        self.assert_allocations(
-            migration['uuid'], {self.rp_a: flavor},
-            'premise: the migration holds the flavor on %s' % self.host_a)
-        self.assert_allocations(
-            server['id'], {self.rp_b: flavor},
-            'premise: the migrated server holds it on %s' % self.host_b)
-        owned.expect(migration['uuid'], {self.rp_a: flavor}, 'migration',
-                     project_id=server['tenant_id'])
-        owned.expect(server['id'], {self.rp_b: flavor},
-                     project_id=server['tenant_id'])
+        migration_uuid = self._cold_migrate_to_b(server['id'])
+        self._assert_migration_holds_source(server, migration_uuid, owned)
         self._assert_delete_refused(
             self.host_a, owned, 'is the source of migration %s' %
-            migration['uuid'])
+            migration_uuid)
