@@ -46,17 +46,12 @@ class DeletedBeforeBuildTest(base.DisruptiveTestBase):
         resource tracker ran, the provider and the project are at their
         baseline.
         """
-        self.skip_unless_lending_allowed()
-        host = self.disruptable_host()
-        rp_uuid = self.provider_for_host(host)
+        host = self.require_lendable_host()
         owned = self.placement_snapshot(host)
-
         with self.disrupted(host, owned, lend=True) as guard:
-            server = self.boot_server(host=host, wait_until=None)
-            owned.track(server['id'])
-            self.wait_for_scheduled(server['id'])
+            server = self.boot_scheduled_to_lent_host(host, owned)
             self.take_back(guard)
-            self.assert_waiting_for_compute(server['id'], rp_uuid, host)
+            self.assert_waiting_for_compute(server['id'], host)
             self.delete_server_and_wait(server['id'])
             self.assert_no_compute_deleted(server['id'], host)
             self.assert_placement_clean(
@@ -65,22 +60,28 @@ class DeletedBeforeBuildTest(base.DisruptiveTestBase):
 
         self.assert_compute_restarted(guard)
         self.wait_for_resource_tracker(host, guard.restored_service)
-        self.assert_placement_clean(
-            owned, 'after nova-compute on %s restarted and its resource '
-            'tracker ran' % host)
-        service = compute_services.show(self.compute_services_client, host)
-        self.assertEqual('up', service['state'],
-                         'nova-compute on %s after the restart: %s' % (
-                             host, compute_services.summary(service)))
+        self.assert_returned_to_baseline(host, owned)
+
+    def boot_scheduled_to_lent_host(self, host, owned):
+        """A server scheduled to the lent host; fails when it is not.
+
+        owned tracks it from its boot on.
+        """
+        server = self.boot_server(host=host, wait_until=None)
+        owned.track(server['id'])
+        self.wait_for_scheduled(server['id'])
+        return server
 
     def wait_for_scheduled(self, server_id):
-        """Wait until the conductor has sent server_id's build to its host.
+        """Wait until server_id's build was sent; fails when it was not.
 
-        The scheduler claims the allocation first; the conductor then
-        creates the instance in its cell and records the create action,
-        maps it and casts build_and_run_instance (conductor/manager.py
-        schedule_and_build_instances). A server in ERROR was not scheduled
-        (the lent service read down too early, or the host was refused).
+        Sent to its host by the conductor, within the deadline. The
+        scheduler claims the allocation first; the conductor then creates
+        the instance in its cell and records the create action, maps it
+        and casts build_and_run_instance (conductor/manager.py
+        schedule_and_build_instances). A server in ERROR was not
+        scheduled (the lent service read down too early, or the host was
+        refused).
         """
         def scheduled():
             server = self.admin_servers_client.show_server(
@@ -101,8 +102,13 @@ class DeletedBeforeBuildTest(base.DisruptiveTestBase):
                       'host within %s s; last seen: %s' % (
                           server_id, self.wait_timeout, outcome.value))
 
-    def assert_waiting_for_compute(self, server_id, rp_uuid, host):
-        """BUILD, no host, and the scheduler's allocation on rp_uuid."""
+    def assert_waiting_for_compute(self, server_id, host):
+        """Fails unless server_id waits in BUILD, claimed on host, no host.
+
+        The scheduler's allocation is exactly the flavor on host's
+        provider; instance.host is set only by the compute's own claim.
+        """
+        rp_uuid = self.provider_for_host(host)
         server = self.admin_servers_client.show_server(server_id)['server']
         self.assertEqual(
             ('BUILD', None),
@@ -113,6 +119,19 @@ class DeletedBeforeBuildTest(base.DisruptiveTestBase):
             server_id, {rp_uuid: placement.flavor_resources(self.flavor)},
             'premise: the scheduler\'s claim of server %s, exactly its '
             'flavor on the provider of %s' % (server_id, host))
+
+    def assert_returned_to_baseline(self, host, owned):
+        """Placement at its baseline and nova-compute on host up, or fail.
+
+        Called once the compute restarted and its resource tracker ran.
+        """
+        self.assert_placement_clean(
+            owned, 'after nova-compute on %s restarted and its resource '
+            'tracker ran' % host)
+        service = compute_services.show(self.compute_services_client, host)
+        self.assertEqual('up', service['state'],
+                         'nova-compute on %s after the restart: %s' % (
+                             host, compute_services.summary(service)))
 
     def assert_no_compute_deleted(self, server_id, host):
         """nova-api deleted server_id alone.
