@@ -69,26 +69,15 @@ class EvacuationTest(base.MultiComputeTestBase):
         owned = self.placement_snapshot(self.host_a, self.host_b)
         server = self.boot_server(host=self.host_a)
         self.assert_flavor_allocated(server, self.rp_a, self.flavor)
-        flavor = placement.flavor_resources(self.flavor)
-        project_id = server['tenant_id']
-        project_before = owned.project_before[project_id]
+        project_before = owned.project_before[server['tenant_id']]
 
         with self.disrupted(self.host_a, owned, stop_process=True) as guard:
             server = self.evacuate(server['id'], self.host_b)
-            self.assertEqual(self.host_b, server['OS-EXT-SRV-ATTR:host'])
-            self.assert_allocations(server['id'], {self.rp_a: flavor,
-                                                   self.rp_b: flavor})
-            self.assert_project_usage(project_id, placement.add_resources(
-                project_before, flavor, flavor))
-            refused = guard.try_clear_forced_down()
-            self.assertIsInstance(
-                refused, lib_exc.BadRequest,
-                'Nova let forced_down be cleared on %s while the evacuation '
-                'of %s from it was still "done" (bug 1922053 guards '
-                'against this)' % (self.host_a, server['id']))
+            self.assert_held_on_both_hosts(server, project_before)
+            self.assert_forced_down_kept(guard, server['id'])
 
-        owned.expect(server['id'], {self.rp_b: flavor},
-                     project_id=project_id)
+        owned.expect(server['id'], {self.rp_b: placement.flavor_resources(
+            self.flavor)}, project_id=server['tenant_id'])
         self.assert_placement_clean(
             owned, 'evacuation of %s from %s to %s, source back' % (
                 server['id'], self.host_a, self.host_b))
@@ -162,16 +151,12 @@ class EvacuationTest(base.MultiComputeTestBase):
         owned = self.placement_snapshot(self.host_a, self.host_b)
         server = self.boot_server(host=self.host_a)
         self.assert_flavor_allocated(server, self.rp_a, self.flavor)
-        flavor = placement.flavor_resources(self.flavor)
-        owned.expect(server['id'], {self.rp_a: flavor},
-                     project_id=server['tenant_id'])
+        owned.expect(server['id'], {self.rp_a: placement.flavor_resources(
+            self.flavor)}, project_id=server['tenant_id'])
 
         with self.disrupted(self.host_b, owned), \
                 self.disrupted(self.host_a, owned, stop_process=True):
-            self.admin_servers_client.evacuate_server(server['id'])
-            self.wait_for_failed_evacuation(server['id'])
-            server = self.admin_servers_client.show_server(
-                server['id'])['server']
+            server = self.evacuate_to_no_valid_host(server['id'])
             self.assertEqual(self.host_a, server['OS-EXT-SRV-ATTR:host'])
             self.assert_placement_clean(
                 owned, 'failed evacuation of %s from %s' % (
@@ -179,8 +164,42 @@ class EvacuationTest(base.MultiComputeTestBase):
 
         self.assert_placement_clean(owned, 'after both computes returned')
 
+    def assert_held_on_both_hosts(self, server, project_before):
+        """Fails unless the evacuated server holds its flavor on A and on B.
+
+        It must read on B, its consumer hold exactly the flavor on both
+        providers, and its project's usage count it twice.
+        """
+        flavor = placement.flavor_resources(self.flavor)
+        self.assertEqual(self.host_b, server['OS-EXT-SRV-ATTR:host'])
+        self.assert_allocations(server['id'], {self.rp_a: flavor,
+                                               self.rp_b: flavor})
+        self.assert_project_usage(server['tenant_id'], placement.add_resources(
+            project_before, flavor, flavor))
+
+    def assert_forced_down_kept(self, guard, server_id):
+        """Fails unless Nova refuses to clear forced_down on the source.
+
+        While the evacuation of server_id from it is still "done".
+        """
+        refused = guard.try_clear_forced_down()
+        self.assertIsInstance(
+            refused, lib_exc.BadRequest,
+            'Nova let forced_down be cleared on %s while the evacuation '
+            'of %s from it was still "done" (bug 1922053 guards '
+            'against this)' % (self.host_a, server_id))
+
+    def evacuate_to_no_valid_host(self, server_id):
+        """Evacuate server_id; fails unless the evacuation fails in time.
+
+        No host is valid for it. Returns the server as it then reads.
+        """
+        self.admin_servers_client.evacuate_server(server_id)
+        self.wait_for_failed_evacuation(server_id)
+        return self.admin_servers_client.show_server(server_id)['server']
+
     def wait_for_failed_evacuation(self, server_id):
-        """Wait for the evacuation migration of server_id to end in error."""
+        """Wait for server_id's evacuation to fail; fails when it does not."""
         def failed():
             migrations = self.os_admin.migrations_client.list_migrations(
                 instance_uuid=server_id,
