@@ -101,10 +101,12 @@ class SharedHold(object):
                 if state.test not in self.outcomes]
 
     def run(self):
-        """Every state's Outcome, by test method name.
+        """Every state's Outcome, by test method name; fails the class.
 
-        Logs what the whole story cost (tools/bench compares it with the
-        bare API calls of the same story).
+        Fails it (SharedSetupFailed) only when the shared boot fails on a
+        host that still takes servers; anything else is a state's
+        outcome. Logs what the whole story cost (tools/bench compares it
+        with the bare API calls of the same story).
         """
         started = time.monotonic()
         try:
@@ -119,6 +121,11 @@ class SharedHold(object):
                      verdicts)
 
     def _run(self):
+        """run()'s story; skips the class when the guard's precheck does.
+
+        That is, when the host was taken between its choice and its hold
+        (recheck_for); every other refusal is each state's skip.
+        """
         if not self.states:
             return self.outcomes
         host, why_not = self.cls.choose_disruptable_host(self._own_ids)
@@ -145,13 +152,13 @@ class SharedHold(object):
     # -- before the hold --------------------------------------------------
 
     def _boot(self):
-        """One server per state on the host, in one request, all ACTIVE.
+        """One server per state on the host, all ACTIVE; skips or fails.
 
-        A host taken meanwhile (another runner, an operator) is a skip; a
-        scheduler that found no valid host on a host that still takes
-        servers gets one more request, as a single boot does
-        (base.AdminAllocationTestBase.boot_server). Anything else fails
-        the class naming every state it was preparing.
+        Booted in one request. A host taken meanwhile (another runner, an
+        operator) is a skip; a scheduler that found no valid host on a
+        host that still takes servers gets one more request, as a single
+        boot does (base.AdminAllocationTestBase.boot_server). Anything
+        else fails the class naming every state it was preparing.
         """
         for attempt in (1, 2):
             try:
@@ -173,6 +180,11 @@ class SharedHold(object):
                             self.host, failed)
 
     def _boot_once(self):
+        """The servers, awaited at class cleanup; fails the states unheld.
+
+        A server that does not hold its flavor on the host fails its
+        state's test alone.
+        """
         clients = self.cls.os_admin
         _, servers = compute.create_test_server(
             clients, networks='none', host=self.host,
@@ -244,6 +256,12 @@ class SharedHold(object):
     # -- the hold ---------------------------------------------------------
 
     def _hold_and_delete(self):
+        """Hold the host once and delete each state's server; may skip all.
+
+        A host another runner holds skips every state left; orphans on
+        it fail the first and skip the rest; a precheck that finds it
+        taken skips the class (see _run).
+        """
         if not self._pending():
             return
         with contextlib.ExitStack() as stack:

@@ -42,11 +42,11 @@ class PlacementVerdicts(object):
     """Needs the admin Placement clients of AdminAllocationTestBase."""
 
     def placement_snapshot(self, *hosts_used):
-        """Placement as it is now on hosts_used and the test's projects.
+        """Placement now on hosts_used and the test's projects; may fail.
 
-        Take it before the test's server exists; check it with
-        assert_placement_clean(). Fails when a host has no provider
-        (provider_for_host).
+        Fails when a host has no provider (provider_for_host). Take it
+        before the test's server exists; check it with
+        assert_placement_clean().
         """
         owned = snapshot.PlacementSnapshot(
             self.providers_client, self.allocations_client,

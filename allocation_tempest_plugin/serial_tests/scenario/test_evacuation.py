@@ -32,10 +32,12 @@ class EvacuationTest(base.MultiComputeTestBase):
 
     @contextlib.contextmanager
     def evacuated_from_stopped_a(self):
-        """(snapshot, server): evacuated from a stopped A to B, A held.
+        """(snapshot, server) evacuated from a stopped, held A; may skip, fail.
 
-        Before: the server holds its flavor on A only; after the
-        evacuation, while A is down, on both A and B (asserted there).
+        Skips when A cannot be held or B was taken; fails when Placement
+        does not hold what each step should. Before: the server holds its
+        flavor on A only; after the evacuation, while A is down, on both
+        A and B (asserted there).
         """
         owned = self.placement_snapshot(self.host_a, self.host_b)
         server = self.boot_server(host=self.host_a)
