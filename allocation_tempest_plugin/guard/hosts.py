@@ -25,13 +25,9 @@ import random
 from oslo_log import log as logging
 from tempest.lib import exceptions as lib_exc
 
-from allocation_tempest_plugin.reads import compute_services
+from allocation_tempest_plugin.reads import services
 
 LOG = logging.getLogger(__name__)
-
-# Owned by reads/compute_services.py; kept here for existing callers.
-COMPUTE_BINARY = compute_services.BINARY
-is_available = compute_services.is_available
 
 # Hypervisors read per page while looking for a candidate host. A choice
 # usually ends on the first page; a small page keeps its bytes flat.
@@ -47,12 +43,6 @@ REFUSALS_NAMED = 5
 
 
 # -- reads, each filtered by the API ----------------------------------------
-
-def service_of(services_client, host):
-    """host's nova-compute service, or None (os-services by host)."""
-    services = compute_services.find(services_client, host)
-    return services[0] if services else None
-
 
 def foreign_server_on(servers_client, host, own_server_ids):
     """The id of one server on host the test did not create, else None.
@@ -136,17 +126,11 @@ def first_qualifying(candidates, refusal):
 
 
 def service_refusal(service):
+    """Why a host whose service reads so may not be taken, or None."""
     if service is None:
-        return 'has no %s service' % COMPUTE_BINARY
-    if not is_available(service):
-        why = '%s is status=%s state=%s forced_down=%s' % (
-            COMPUTE_BINARY, service['status'], service['state'],
-            service['forced_down'])
-        if service.get('disabled_reason'):
-            # Another runner's marker names its run and deadline.
-            why += ' (disabled_reason: %s)' % service['disabled_reason']
-        return why
-    return None
+        return 'has no %s service' % services.BINARY
+    why = services.why_not_usable(service)
+    return None if why is None else '%s is %s' % (services.BINARY, why)
 
 
 def _named(refusals):
@@ -201,7 +185,7 @@ def choose_host(services_client, hypervisor_client, servers_client,
         host, refusals = first_qualifying(
             rotated(sorted(set(disruptable_hosts)), start=start),
             lambda host: avoid.get(host) or service_refusal(
-                service_of(services_client, host)) or foreign(host))
+                services.find(services_client, host)) or foreign(host))
         if host is None:
             return None, ('none of [allocation] disruptable_hosts %s is up '
                           'and enabled and free of other servers (%s)' % (
@@ -214,7 +198,7 @@ def choose_host(services_client, hypervisor_client, servers_client,
     if host is not None:
         return host, None
     if not refusals:
-        return None, 'no %s service is up and enabled' % COMPUTE_BINARY
+        return None, 'no %s service is up and enabled' % services.BINARY
     # Each refusal says why: another project's server, or leftovers of a
     # leak a test of this run already failed for.
     return None, ('no compute host is free for this test (%s); set '
@@ -231,7 +215,7 @@ def host_refusal(services_client, servers_client, host, disruptable_hosts,
     if disruptable_hosts and host not in disruptable_hosts:
         return '%s is not in [allocation] disruptable_hosts %s' % (
             host, sorted(disruptable_hosts))
-    why = service_refusal(service_of(services_client, host))
+    why = service_refusal(services.find(services_client, host))
     if why is None:
         server_id = foreign_server_on(servers_client, host, own_server_ids)
         if server_id is not None:
@@ -247,7 +231,7 @@ def taken_since_chosen(services_client, host):
     operator or a dying compute may change that before a boot onto it
     is scheduled, and the boot then ends in NoValidHost.
     """
-    why = service_refusal(service_of(services_client, host))
+    why = service_refusal(services.find(services_client, host))
     return None if why is None else '%s %s' % (host, why)
 
 

@@ -25,7 +25,7 @@ from allocation_tempest_plugin.guard import exclusive
 from allocation_tempest_plugin.placement_checks import capacity
 from allocation_tempest_plugin.placement_checks import orphans
 from allocation_tempest_plugin.placement_checks import placement
-from allocation_tempest_plugin.reads import compute_services
+from allocation_tempest_plugin.reads import services
 
 # How long an allocation that nothing explains may take to go away by
 # itself before it is an orphan: Nova deletes some just after the record
@@ -140,7 +140,7 @@ class HostHoldingChecks(object):
             why = capacity.why_unschedulable(
                 self.providers_client.list_resource_provider_traits(
                     rp_uuid)['traits'],
-                compute_services.show(self.compute_services_client, host))
+                services.show(self.compute_services_client, host))
             self.fail(
                 'a server sized to the whole free capacity of %s (%s) did '
                 'not boot there, and no other consumer arrived on its '

@@ -134,8 +134,8 @@ class ChooseHostTest(HostsTestBase):
         host, why = self._choose(['compute-00010', 'gone'])
         self.assertIsNone(host)
         self.assertIn("['compute-00010', 'gone']", why)
-        self.assertIn('compute-00010 nova-compute is status=enabled '
-                      'state=down forced_down=True', why)
+        self.assertIn('compute-00010 nova-compute is not up and enabled: '
+                      'status=enabled state=down forced_down=True', why)
         self.assertIn('gone has no nova-compute service', why)
 
     def test_choices_start_at_random_among_the_first_candidates(self):
@@ -169,7 +169,8 @@ class ChooseHostTest(HostsTestBase):
         service['disabled_reason'] = ('allocation_tempest_plugin run=other '
                                       'until=2026-11-25T22:00:00Z')
         why = hosts.taken_since_chosen(self.services, 'compute-00003')
-        self.assertIn('compute-00003 nova-compute is status=disabled', why)
+        self.assertIn('compute-00003 nova-compute is not up and enabled: '
+                      'status=disabled', why)
         self.assertIn('(disabled_reason: allocation_tempest_plugin '
                       'run=other until=2026-11-25T22:00:00Z)', why)
 
