@@ -25,6 +25,7 @@ import random
 from oslo_log import log as logging
 from tempest.lib import exceptions as lib_exc
 
+from allocation_tempest_plugin.reads import paging
 from allocation_tempest_plugin.reads import services
 
 LOG = logging.getLogger(__name__)
@@ -64,32 +65,12 @@ def foreign_server_on(servers_client, host, own_server_ids):
 def hypervisors(hypervisor_client, page_size=None):
     """Every hypervisor in Nova's order, a page at a time, lazily.
 
-    A caller that stops early reads no further page. The listing ends on
-    an empty page, not a short one: Nova leaves out compute nodes whose
-    service was deleted after reading the page, so a short page (with no
-    hypervisors_links) can come before the end. Without page_size, Nova's
-    [api] max_limit sizes the pages.
+    A caller that stops early reads no further page (reads/paging.py:
+    the listing ends on an empty page). Without page_size, Nova's [api]
+    max_limit sizes the pages.
     """
-    marker, seen = None, set()
-    while True:
-        params = {} if page_size is None else {'limit': page_size}
-        if marker is not None:
-            params['marker'] = marker
-        page = hypervisor_client.list_hypervisors(detail=True,
-                                                  **params)['hypervisors']
-        if not page:
-            return
-        # A page that repeats what came before ignores the marker: an
-        # endless listing, not a cloud with endless hypervisors.
-        repeated = seen & {hypervisor['id'] for hypervisor in page}
-        if repeated:
-            raise ValueError('the hypervisors listing ignores its marker '
-                             '%s: hypervisor %s came back' % (
-                                 marker, sorted(repeated)[0]))
-        for hypervisor in page:
-            seen.add(hypervisor['id'])
-            yield hypervisor
-        marker = page[-1]['id']
+    return paging.items(hypervisor_client.list_hypervisors, 'hypervisors',
+                        page_size, detail=True)
 
 
 def available_hosts(hypervisor_client, page_size=CANDIDATE_PAGE_SIZE):

@@ -78,17 +78,17 @@ class ExclusiveTest(testtools.TestCase):
 
     def test_nothing_foreign(self):
         self.assertEqual([], exclusive.foreign_findings(
-            'compute1', {'mine': {'resources': {'VCPU': 1}},
-                         'mig': {'resources': {'VCPU': 1}}},
+            'compute1', {'mine': {'VCPU': 1},
+                         'mig': {'VCPU': 1}},
             [{'id': 'mine', 'name': 's', 'tenant_id': 'p',
               'status': 'ACTIVE'}], ['mine'], ['mig']))
 
     def test_foreign_consumers_and_servers(self):
         findings = exclusive.foreign_findings(
             'compute1',
-            {'theirs': {'resources': {'VCPU': 2, 'MEMORY_MB': 512}},
-             'incoming': {'resources': {'VCPU': 1}},
-             'mine': {'resources': {'VCPU': 1}}},
+            {'theirs': {'VCPU': 2, 'MEMORY_MB': 512},
+             'incoming': {'VCPU': 1},
+             'mine': {'VCPU': 1}},
             [{'id': 'theirs', 'name': 'db', 'tenant_id': 'admin',
               'status': 'ACTIVE'},
              {'id': 'shelved', 'name': 'old', 'tenant_id': 'admin',
