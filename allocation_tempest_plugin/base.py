@@ -32,6 +32,7 @@ from allocation_tempest_plugin.placement_checks import orphan_registry
 from allocation_tempest_plugin.placement_checks import placement
 from allocation_tempest_plugin.placement_checks import snapshot
 from allocation_tempest_plugin import plugin
+from allocation_tempest_plugin.reads import allocations
 from allocation_tempest_plugin.reads import waiters
 
 CONF = config.CONF
@@ -111,8 +112,9 @@ class AllocationTestBase(base.BaseV2ComputeTest):
         member's catalog may have no Placement endpoint at all.
         """
         try:
-            return dict(self.member_usages_client.list_usages(
-                self.os_primary.credentials.project_id)['usages'])
+            return allocations.project_usages(
+                self.member_usages_client,
+                self.os_primary.credentials.project_id)
         except lib_exc.Forbidden:
             raise self.skipException(
                 'Placement policy does not let a project member read its '
@@ -407,8 +409,7 @@ class AdminAllocationTestBase(AllocationTestBase,
 
         holdings is {rp uuid: resources}; what says why it should.
         """
-        seen = placement.by_provider(
-            cls.allocations_client.list_allocations(consumer_uuid))
+        seen = allocations.of_consumer(cls.allocations_client, consumer_uuid)
         if seen == holdings:
             return None
         return ('%sallocations of %s: expected %s, seen %s; see: openstack '
@@ -418,7 +419,7 @@ class AdminAllocationTestBase(AllocationTestBase,
 
     def assert_project_usage(self, project_id, expected):
         """The project's usage is exactly expected, read once."""
-        usages = self.usages_client.list_usages(project_id)['usages']
+        usages = allocations.project_usages(self.usages_client, project_id)
         self.assertEqual([], placement.usage_diff(expected, usages),
                          'usage of project %s (class, expected, seen); see: '
                          'openstack resource usage show %s' % (
@@ -453,6 +454,5 @@ class AdminAllocationTestBase(AllocationTestBase,
         """The server's consumer holds exactly flavor, on rp_uuid only."""
         self.assert_allocations(server['id'], {
             rp_uuid: placement.flavor_resources(flavor)})
-        self.assertEqual(server['tenant_id'],
-                         self.allocations_client.list_allocations(
-                             server['id'])['project_id'])
+        self.assertEqual(server['tenant_id'], allocations.project_of(
+            self.allocations_client, server['id']))

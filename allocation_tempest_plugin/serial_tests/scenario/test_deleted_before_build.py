@@ -12,7 +12,7 @@
 from tempest.lib import decorators
 
 from allocation_tempest_plugin.placement_checks import placement
-from allocation_tempest_plugin.reads import compute_services
+from allocation_tempest_plugin.reads import services
 from allocation_tempest_plugin.reads import waiters
 from allocation_tempest_plugin.serial_tests import base
 
@@ -68,10 +68,10 @@ class DeletedBeforeBuildTest(base.DisruptiveTestBase):
         self.assert_placement_clean(
             owned, 'after nova-compute on %s restarted and its resource '
             'tracker ran' % host)
-        service = compute_services.show(self.compute_services_client, host)
+        service = services.show(self.compute_services_client, host)
         self.assertEqual('up', service['state'],
                          'nova-compute on %s after the restart: %s' % (
-                             host, compute_services.summary(service)))
+                             host, services.summary(service)))
 
     def wait_for_scheduled(self, server_id):
         """Wait until the conductor has sent server_id's build to its host.

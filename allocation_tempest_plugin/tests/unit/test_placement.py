@@ -37,22 +37,6 @@ class UsageDiffTest(testtools.TestCase):
                                               {'VCPU': 3, 'MEMORY_MB': 128}))
 
 
-class ListingShapeTest(testtools.TestCase):
-
-    def test_by_consumer(self):
-        body = {'allocations': {'c1': {'resources': {'VCPU': 1},
-                                       'consumer_generation': 1}},
-                'resource_provider_generation': 4}
-        self.assertEqual({'c1': {'VCPU': 1}}, placement.by_consumer(body))
-
-    def test_by_provider(self):
-        body = {'allocations': {'rp': {'generation': 2,
-                                       'resources': {'VCPU': 1}}},
-                'project_id': 'p', 'user_id': 'u', 'consumer_generation': 1}
-        self.assertEqual({'rp': {'VCPU': 1}}, placement.by_provider(body))
-        self.assertEqual({}, placement.by_provider({'allocations': {}}))
-
-
 class ArrivedTest(testtools.TestCase):
 
     def test_only_new_consumers_that_are_not_own(self):

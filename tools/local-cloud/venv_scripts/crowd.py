@@ -54,7 +54,7 @@ from tempest import config
 from tempest.lib import exceptions as lib_exc
 
 from allocation_tempest_plugin.cmd import admin
-from allocation_tempest_plugin.reads import compute_services
+from allocation_tempest_plugin.reads import services
 from allocation_tempest_plugin.services import placement
 
 NAME_PREFIX = 'allocation-crowd-'
@@ -189,10 +189,10 @@ class FlavorTriggeredArrival(object):
 class Crowd(object):
     """Boots and deletes; on_return: also boots onto a host given back."""
 
-    def __init__(self, client, services, interval, lifetime, max_alive,
+    def __init__(self, client, services_client, interval, lifetime, max_alive,
                  return_window, return_every=1.0, arrival=None,
                  out=print, clock=time.monotonic, rand=random.uniform):
-        self.client, self.services = client, services
+        self.client, self.services = client, services_client
         self.interval, self.lifetime = interval, lifetime
         self.max_alive, self.return_window = max_alive, return_window
         self.return_every = return_every
@@ -229,7 +229,7 @@ class Crowd(object):
 
     def _watch_returns(self, now):
         states = dict((s['host'], s) for s in
-                      compute_services.list_all(self.services))
+                      services.list_all(self.services))
         if self.states is not None:
             for host in returned_hosts(self.states, states):
                 if self.arrival:
@@ -282,7 +282,8 @@ def main():
     args = parser.parse_args()
 
     admin.use_config(args.config_file)
-    client, services, flavors, allocations, providers, auth = _clients()
+    (client, services_client, flavors, allocations, providers,
+     auth) = _clients()
     out = lambda line: print(line, flush=True)  # noqa: E731
     arrival = None
     if args.arrive_on_flavor:
@@ -292,7 +293,7 @@ def main():
             auth.auth_data[1]['project']['id'],
             auth.auth_data[1]['user']['id'], args.arrive_on_flavor,
             args.lifetime, out, time.monotonic)
-    crowd = Crowd(client, services, args.interval, args.lifetime,
+    crowd = Crowd(client, services_client, args.interval, args.lifetime,
                   args.max_alive, args.on_return, args.every, arrival,
                   out=out)
     signal.signal(signal.SIGTERM, _stop)

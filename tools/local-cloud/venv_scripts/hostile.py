@@ -39,7 +39,7 @@ from allocation_tempest_plugin.cmd import admin
 from allocation_tempest_plugin.fakes.hostile import cases
 from allocation_tempest_plugin.fakes.hostile import loopback
 from allocation_tempest_plugin.fakes.hostile import proxy as hp
-from allocation_tempest_plugin.reads import compute_services
+from allocation_tempest_plugin.reads import services
 from allocation_tempest_plugin.services import placement
 
 # Guard cases safe on a shared cloud: the mutation hits a first try and
@@ -48,7 +48,7 @@ LIVE_GUARD = ('guard: list GET missing key', 'guard: disable PUT 409',
               'guard: force-down PUT 503')
 # Restore-phase cases the guard rides out (cases.RESTORED) are live-safe
 # too; the one that can never succeed (cases.MARKED) is not.
-RECORDED = ('status', 'disabled_reason', 'forced_down', 'state')
+RECORDED = services.WRITABLE_FIELDS + ('state',)
 
 
 class Clients(object):
@@ -69,16 +69,17 @@ class Clients(object):
 
 def service_states(services_client):
     return {s['host']: {k: s[k] for k in RECORDED}
-            for s in compute_services.list_all(services_client)}
+            for s in services.list_all(services_client)}
 
 
 def find_ids(clients, provider, disruptable_hosts):
     ids = {'project': provider.auth_data[1]['project']['id'],
            'consumer': str(uuid.uuid4())}
-    services = compute_services.list_all(clients.services)
+    candidates = services.list_all(clients.services)
     if disruptable_hosts:
-        services = [s for s in services if s['host'] in disruptable_hosts]
-    service = sorted(services, key=lambda s: s['host'])[0]
+        candidates = [s for s in candidates
+                      if s['host'] in disruptable_hosts]
+    service = sorted(candidates, key=lambda s: s['host'])[0]
     ids.update(host=service['host'], service_id=service['id'])
     providers = clients.providers.list_resource_providers(
         name=service['host'])['resource_providers']

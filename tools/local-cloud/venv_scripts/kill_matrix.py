@@ -276,7 +276,7 @@ def lend_fault_child(fault, host):
     return 0
 
 
-def _wait_restored(services, host, timeout=240):
+def _wait_restored(services_client, host, timeout=240):
     """As found: enabled, not forced down, up, and heartbeating again.
 
     Once the service reads as found nobody writes it any more; a
@@ -284,20 +284,18 @@ def _wait_restored(services, host, timeout=240):
     the guard or the recovery command moves updated_at too, so the
     reading that first looks restored never counts as the heartbeat.
     """
-    from allocation_tempest_plugin.reads import compute_services
+    from allocation_tempest_plugin.reads import services
 
     deadline = time.monotonic() + timeout
     record, restored_at = None, None
     while time.monotonic() < deadline:
-        record = compute_services.show(services, host)
-        as_found = (record['status'] == 'enabled' and
-                    not record['forced_down'] and record['state'] == 'up')
-        if not as_found:
+        record = services.show(services_client, host)
+        if not services.is_usable(record):
             restored_at = None
         elif restored_at is None:
-            restored_at = compute_services.parse_updated_at(
+            restored_at = services.parse_updated_at(
                 record['updated_at'])
-        elif compute_services.heartbeat_after(record, restored_at):
+        elif services.heartbeat_after(record, restored_at):
             return record, True
         time.sleep(2)
     return record, False
