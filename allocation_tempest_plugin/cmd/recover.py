@@ -61,7 +61,7 @@ def _recover(args):
 
     conf = config.CONF
     actions = recovery.recover(
-        admin.compute_services_client(admin.auth_provider()),
+        admin.clients().compute_services(),
         force=args.force, dry_run=args.dry_run,
         start_command=conf.allocation.compute_start_command,
         command_timeout=conf.allocation.command_timeout,

@@ -2,5 +2,6 @@
 
 """The read layer: one way to ask the cloud its questions.
 
-Compute services and their state, and waiting with a deadline.
+The client factory (one login, its microversions), compute services
+and their state, and waiting with a deadline.
 """
