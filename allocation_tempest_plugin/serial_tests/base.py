@@ -35,6 +35,7 @@ from allocation_tempest_plugin.guard import exclusive
 from allocation_tempest_plugin.guard import hosts
 from allocation_tempest_plugin.guard import recovery
 from allocation_tempest_plugin import guard_conf
+from allocation_tempest_plugin import microversions
 from allocation_tempest_plugin.reads import allocations
 from allocation_tempest_plugin.serial_tests import host_holdings
 from allocation_tempest_plugin.serial_tests import premises
@@ -80,7 +81,8 @@ class DisruptiveTestBase(premises.PremiseChecks,
     def evacuated_status(self):
         """An evacuated server ends SHUTOFF from compute API 2.95."""
         if (api_version_request.APIVersionRequest(self.request_microversion)
-                >= api_version_request.APIVersionRequest('2.95')):
+                >= api_version_request.APIVersionRequest(
+                    microversions.EVACUATED_SHUTOFF)):
             return 'SHUTOFF'
         return 'ACTIVE'
 

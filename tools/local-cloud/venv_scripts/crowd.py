@@ -54,8 +54,8 @@ from tempest import config
 from tempest.lib import exceptions as lib_exc
 
 from allocation_tempest_plugin.cmd import admin
+from allocation_tempest_plugin import microversions
 from allocation_tempest_plugin.reads import services
-from allocation_tempest_plugin.services import placement
 
 NAME_PREFIX = 'allocation-crowd-'
 POLL = 0.5
@@ -70,23 +70,12 @@ def _stop(signum, frame):
 
 
 def _clients():
-    from tempest.lib.services.compute import base_compute_client
-    from tempest.lib.services.compute import flavors_client
-    from tempest.lib.services.compute import servers_client
-
-    # 2.74: "networks": "none" and a requested host.
-    base_compute_client.COMPUTE_MICROVERSION = '2.74'
-    provider = admin.auth_provider()
-    return (servers_client.ServersClient(provider,
-                                         **admin.client_params('compute')),
-            admin.compute_services_client(provider),
-            flavors_client.FlavorsClient(provider,
-                                         **admin.client_params('compute')),
-            placement.AllocationsClient(provider,
-                                        **admin.client_params('placement')),
-            placement.ResourceProvidersClient(
-                provider, **admin.client_params('placement')),
-            provider)
+    # "networks": "none" and a requested host, bound to these clients
+    # only (Tempest's module-wide microversion stays untouched).
+    reads = admin.clients(compute_microversion=microversions.BOOT_ON_HOST)
+    return (reads.servers(), reads.compute_services(), reads.flavors(),
+            reads.allocations(), reads.resource_providers(),
+            reads.auth_provider)
 
 
 def _boot(client, serial, host=None):

@@ -40,7 +40,6 @@ from allocation_tempest_plugin.fakes.hostile import cases
 from allocation_tempest_plugin.fakes.hostile import loopback
 from allocation_tempest_plugin.fakes.hostile import proxy as hp
 from allocation_tempest_plugin.reads import services
-from allocation_tempest_plugin.services import placement
 
 # Guard cases safe on a shared cloud: the mutation hits a first try and
 # the guard puts the service back.
@@ -55,16 +54,11 @@ class Clients(object):
     """What the cases call, as the configured admin through provider."""
 
     def __init__(self, auth_provider, http_timeout):
-        placement_params = admin.client_params('placement',
-                                               http_timeout=http_timeout)
-        self.allocations = placement.AllocationsClient(auth_provider,
-                                                       **placement_params)
-        self.providers = placement.ResourceProvidersClient(
-            auth_provider, **placement_params)
-        self.usages = placement.UsagesClient(auth_provider,
-                                             **placement_params)
-        self.services = admin.compute_services_client(
-            auth_provider, http_timeout=http_timeout)
+        reads = admin.clients(auth_provider, http_timeout=http_timeout)
+        self.allocations = reads.allocations()
+        self.providers = reads.resource_providers()
+        self.usages = reads.usages()
+        self.services = reads.compute_services()
 
 
 def service_states(services_client):

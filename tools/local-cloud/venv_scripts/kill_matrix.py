@@ -62,18 +62,23 @@ HTTP_TIMEOUT = 30
 Plan = lend_rows.Plan
 
 
-def _clients():
-    from tempest.lib.services.compute import base_compute_client
-    from tempest.lib.services.compute import servers_client
+def _reads(provider=None, **overrides):
+    """The read layer's clients as tempest.conf's admin, or via provider.
 
+    "networks": "none" and a requested host, as the plugin's tests; bound
+    to these clients only (Tempest's module-wide microversion untouched).
+    """
     from allocation_tempest_plugin.cmd import admin
+    from allocation_tempest_plugin import microversions
 
-    # 2.74: "networks": "none" and a requested host, as the plugin's tests.
-    base_compute_client.COMPUTE_MICROVERSION = '2.74'
-    provider = admin.auth_provider()
-    return (admin.compute_services_client(provider),
-            servers_client.ServersClient(provider,
-                                         **admin.client_params('compute')))
+    return admin.clients(provider,
+                         compute_microversion=microversions.BOOT_ON_HOST,
+                         **overrides)
+
+
+def _clients():
+    reads = _reads()
+    return reads.compute_services(), reads.servers()
 
 
 class TempestTimeout(Exception):
@@ -249,9 +254,8 @@ def _hostile_services(services, conf, rule):
     upstream = hp.url_upstream(hp.origin(compute_url), timeout=120,
                                ssl_context=hp.tls_context(**admin.tls()))
     with hp.HostileProxy(upstream, [rule]) as proxy:
-        yield admin.compute_services_client(
-            loopback.RedirectingAuth(provider, proxy.url),
-            http_timeout=HTTP_TIMEOUT)
+        yield _reads(loopback.RedirectingAuth(provider, proxy.url),
+                     http_timeout=HTTP_TIMEOUT).compute_services()
 
 
 def lend_fault_child(fault, host):
