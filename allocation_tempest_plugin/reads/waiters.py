@@ -10,51 +10,15 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""Polling with a deadline: the only way the plugin waits for anything.
+"""The old name of reads/polling.py's poll(), for one caller.
 
-Placement is eventually consistent with Nova's asynchronous work, and a
-compute service reports up only after a heartbeat, so every check polls
-until its condition holds or its deadline passes; no fixed sleeps.
+reads/compute_services.py still imports it and is being rewritten on
+another branch; delete this module once that one calls polling.poll.
 """
 
-import time
-
-from oslo_log import log as logging
-from tempest.lib.common.utils import test_utils
-
-LOG = logging.getLogger(__name__)
-# tools/bench sums these lines: what the plugin's own waiting cost.
-WAIT_LOG = 'allocation_tempest_plugin wait: %d polls, %.3f s, done=%s'
-
-
-class Outcome(object):
-    """What the last poll saw, and whether the condition held."""
-
-    def __init__(self):
-        self.value = None
-        self.done = False
-        self.polls = 0
+from allocation_tempest_plugin.reads import polling
 
 
 def wait_for(probe, condition, timeout, interval):
-    """Call probe() until condition(value) is true or timeout passes.
-
-    Returns an Outcome with the last value seen, so the caller can build
-    its failure message from what was really observed.
-    """
-    outcome = Outcome()
-
-    def poll():
-        outcome.value = probe()
-        outcome.polls += 1
-        outcome.done = bool(condition(outcome.value))
-        return outcome.done
-
-    started = time.monotonic()
-    test_utils.call_until_true(poll, timeout, interval)
-    if not outcome.polls:
-        # A zero or negative timeout still deserves one look.
-        poll()
-    LOG.info(WAIT_LOG, outcome.polls, time.monotonic() - started,
-             outcome.done)
-    return outcome
+    return polling.poll(probe, condition, timeout, interval,
+                        getattr(condition, '__name__', 'a condition'))
