@@ -276,6 +276,11 @@ def lend_fault_child(fault, host):
     return 0
 
 
+# Nova's report_interval is 10 s by default: looking every 2 s sees a
+# heartbeat soon after it lands without flooding os-services.
+RESTORE_POLL_INTERVAL = 2
+
+
 def _wait_restored(services, host, timeout=240):
     """As found: enabled, not forced down, up, and heartbeating again.
 
@@ -285,22 +290,27 @@ def _wait_restored(services, host, timeout=240):
     reading that first looks restored never counts as the heartbeat.
     """
     from allocation_tempest_plugin.reads import compute_services
+    from allocation_tempest_plugin.reads import polling
 
-    deadline = time.monotonic() + timeout
-    record, restored_at = None, None
-    while time.monotonic() < deadline:
-        record = compute_services.show(services, host)
+    restored_at = None
+
+    def heartbeating_as_found(record):
+        nonlocal restored_at
         as_found = (record['status'] == 'enabled' and
                     not record['forced_down'] and record['state'] == 'up')
         if not as_found:
             restored_at = None
-        elif restored_at is None:
+            return False
+        if restored_at is None:
             restored_at = compute_services.parse_updated_at(
                 record['updated_at'])
-        elif compute_services.heartbeat_after(record, restored_at):
-            return record, True
-        time.sleep(2)
-    return record, False
+            return False
+        return compute_services.heartbeat_after(record, restored_at)
+
+    seen = polling.poll(lambda: compute_services.show(services, host),
+                        heartbeating_as_found, timeout, RESTORE_POLL_INTERVAL,
+                        'nova-compute on %s as found and heartbeating' % host)
+    return seen.value, seen.done
 
 
 def _recover(args):
