@@ -34,7 +34,7 @@ from allocation_tempest_plugin.placement_checks import placement
 from allocation_tempest_plugin.placement_checks import snapshot
 from allocation_tempest_plugin.reads import allocations
 from allocation_tempest_plugin.reads import clients as reads_clients
-from allocation_tempest_plugin.reads import waiters
+from allocation_tempest_plugin.reads import polling
 
 CONF = config.CONF
 LOG = logging.getLogger(__name__)
@@ -136,15 +136,18 @@ class AllocationTestBase(base.BaseV2ComputeTest):
                 'endpoint')
 
     def wait_member_usages(self, expected, what):
-        """Poll the member's project usage until it equals expected."""
-        outcome = waiters.wait_for(
+        """Poll the member's project usage until it equals expected.
+
+        WaitTimeout names what, expected, the last usage seen and the
+        command to look.
+        """
+        polling.wait_for(
             self.member_project_usages,
             lambda usages: not placement.usage_diff(expected, usages),
-            self.wait_timeout, self.wait_interval)
-        self.assertTrue(outcome.done, '%s: expected %s, saw %s; see: '
-                        'openstack resource usage show %s' % (
-                            what, expected, outcome.value,
-                            self.os_primary.credentials.project_id))
+            self.wait_timeout, self.wait_interval,
+            '%s: the member\'s project usage to be %s (see: openstack '
+            'resource usage show %s)' % (
+                what, expected, self.os_primary.credentials.project_id))
 
     def assert_member_usages(self, expected, deleted_server_id):
         """The member's project usage is expected, read once after a delete.
@@ -403,9 +406,10 @@ class AdminAllocationTestBase(AllocationTestBase,
         The deadline is wait_timeout, plus extra_seconds where the event
         waits for a periodic task.
         """
-        return waiters.wait_for(predicate, bool,
-                                self.wait_timeout + extra_seconds,
-                                self.wait_interval).done
+        return polling.poll(predicate, bool,
+                            self.wait_timeout + extra_seconds,
+                            self.wait_interval,
+                            getattr(predicate, '__name__', 'predicate')).done
 
     def assert_allocations(self, consumer_uuid, holdings, what=None):
         """consumer_uuid holds exactly holdings ({rp uuid: resources})."""

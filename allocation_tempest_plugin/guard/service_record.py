@@ -23,8 +23,8 @@ next may be the guard's own.
 from tempest.lib import exceptions as lib_exc
 
 from allocation_tempest_plugin import exceptions
+from allocation_tempest_plugin.reads import polling
 from allocation_tempest_plugin.reads import services
-from allocation_tempest_plugin.reads import waiters
 
 BINARY = services.BINARY
 
@@ -91,7 +91,11 @@ class ServiceRecord(object):
 
     def wait_for(self, condition, what, timeout, interval):
         """The service once condition(service) holds; DisruptionError."""
-        outcome = waiters.wait_for(self.read, condition, timeout, interval)
+        # DisruptionError, not WaitTimeout: the guard turns it into a
+        # restore and a skip or failure of its own.
+        outcome = polling.poll(self.read, condition, timeout, interval,
+                               '%s on %s to be %s' % (BINARY, self.host,
+                                                      what))
         if not outcome.done:
             raise exceptions.DisruptionError(
                 reason='%s on host %s did not become %s within %s s; last '

@@ -35,7 +35,7 @@ write (nova-behaviour.md).
 import datetime
 
 from allocation_tempest_plugin import exceptions
-from allocation_tempest_plugin.reads import waiters
+from allocation_tempest_plugin.reads import polling
 
 BINARY = 'nova-compute'
 
@@ -150,5 +150,6 @@ def wait_for_heartbeat_after(services_client, host, moment, timeout,
     """
     def fresh(service):
         return service['state'] == 'up' and heartbeat_after(service, moment)
-    return waiters.wait_for(lambda: show(services_client, host), fresh,
-                            timeout, interval)
+    return polling.poll(lambda: show(services_client, host), fresh,
+                        timeout, interval,
+                        'a heartbeat of nova-compute on %s' % host)

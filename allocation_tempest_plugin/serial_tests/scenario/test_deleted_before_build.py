@@ -12,8 +12,8 @@
 from tempest.lib import decorators
 
 from allocation_tempest_plugin.placement_checks import placement
+from allocation_tempest_plugin.reads import polling
 from allocation_tempest_plugin.reads import services
-from allocation_tempest_plugin.reads import waiters
 from allocation_tempest_plugin.serial_tests import base
 
 
@@ -94,8 +94,9 @@ class DeletedBeforeBuildTest(base.DisruptiveTestBase):
                 server_id)['instanceActions']
             return server if any(action['action'] == 'create'
                                  for action in actions) else None
-        outcome = waiters.wait_for(scheduled, bool, self.wait_timeout,
-                                   self.wait_interval)
+        outcome = polling.poll(scheduled, bool, self.wait_timeout,
+                               self.wait_interval,
+                               'server %s to be scheduled' % server_id)
         if not outcome.done or outcome.value['status'] == 'ERROR':
             self.fail('premise: server %s was not scheduled to the lent '
                       'host within %s s; last seen: %s' % (

@@ -280,6 +280,11 @@ def lend_fault_child(fault, host):
     return 0
 
 
+# Nova's report_interval is 10 s by default: looking every 2 s sees a
+# heartbeat soon after it lands without flooding os-services.
+RESTORE_POLL_INTERVAL = 2
+
+
 def _wait_restored(services_client, host, timeout=240):
     """As found: enabled, not forced down, up, and heartbeating again.
 
@@ -288,21 +293,25 @@ def _wait_restored(services_client, host, timeout=240):
     the guard or the recovery command moves updated_at too, so the
     reading that first looks restored never counts as the heartbeat.
     """
+    from allocation_tempest_plugin.reads import polling
     from allocation_tempest_plugin.reads import services
 
-    deadline = time.monotonic() + timeout
-    record, restored_at = None, None
-    while time.monotonic() < deadline:
-        record = services.show(services_client, host)
+    restored_at = None
+
+    def heartbeating_as_found(record):
+        nonlocal restored_at
         if not services.is_usable(record):
             restored_at = None
-        elif restored_at is None:
-            restored_at = services.parse_updated_at(
-                record['updated_at'])
-        elif services.heartbeat_after(record, restored_at):
-            return record, True
-        time.sleep(2)
-    return record, False
+            return False
+        if restored_at is None:
+            restored_at = services.parse_updated_at(record['updated_at'])
+            return False
+        return services.heartbeat_after(record, restored_at)
+
+    seen = polling.poll(lambda: services.show(services_client, host),
+                        heartbeating_as_found, timeout, RESTORE_POLL_INTERVAL,
+                        'nova-compute on %s as found and heartbeating' % host)
+    return seen.value, seen.done
 
 
 def _recover(args):
