@@ -66,7 +66,7 @@ def _load_harness():
                  'tempest_conf', 'break_nova', 'cli')
         modules = {name: importlib.import_module('localcloud.' + name)
                    for name in names}
-        # The script too: it must import, and be the same cli.
+        # The script too: it must import.
         loader = importlib.machinery.SourceFileLoader(
             'localcloud_script', os.path.join(HARNESS_DIR, 'cloud'))
         spec = importlib.util.spec_from_loader(loader.name, loader)
