@@ -6,26 +6,39 @@ BESIDE_TEMPEST_FULL with --full). --without-plugin runs the same Tempest
 selection alone: Tempest's own failures must be no more with the plugin than
 without it (--compare-with RUN_DIR prints the difference).
 """
-import argparse
 import json
 import os
 
 from localcloud import runs
 from localcloud import settings as s
+from localcloud import subcommands
 from localcloud import util
 
 
+def add_parser(subparsers):
+    parser = subparsers.add_parser(
+        'run-beside', help="the plugin's tests and Tempest's compute "
+                           "servers + admin tests in one tempest run",
+        description=__doc__.split('\n\n')[1].replace('\n', ' '))
+    parser.add_argument('--without-plugin', action='store_true',
+                        help="Tempest's selection only, for comparison")
+    parser.add_argument('--concurrency', type=int, metavar='N',
+                        default=s.BESIDE_CONCURRENCY,
+                        help='tempest run --concurrency (default: '
+                             '%(default)s)')
+    parser.add_argument('--full', action='store_true',
+                        help='BESIDE_TEMPEST_FULL instead of '
+                             'BESIDE_TEMPEST_CI')
+    parser.add_argument('--compare-with', metavar='RUN_DIR',
+                        help="a run directory whose Tempest failures to "
+                             "compare with (e.g. a --without-plugin run)")
+    parser.set_defaults(command=main)
+    return parser
+
+
 def parse(args):
-    p = argparse.ArgumentParser(prog='cloud run-beside')
-    p.add_argument('--without-plugin', action='store_true',
-                   help="Tempest's selection only, for comparison")
-    p.add_argument('--concurrency', type=int, default=s.BESIDE_CONCURRENCY)
-    p.add_argument('--full', action='store_true',
-                   help='BESIDE_TEMPEST_FULL instead of BESIDE_TEMPEST_CI')
-    p.add_argument('--compare-with', metavar='RUN_DIR',
-                   help="a run directory whose Tempest failures to compare "
-                        "with (e.g. a --without-plugin run)")
-    return p.parse_args(args)
+    """run-beside's options alone: soak repeats a run-beside."""
+    return subcommands.standalone(add_parser).parse_args(args)
 
 
 def selection(without_plugin, full):
@@ -67,8 +80,7 @@ def compare(summary, other_dir):
     return sorted(mine - theirs)
 
 
-def main(args):
-    opts = parse(args)
+def main(opts):
     summary = run_once(opts)
     runs.report(summary)
     if opts.compare_with:

@@ -175,3 +175,39 @@ def total_rss_kb():
         if procs.alive(rec):
             pids.update(procs.tree(rec['pid'], kids))
     return procs.rss_kb(pids)
+
+
+def add_parser(subparsers):
+    parser = subparsers.add_parser(
+        'up', help='install what is missing, start all services, write '
+                   'the Tempest workspace (idempotent; root)',
+        description='Install what is missing, start all services and '
+                    'write the Tempest workspace (idempotent; needs root). '
+                    'Each option is recorded: a later `up` without it '
+                    'keeps the value.')
+    parser.add_argument(
+        '--restart-mode', choices=s.RESTART_MODES,
+        help="what tempest.conf's compute_start_command does: wait (the "
+             "default for a new cloud) for the compute's heartbeat, or "
+             "return right after the launch (immediate, like systemctl "
+             "start)")
+    parser.add_argument(
+        '--shelved-offload-time', type=int, metavar='N',
+        help="nova.conf's and tempest.conf's shelved_offload_time in "
+             "seconds (0, Nova's, for a new cloud; -1 keeps shelved "
+             "servers on their host); a change restarts the nova services")
+    parser.add_argument(
+        '--release', choices=s.release_names(), metavar='R',
+        help="the OpenStack release's services (%s; %s by default) in a "
+             "venv of its own; Tempest and the plugin stay at master. A "
+             "state dir holding another release's databases needs `down "
+             "--wipe` first" % (', '.join(s.release_names()),
+                                s.DEFAULT_RELEASE))
+    parser.set_defaults(command=command, needs_root=True)
+    return parser
+
+
+def command(opts):
+    up(restart_mode=opts.restart_mode,
+       shelved_offload_time=opts.shelved_offload_time, release=opts.release)
+    return 0
