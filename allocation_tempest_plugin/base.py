@@ -23,8 +23,9 @@ tests (serial_tests/base.py).
 from tempest.api.compute import base
 from tempest import config
 
-from allocation_tempest_plugin import plugin
-from allocation_tempest_plugin.reads import waiters
+from allocation_tempest_plugin import microversions
+from allocation_tempest_plugin.reads import clients as reads_clients
+from allocation_tempest_plugin.reads import polling
 from allocation_tempest_plugin.vocabulary import member_usages
 from allocation_tempest_plugin.vocabulary import providers
 from allocation_tempest_plugin.vocabulary import servers
@@ -39,17 +40,27 @@ class AllocationTestBase(servers.MemberServers,
     """Tests that need nothing but one project member's credentials."""
 
     credentials = ['primary']
-    # 2.37: "networks": "none", so no test depends on Neutron ports.
-    min_microversion = '2.37'
-    # 1.9: GET /usages?project_id=. Tempest's APIMicroversionFixture sets
-    # it for the class; the plugin's clients read it from there.
-    placement_min_microversion = '1.9'
+    # Tempest's APIMicroversionFixture sets these for the class; the
+    # plugin's clients read them from there (microversions.py says why).
+    min_microversion = microversions.NETWORKS_NONE
+    placement_min_microversion = microversions.PROJECT_USAGES
 
     @classmethod
     def setup_clients(cls):
         super(AllocationTestBase, cls).setup_clients()
-        cls.member_usages_client = getattr(
-            cls.os_primary, plugin.PLACEMENT_CLIENTS).UsagesClient()
+        cls.member_usages_client = cls.read_clients(
+            cls.os_primary).usages()
+
+    @staticmethod
+    def read_clients(credentials_manager):
+        """The read layer's clients for one of Tempest's client managers.
+
+        The tools build theirs the same way (cmd/admin.py); no microversion
+        is bound here, so each client sends the one Tempest's fixture set
+        from this class's attributes.
+        """
+        return reads_clients.Clients(credentials_manager.auth_provider,
+                                     config.service_client_config)
 
     @classmethod
     def resource_setup(cls):
@@ -70,21 +81,20 @@ class AdminAllocationTestBase(servers.AdminServers,
     """Admin tests that read Placement at three levels."""
 
     credentials = ['primary', 'admin']
-    # 2.74: boot onto a named host, so the baseline is taken on the
-    # provider the server will really use.
-    min_microversion = '2.74'
-    # 1.28: allocations carry project, user and consumer generation.
-    placement_min_microversion = '1.28'
+    # Boot onto a named host, so the baseline is taken on the provider
+    # the server will really use.
+    min_microversion = microversions.BOOT_ON_HOST
+    # Allocations carry project, user and consumer generation.
+    placement_min_microversion = microversions.CONSUMER_GENERATIONS
 
     @classmethod
     def setup_clients(cls):
         super(AdminAllocationTestBase, cls).setup_clients()
-        placement_clients = getattr(cls.os_admin, plugin.PLACEMENT_CLIENTS)
-        cls.allocations_client = placement_clients.AllocationsClient()
-        cls.providers_client = placement_clients.ResourceProvidersClient()
-        cls.usages_client = placement_clients.UsagesClient()
-        cls.compute_services_client = getattr(
-            cls.os_admin, plugin.COMPUTE_CLIENTS).ComputeServicesClient()
+        admin_reads = cls.read_clients(cls.os_admin)
+        cls.allocations_client = admin_reads.allocations()
+        cls.providers_client = admin_reads.resource_providers()
+        cls.usages_client = admin_reads.usages()
+        cls.compute_services_client = admin_reads.compute_services()
         cls.admin_servers_client = cls.os_admin.servers_client
 
     @classmethod
@@ -98,6 +108,7 @@ class AdminAllocationTestBase(servers.AdminServers,
         The deadline is wait_timeout, plus extra_seconds where the event
         waits for a periodic task.
         """
-        return waiters.wait_for(predicate, bool,
-                                self.wait_timeout + extra_seconds,
-                                self.wait_interval).done
+        return polling.poll(predicate, bool,
+                            self.wait_timeout + extra_seconds,
+                            self.wait_interval,
+                            getattr(predicate, '__name__', 'predicate')).done

@@ -39,6 +39,16 @@ class ApiConnectionError(lib_exc.TempestException):
                'complete answer arrived: %(reason)s')
 
 
+class WaitTimeout(lib_exc.TimeoutException):
+    """A wait ran out: the test that waited, what for, what it last saw.
+
+    A TimeoutException, as Tempest's waiters raise (a test failure, not
+    an error); what it last saw goes in as its details (resp_body).
+    """
+
+    message = '%(caller)sTimed out after %(timeout)s s waiting for %(what)s'
+
+
 class DisruptionError(lib_exc.TempestException):
     message = 'Compute service disruption failed: %(reason)s'
 

@@ -17,11 +17,6 @@ from tempest.test_discover import plugins
 
 from allocation_tempest_plugin import config as project_config
 
-# Registered under names of their own so that they never shadow Tempest's
-# own ``placement`` and ``compute`` service clients.
-PLACEMENT_CLIENTS = 'allocation_placement'
-COMPUTE_CLIENTS = 'allocation_compute'
-
 
 class AllocationTempestPlugin(plugins.TempestPlugin):
 
@@ -41,19 +36,7 @@ class AllocationTempestPlugin(plugins.TempestPlugin):
                  project_config.AllocationGroup)]
 
     def get_service_clients(self):
-        placement = {
-            'name': PLACEMENT_CLIENTS,
-            'service_version': PLACEMENT_CLIENTS,
-            'module_path': 'allocation_tempest_plugin.services.placement',
-            'client_names': ['AllocationsClient', 'ResourceProvidersClient',
-                             'UsagesClient'],
-        }
-        placement.update(config.service_client_config('placement'))
-        compute = {
-            'name': COMPUTE_CLIENTS,
-            'service_version': COMPUTE_CLIENTS,
-            'module_path': 'allocation_tempest_plugin.services.compute',
-            'client_names': ['ComputeServicesClient'],
-        }
-        compute.update(config.service_client_config('compute'))
-        return [placement, compute]
+        # None registered with Tempest: tests and tools alike build the
+        # plugin's clients with the read layer's factory
+        # (reads/clients.py), from the auth provider of a client manager.
+        return []

@@ -23,14 +23,15 @@ take(clients) reads, through validated clients:
   has the uuid Placement knows it by).
 The result is plain JSON: two pictures compare with no cloud at hand.
 Its cost is one read per provider and per consumer plus one per page
-of servers and of migrations.
+of servers and of migrations (the empty page that ends each included).
 """
 
 import collections
 import datetime
 import time
 
-from allocation_tempest_plugin.audit import paging
+from allocation_tempest_plugin.reads import allocations
+from allocation_tempest_plugin.reads import paging
 
 FORMAT = 1
 # Nova's [api] max_limit default: a page never holds more.
@@ -54,15 +55,13 @@ def _providers(clients, reads):
     reads['resource_providers'] += 1
     providers = {}
     for provider in body['resource_providers']:
-        allocations = clients.resource_providers.\
-            list_resource_provider_allocations(provider['uuid'])
+        held = allocations.on_provider(clients.resource_providers,
+                                       provider['uuid'])
         reads['provider_allocations'] += 1
         providers[provider['uuid']] = {
             'name': provider['name'],
             'root': provider.get('root_provider_uuid', provider['uuid']),
-            'allocations': {
-                consumer: dict(held['resources'])
-                for consumer, held in allocations['allocations'].items()},
+            'allocations': held,
         }
     return providers
 
@@ -80,8 +79,7 @@ def _consumers(clients, providers, reads):
             # read: then it holds nothing anywhere.
             'project_id': body.get('project_id'),
             'user_id': body.get('user_id'),
-            'allocations': {rp: dict(held['resources'])
-                            for rp, held in body['allocations'].items()},
+            'allocations': allocations.by_provider(body),
         }
     return consumers
 
@@ -93,11 +91,18 @@ def _flavor(server):
              'extra_specs')}
 
 
+def _all_pages(reads, counter, *args, **kwargs):
+    """Every item of a paged listing; each page read counted in reads."""
+    listed = []
+    for page in paging.pages(*args, **kwargs):
+        reads[counter] += 1
+        listed.extend(page)
+    return listed
+
+
 def _servers(clients, reads, page_size):
-    listed, pages = paging.all_pages(
-        clients.servers.list_servers, 'servers', page_size, detail=True,
-        all_tenants=True)
-    reads['server_pages'] += pages
+    listed = _all_pages(reads, 'server_pages', clients.servers.list_servers,
+                        'servers', page_size, detail=True, all_tenants=True)
     servers = {}
     for server in listed:
         servers[server['id']] = {
@@ -118,9 +123,10 @@ def _servers(clients, reads, page_size):
 
 
 def _migrations(clients, reads, page_size):
-    listed, pages = paging.all_pages(
-        clients.migrations.list_migrations, 'migrations', page_size)
-    reads['migration_pages'] += pages
+    # Nova takes a migration's uuid as marker (2.59+), not its id.
+    listed = _all_pages(reads, 'migration_pages',
+                        clients.migrations.list_migrations, 'migrations',
+                        page_size, marker_key='uuid')
     return {
         migration['uuid']: {
             'instance_uuid': migration['instance_uuid'],

@@ -10,15 +10,17 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""Admin clients for the command-line tools, from one tempest.conf.
+"""The command-line tools' login: one tempest.conf's admin account.
 
-Tempest's test classes get their clients from credential providers; the
-tools outside a test (allocation-tempest-recover, allocation-tempest-audit,
-the local cloud's kill-matrix, hostile and bench) point Tempest at a
-tempest.conf with use_config() and build what they need here, as the
-configured admin account, with the TLS settings of that file.
+Tempest's test classes log in through its credential providers; the tools
+outside a test (allocation-tempest-recover, allocation-tempest-audit, the
+local cloud's kill-matrix, hostile, crowd, run-defaults and bench) point
+Tempest at a tempest.conf with use_config() and log in here, as the
+configured admin account, with the TLS settings of that file. Both then
+build their clients with the read layer's factory (reads/clients.py).
 """
 
+import functools
 import os
 import traceback
 
@@ -26,7 +28,7 @@ from tempest.common import credentials_factory
 from tempest import config
 from tempest.lib import auth
 
-from allocation_tempest_plugin.services import compute
+from allocation_tempest_plugin.reads import clients as reads_clients
 
 
 def add_config_file(parser):
@@ -80,9 +82,23 @@ def auth_provider():
 
 def client_params(service, **overrides):
     """Tempest's keywords for a client of service, with overrides."""
-    return dict(config.service_client_config(service), **overrides)
+    params = config.service_client_config(service)
+    if service == 'identity':
+        # Tempest leaves identity's out: it differs between v2 and v3.
+        params['endpoint_type'] = config.CONF.identity.v3_endpoint_type
+    return dict(params, **overrides)
 
 
-def compute_services_client(provider, **overrides):
-    return compute.ComputeServicesClient(
-        provider, **client_params('compute', **overrides))
+def clients(provider=None, compute_microversion=None,
+            placement_microversion=None, **overrides):
+    """The read layer's clients as the configured admin.
+
+    provider: another auth provider for the same login (one already
+    authenticated, or one redirected through a proxy); overrides: client
+    keywords for every service (http_timeout=...).
+    """
+    return reads_clients.Clients(
+        provider or auth_provider(),
+        functools.partial(client_params, **overrides),
+        compute_microversion=compute_microversion,
+        placement_microversion=placement_microversion)

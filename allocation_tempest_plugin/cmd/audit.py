@@ -26,13 +26,15 @@ import os
 import sys
 import traceback
 
+from allocation_tempest_plugin import microversions
+
 CLEAN, ERROR, FINDINGS = 0, 1, 3
-# 1.14: root providers (nested ones belong to their root's compute node);
-# 1.28 is what every Placement schema of the plugin knows in full.
-PLACEMENT_MICROVERSION = '1.28'
-# 2.47: servers embed their flavor; 2.59: migrations carry the uuid
-# Placement knows them by, and page.
-COMPUTE_MICROVERSION = '2.59'
+# Root providers (1.14; nested ones belong to their root's compute node),
+# in answers every Placement schema of the plugin knows in full.
+PLACEMENT_MICROVERSION = microversions.CONSUMER_GENERATIONS
+# Servers embed their flavor (2.47); migrations carry the uuid Placement
+# knows them by, and page.
+COMPUTE_MICROVERSION = microversions.MIGRATION_UUIDS
 MICROVERSIONS = {'placement': PLACEMENT_MICROVERSION,
                  'compute': COMPUTE_MICROVERSION}
 
@@ -82,45 +84,24 @@ def _parse(argv):
 
 def build_clients():
     """(snapshot.Clients, projects client) as the configured admin."""
-    from tempest import config
-    from tempest.lib.services.compute import servers_client
-
     from allocation_tempest_plugin.audit import snapshot
     from allocation_tempest_plugin.cmd import admin
-    from allocation_tempest_plugin.services import compute
-    from allocation_tempest_plugin.services import identity
-    from allocation_tempest_plugin.services import placement
 
-    provider = admin.auth_provider()
-    placement_params = admin.client_params(
-        'placement', microversion=PLACEMENT_MICROVERSION)
-    compute_params = admin.client_params('compute')
-    identity_params = admin.client_params(
-        'identity', endpoint_type=config.CONF.identity.v3_endpoint_type)
+    reads = admin.clients(compute_microversion=COMPUTE_MICROVERSION,
+                          placement_microversion=PLACEMENT_MICROVERSION)
     clients = snapshot.Clients(
-        resource_providers=placement.ResourceProvidersClient(
-            provider, **placement_params),
-        allocations=placement.AllocationsClient(provider,
-                                                **placement_params),
+        resource_providers=reads.resource_providers(),
+        allocations=reads.allocations(),
         # Tempest's client, validated with Tempest's schemas for the
-        # microversion _compute_microversion() sets.
-        servers=servers_client.ServersClient(provider, **compute_params),
-        migrations=compute.MigrationsClient(
-            provider, microversion=COMPUTE_MICROVERSION, **compute_params))
-    return clients, identity.ProjectsClient(provider, **identity_params)
-
-
-def _compute_microversion():
-    """Tempest's compute clients read the microversion from its fixture."""
-    from tempest.lib.common import api_microversion_fixture
-    return api_microversion_fixture.APIMicroversionFixture(
-        compute_microversion=COMPUTE_MICROVERSION)
+        # microversion it is bound to.
+        servers=reads.servers(),
+        migrations=reads.migrations())
+    return clients, reads.projects()
 
 
 def _take(clients, page_size):
     from allocation_tempest_plugin.audit import snapshot
-    with _compute_microversion():
-        return snapshot.take(clients, MICROVERSIONS, page_size=page_size)
+    return snapshot.take(clients, MICROVERSIONS, page_size=page_size)
 
 
 def _write_json(path, data):

@@ -61,7 +61,7 @@ def _recover(args):
     from allocation_tempest_plugin import guard_conf
 
     actions = recovery.recover(
-        admin.compute_services_client(admin.auth_provider()),
+        admin.clients().compute_services(),
         guard_conf.from_conf(config.CONF), force=args.force,
         dry_run=args.dry_run, any_host=args.any_host, hosts=args.host)
     for action in actions:

@@ -57,9 +57,9 @@ marker says which protocol it met.
 
 from allocation_tempest_plugin import exceptions
 from allocation_tempest_plugin.guard import marker
-from allocation_tempest_plugin.reads import compute_services
+from allocation_tempest_plugin.reads import services
 
-BINARY = compute_services.BINARY
+BINARY = services.BINARY
 
 # The bound on every runner's read-to-write time, and the least settle of
 # a runner that shares hosts (see the module docstring).
@@ -85,10 +85,10 @@ def refuse_unless_free(service, host):
         raise exceptions.HostNotFree(
             reason='%s on %s is held by run %s (disabled_reason %r)' % (
                 BINARY, host, held_by, service['disabled_reason']))
-    if not compute_services.is_available(service):
+    why = services.why_not_usable(service)
+    if why is not None:
         raise exceptions.HostNotFree(
-            reason='%s on %s is not up and enabled: %s' % (
-                BINARY, host, compute_services.summary(service)))
+            reason='%s on %s is %s' % (BINARY, host, why))
 
 
 class Claim(object):
@@ -152,7 +152,7 @@ class Claim(object):
                 reason='another runner claimed %s on %s at the same time '
                        '(found %s%s); left it to them' % (
                            BINARY, self.record.host,
-                           compute_services.summary(seen),
+                           services.summary(seen),
                            _their_settle(seen)))
         bound = min(self.settle_seconds, MIN_SETTLE_SECONDS)
         if round_trip >= bound:
@@ -176,7 +176,7 @@ class Claim(object):
             raise exceptions.HostTakenOver(
                 host=self.record.host, run_id=self.run_id,
                 reason='; '.join(problems),
-                found=compute_services.summary(service))
+                found=services.summary(service))
         return service
 
 

@@ -27,10 +27,10 @@ from oslo_log import log as logging
 
 from allocation_tempest_plugin import exceptions
 from allocation_tempest_plugin.guard import signals
-from allocation_tempest_plugin.reads import compute_services
+from allocation_tempest_plugin.reads import services
 
 LOG = logging.getLogger(__name__)
-BINARY = compute_services.BINARY
+BINARY = services.BINARY
 # Where the main thread is: only 'disrupting' and 'held' may be
 # interrupted by the deadline; 'restoring' holds signals; 'done' is final.
 INTERRUPTIBLE = ('disrupting', 'held')

@@ -48,12 +48,11 @@ from allocation_tempest_plugin.guard import retrying
 from allocation_tempest_plugin.guard import service_record
 from allocation_tempest_plugin.guard import signals
 from allocation_tempest_plugin.guard import stop_proof
-from allocation_tempest_plugin.reads import compute_services
+from allocation_tempest_plugin.reads import services
 
 LOG = logging.getLogger(__name__)
 
-RECORDED_FIELDS = ('status', 'disabled_reason', 'forced_down')
-BINARY = compute_services.BINARY
+BINARY = services.BINARY
 # Known by these names to the tests and tools that use the guard.
 TerminatedBySignal = signals.TerminatedBySignal
 DisruptionExpired = signals.DisruptionExpired
@@ -166,7 +165,8 @@ class ComputeDisruption(object):
         service = self._record.read()
         self.service_id = service['id']
         claim.refuse_unless_free(service, self.host)
-        self.original = {field: service[field] for field in RECORDED_FIELDS}
+        self.original = {field: service[field]
+                         for field in services.WRITABLE_FIELDS}
         self.original_state = service['state']
         reason = self._marker()
         self._deadline.arm()

@@ -23,9 +23,10 @@ and migrations this test created, not its project: with pre-provisioned
 credentials the admin project holds real servers.
 """
 
+from allocation_tempest_plugin.reads import paging
 
-def _resources(allocation):
-    resources = allocation.get('resources') or {}
+
+def _resources(resources):
     return ', '.join('%s=%s' % item for item in sorted(resources.items()))
 
 
@@ -33,15 +34,15 @@ def foreign_findings(host, provider_allocations, servers_on_host,
                      own_server_ids, own_migration_uuids=()):
     """Human-readable lines, one per foreign consumer or server.
 
-    provider_allocations: GET /resource_providers/{rp}/allocations'
-    "allocations" (consumer uuid -> {"resources": ...}) of host's
-    provider; servers_on_host: every server an admin all-tenants listing
-    filtered by host returned, all pages followed.
+    provider_allocations: {consumer uuid: resources} on host's provider
+    (reads/allocations.py on_provider); servers_on_host: every server an
+    admin all-tenants listing filtered by host returned, all pages
+    followed.
     """
     own = set(own_server_ids) | set(own_migration_uuids)
     servers = {server['id']: server for server in servers_on_host}
     findings = []
-    for consumer, allocation in sorted(provider_allocations.items()):
+    for consumer, resources in sorted(provider_allocations.items()):
         if consumer in own:
             continue
         server = servers.get(consumer)
@@ -49,14 +50,14 @@ def foreign_findings(host, provider_allocations, servers_on_host,
             findings.append(
                 'server %s (%s) of project %s, %s, holds %s on %s' % (
                     consumer, server.get('name'), server.get('tenant_id'),
-                    server.get('status'), _resources(allocation), host))
+                    server.get('status'), _resources(resources), host))
         else:
             findings.append(
                 'consumer %s holds %s on %s\'s provider and is not a '
                 'server listed there (a build not yet on a host, a '
                 'migration or evacuation, or unknown to Nova; see '
                 '"openstack resource provider allocation show %s")' % (
-                    consumer, _resources(allocation), host, consumer))
+                    consumer, _resources(resources), host, consumer))
     for server_id, server in sorted(servers.items()):
         if server_id in own or server_id in provider_allocations:
             continue
@@ -70,24 +71,8 @@ def servers_on_host(servers_client, host, page_size=1000):
     """Every server on host, all projects, following every page.
 
     Nova pages at [api] max_limit (1000 by default) even without a
-    limit; the next page starts after the last id ("servers_links").
+    limit; reads/paging.py follows the pages to the empty one.
     """
-    servers = []
-    params = {'detail': True, 'all_tenants': True, 'host': host,
-              'limit': page_size}
-    while True:
-        body = servers_client.list_servers(**params)
-        page = body['servers']
-        repeated = ({server['id'] for server in servers} &
-                    {server['id'] for server in page})
-        if repeated:
-            raise ValueError('the servers listing of %s ignores its marker '
-                             '%s: server %s came back' % (
-                                 host, params.get('marker'),
-                                 sorted(repeated)[0]))
-        servers.extend(page)
-        has_next = any(link.get('rel') == 'next'
-                       for link in body.get('servers_links') or ())
-        if not page or not has_next:
-            return servers
-        params['marker'] = page[-1]['id']
+    return list(paging.items(servers_client.list_servers, 'servers',
+                             page_size, detail=True, all_tenants=True,
+                             host=host))

@@ -25,13 +25,10 @@ import random
 from oslo_log import log as logging
 from tempest.lib import exceptions as lib_exc
 
-from allocation_tempest_plugin.reads import compute_services
+from allocation_tempest_plugin.reads import paging
+from allocation_tempest_plugin.reads import services
 
 LOG = logging.getLogger(__name__)
-
-# Owned by reads/compute_services.py; kept here for existing callers.
-COMPUTE_BINARY = compute_services.BINARY
-is_available = compute_services.is_available
 
 # Hypervisors read per page while looking for a candidate host. A choice
 # usually ends on the first page; a small page keeps its bytes flat.
@@ -47,12 +44,6 @@ REFUSALS_NAMED = 5
 
 
 # -- reads, each filtered by the API ----------------------------------------
-
-def service_of(services_client, host):
-    """host's nova-compute service, or None (os-services by host)."""
-    services = compute_services.find(services_client, host)
-    return services[0] if services else None
-
 
 def foreign_server_on(servers_client, host, own_server_ids):
     """The id of one server on host the test did not create, else None.
@@ -74,32 +65,12 @@ def foreign_server_on(servers_client, host, own_server_ids):
 def hypervisors(hypervisor_client, page_size=None):
     """Every hypervisor in Nova's order, a page at a time, lazily.
 
-    A caller that stops early reads no further page. The listing ends on
-    an empty page, not a short one: Nova leaves out compute nodes whose
-    service was deleted after reading the page, so a short page (with no
-    hypervisors_links) can come before the end. Without page_size, Nova's
-    [api] max_limit sizes the pages.
+    A caller that stops early reads no further page (reads/paging.py:
+    the listing ends on an empty page). Without page_size, Nova's [api]
+    max_limit sizes the pages.
     """
-    marker, seen = None, set()
-    while True:
-        params = {} if page_size is None else {'limit': page_size}
-        if marker is not None:
-            params['marker'] = marker
-        page = hypervisor_client.list_hypervisors(detail=True,
-                                                  **params)['hypervisors']
-        if not page:
-            return
-        # A page that repeats what came before ignores the marker: an
-        # endless listing, not a cloud with endless hypervisors.
-        repeated = seen & {hypervisor['id'] for hypervisor in page}
-        if repeated:
-            raise ValueError('the hypervisors listing ignores its marker '
-                             '%s: hypervisor %s came back' % (
-                                 marker, sorted(repeated)[0]))
-        for hypervisor in page:
-            seen.add(hypervisor['id'])
-            yield hypervisor
-        marker = page[-1]['id']
+    return paging.items(hypervisor_client.list_hypervisors, 'hypervisors',
+                        page_size, detail=True)
 
 
 def available_hosts(hypervisor_client, page_size=CANDIDATE_PAGE_SIZE):
@@ -136,17 +107,11 @@ def first_qualifying(candidates, refusal):
 
 
 def service_refusal(service):
+    """Why a host whose service reads so may not be taken, or None."""
     if service is None:
-        return 'has no %s service' % COMPUTE_BINARY
-    if not is_available(service):
-        why = '%s is status=%s state=%s forced_down=%s' % (
-            COMPUTE_BINARY, service['status'], service['state'],
-            service['forced_down'])
-        if service.get('disabled_reason'):
-            # Another runner's marker names its run and deadline.
-            why += ' (disabled_reason: %s)' % service['disabled_reason']
-        return why
-    return None
+        return 'has no %s service' % services.BINARY
+    why = services.why_not_usable(service)
+    return None if why is None else '%s is %s' % (services.BINARY, why)
 
 
 def _named(refusals):
@@ -201,7 +166,7 @@ def choose_host(services_client, hypervisor_client, servers_client,
         host, refusals = first_qualifying(
             rotated(sorted(set(disruptable_hosts)), start=start),
             lambda host: avoid.get(host) or service_refusal(
-                service_of(services_client, host)) or foreign(host))
+                services.find(services_client, host)) or foreign(host))
         if host is None:
             return None, ('none of [allocation] disruptable_hosts %s is up '
                           'and enabled and free of other servers (%s)' % (
@@ -214,7 +179,7 @@ def choose_host(services_client, hypervisor_client, servers_client,
     if host is not None:
         return host, None
     if not refusals:
-        return None, 'no %s service is up and enabled' % COMPUTE_BINARY
+        return None, 'no %s service is up and enabled' % services.BINARY
     # Each refusal says why: another project's server, or leftovers of a
     # leak a test of this run already failed for.
     return None, ('no compute host is free for this test (%s); set '
@@ -231,7 +196,7 @@ def host_refusal(services_client, servers_client, host, disruptable_hosts,
     if disruptable_hosts and host not in disruptable_hosts:
         return '%s is not in [allocation] disruptable_hosts %s' % (
             host, sorted(disruptable_hosts))
-    why = service_refusal(service_of(services_client, host))
+    why = service_refusal(services.find(services_client, host))
     if why is None:
         server_id = foreign_server_on(servers_client, host, own_server_ids)
         if server_id is not None:
@@ -247,7 +212,7 @@ def taken_since_chosen(services_client, host):
     operator or a dying compute may change that before a boot onto it
     is scheduled, and the boot then ends in NoValidHost.
     """
-    why = service_refusal(service_of(services_client, host))
+    why = service_refusal(services.find(services_client, host))
     return None if why is None else '%s %s' % (host, why)
 
 

@@ -42,9 +42,9 @@ loan record and checks again that the host holds nothing foreign.
 from allocation_tempest_plugin import exceptions
 from allocation_tempest_plugin.guard import loans
 from allocation_tempest_plugin.guard import marker
-from allocation_tempest_plugin.reads import compute_services
+from allocation_tempest_plugin.reads import services
 
-BINARY = compute_services.BINARY
+BINARY = services.BINARY
 
 
 class Lending(object):
@@ -161,7 +161,7 @@ class Lending(object):
         raise exceptions.HostNotFree(
             reason='%s on %s was changed by someone else while it was lent '
                    'to the scheduler (found %s), so it was left as found%s'
-                   % (BINARY, self.host, compute_services.summary(found),
+                   % (BINARY, self.host, services.summary(found),
                       '; ' + '; '.join(left) if left else
                       '; the nova-compute this run stopped was started '
                       'again'))

@@ -37,7 +37,7 @@ from allocation_tempest_plugin.guard import marker
 from allocation_tempest_plugin.guard import restore_steps
 from allocation_tempest_plugin.guard import retrying
 from allocation_tempest_plugin.guard import service_record
-from allocation_tempest_plugin.reads import compute_services
+from allocation_tempest_plugin.reads import services
 
 RESTORE = 'restore'
 
@@ -99,7 +99,7 @@ def _verdict(service, found, now, force, allowed_hosts, lent=False,
     if lent and not lent_as_recorded(service, found):
         return ('FAILED: changed by someone else while lent (now %s); '
                 'the nova-compute run %s stopped may still be stopped, '
-                'left alone' % (compute_services.summary(service),
+                'left alone' % (services.summary(service),
                                 found.run_id))
     if not lent and service['status'] != 'disabled':
         return ('left alone: carries the marker but is %s, not a state '
@@ -111,22 +111,22 @@ def _verdict(service, found, now, force, allowed_hosts, lent=False,
     return RESTORE
 
 
-def plan(services, now, force=False, allowed_hosts=(), only_hosts=(),
+def plan(listed, now, force=False, allowed_hosts=(), only_hosts=(),
          lent=()):
-    """An Action for every marked or lent service (only_hosts: those).
+    """An Action for every marked or lent service of listed (only_hosts).
 
     lent: the loans.Loan records of this runner's lock_path.
     """
-    services = [service for service in services
-                if not only_hosts or service['host'] in only_hosts]
+    listed = [service for service in listed
+              if not only_hosts or service['host'] in only_hosts]
     actions = []
-    for service in services:
+    for service in listed:
         found = marker.parse_marker(service['disabled_reason'])
         if found is None:
             continue
         actions.append(Action(service, found, _verdict(
             service, found, now, force, allowed_hosts)))
-    by_host = {service['host']: service for service in services}
+    by_host = {service['host']: service for service in listed}
     for loan in lent:
         action = _loan_action(loan, by_host, now, force, allowed_hosts,
                               only_hosts)
@@ -143,11 +143,11 @@ def _loan_action(loan, by_host, now, force, allowed_hosts, only_hosts):
     if found is None:
         problem = loan.problem or 'its marker %r is not one' % loan.reason
         return Action({'host': loan.host or loan.path,
-                       'binary': compute_services.BINARY}, None,
+                       'binary': services.BINARY}, None,
                       'FAILED: loan record %s %s' % (loan.path, problem))
     service = by_host.get(loan.host)
     if service is None or service['id'] != loan.service_id:
-        return Action({'host': loan.host, 'binary': compute_services.BINARY},
+        return Action({'host': loan.host, 'binary': services.BINARY},
                       found, 'FAILED: lent, but its service %s is gone '
                       '(record %s)' % (loan.service_id, loan.path), loan)
     if marker.run_of(service) == found.run_id:
@@ -188,7 +188,7 @@ class _Restorer(object):
         service = seen.value
         if self.action.changed(service):
             return 'left alone: changed since it was listed (now %s)' % (
-                compute_services.summary(service),)
+                services.summary(service),)
         self.record.note_write(service)
         found = self.action.found.found
         if self.action.found.stops and not self.start_command:
@@ -249,7 +249,7 @@ def recover(services_client, settings, force=False, dry_run=False,
         allowed = sorted(set(settings.disruptable_hosts) | set(hosts or ()))
     book = loans.LoanBook(settings.lock_path)
     lent = book.loans()
-    actions = plan(compute_services.list_all(services_client), now, force,
+    actions = plan(services.list_all(services_client), now, force,
                    allowed, hosts, lent)
     with_action = {id(action.loan) for action in actions}
     for loan in lent:

@@ -30,9 +30,9 @@ from allocation_tempest_plugin.guard import marker
 from allocation_tempest_plugin.guard import restore_steps
 from allocation_tempest_plugin.guard import retrying
 from allocation_tempest_plugin.guard import service_record
-from allocation_tempest_plugin.reads import compute_services
+from allocation_tempest_plugin.reads import services
 
-BINARY = compute_services.BINARY
+BINARY = services.BINARY
 
 
 class Restorer(object):
@@ -72,7 +72,7 @@ class Restorer(object):
                 reason='someone else changed it' + (
                     '; the nova-compute process this run stopped was not '
                     'started again' if self.process.stopped else ''),
-                found=compute_services.summary(read.value))
+                found=services.summary(read.value))
         left = self._steps(read.value, verdict, original, original_state,
                            deadline)
         if left:
@@ -185,7 +185,7 @@ def ownership(service, run_id, original, attempted_forced, intended=None):
 
 def fresh_heartbeat(service, threshold):
     return (service['state'] == 'up' and
-            compute_services.heartbeat_after(service, threshold))
+            services.heartbeat_after(service, threshold))
 
 
 def repair_command(host, config_file=None):

@@ -19,7 +19,7 @@ each a separate PUT retried until the restore deadline, and compare the
 result with the recorded state.
 """
 
-from allocation_tempest_plugin.reads import compute_services
+from allocation_tempest_plugin.reads import services
 
 
 def start_and_await_heartbeat(start, read, threshold, step):
@@ -41,7 +41,7 @@ def start_and_await_heartbeat(start, read, threshold, step):
     # Still forced down, so state reads "down" whatever the compute
     # does; the heartbeat shows only in updated_at.
     beat = step(read, 'heartbeat after %s' % since,
-                lambda s: compute_services.heartbeat_after(s, since))
+                lambda s: services.heartbeat_after(s, since))
     if not beat.done:
         return True, ['nova-compute was started but sent no heartbeat '
                       'past %s (%s)' % (since, beat.why_not())], None

@@ -23,10 +23,10 @@ next may be the guard's own.
 from tempest.lib import exceptions as lib_exc
 
 from allocation_tempest_plugin import exceptions
-from allocation_tempest_plugin.reads import compute_services
-from allocation_tempest_plugin.reads import waiters
+from allocation_tempest_plugin.reads import polling
+from allocation_tempest_plugin.reads import services
 
-BINARY = compute_services.BINARY
+BINARY = services.BINARY
 
 
 class ServiceRecord(object):
@@ -52,7 +52,7 @@ class ServiceRecord(object):
         self.intended = None
 
     def read(self):
-        service = compute_services.show(self.services_client, self.host)
+        service = services.show(self.services_client, self.host)
         if self.intended is None:
             self.intended = recorded(service)
         if self._write_unsure:
@@ -64,7 +64,7 @@ class ServiceRecord(object):
 
     def note_write(self, service):
         try:
-            moment = compute_services.parse_updated_at(
+            moment = services.parse_updated_at(
                 service.get('updated_at'))
         except ValueError:
             self._write_unsure = True
@@ -91,22 +91,23 @@ class ServiceRecord(object):
 
     def wait_for(self, condition, what, timeout, interval):
         """The service once condition(service) holds; DisruptionError."""
-        outcome = waiters.wait_for(self.read, condition, timeout, interval)
+        # DisruptionError, not WaitTimeout: the guard turns it into a
+        # restore and a skip or failure of its own.
+        outcome = polling.poll(self.read, condition, timeout, interval,
+                               '%s on %s to be %s' % (BINARY, self.host,
+                                                      what))
         if not outcome.done:
             raise exceptions.DisruptionError(
                 reason='%s on host %s did not become %s within %s s; last '
                        'seen: %s' % (BINARY, self.host, what, timeout,
-                                     compute_services.summary(
+                                     services.summary(
                                          outcome.value)))
         return outcome.value
 
 
-RECORDED = ('status', 'disabled_reason', 'forced_down')
-
-
 def recorded(service):
     """The fields the guard records and restores, of a service."""
-    return {field: service.get(field) for field in RECORDED}
+    return {field: service.get(field) for field in services.WRITABLE_FIELDS}
 
 
 def applied(fields_before, written):
@@ -116,7 +117,7 @@ def applied(fields_before, written):
     """
     after = dict(fields_before)
     after.update({field: value for field, value in written.items()
-                  if field in RECORDED})
+                  if field in services.WRITABLE_FIELDS})
     if written.get('status') == 'enabled':
         after['disabled_reason'] = None
     return after

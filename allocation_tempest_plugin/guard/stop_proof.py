@@ -24,7 +24,7 @@ stopped into a false "fixed".
 """
 
 from allocation_tempest_plugin.guard import retrying
-from allocation_tempest_plugin.reads import compute_services
+from allocation_tempest_plugin.reads import services
 
 # Two report intervals without a heartbeat: one late heartbeat of a busy
 # compute still shows, and a compute that lives shows within one.
@@ -48,7 +48,7 @@ class StopWatch(object):
         # The stop command waited for the process to exit (systemctl stop
         # does): whatever updated_at reads now is its last heartbeat or
         # the guard's own write.
-        self.since = compute_services.parse_updated_at(
+        self.since = services.parse_updated_at(
             record.read().get('updated_at'))
         self.verdict = None
 
@@ -57,7 +57,7 @@ class StopWatch(object):
         return max(moments) if moments else None
 
     def _heartbeat(self, service):
-        return compute_services.heartbeat_after(service, self._threshold())
+        return services.heartbeat_after(service, self._threshold())
 
     def settle(self):
         """Wait out the quiet period (what is left of it); the verdict."""
@@ -78,7 +78,7 @@ class StopWatch(object):
                 'prove nothing about a stopped compute. Check [allocation] '
                 'compute_stop_command' % (
                     self.command, self.record.host, quiet_for,
-                    self._threshold(), compute_services.summary(seen.value)))
+                    self._threshold(), services.summary(seen.value)))
         elif seen.error is not None:
             self.verdict = (
                 'whether the stop command %r stopped nova-compute on %s '

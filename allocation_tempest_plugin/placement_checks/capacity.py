@@ -23,7 +23,7 @@ with what is free then; a failure with no arrival is the verdict.
 from tempest import exceptions as tempest_exceptions
 
 from allocation_tempest_plugin.placement_checks import placement
-from allocation_tempest_plugin.reads import compute_services
+from allocation_tempest_plugin.reads import services
 
 # Boots before arrivals that keep coming make the check a skip.
 ATTEMPTS = 3
@@ -89,7 +89,7 @@ def why_unschedulable(traits, service):
                 'enabled, nova/compute/manager.py set_host_enabled, and at '
                 'every update_available_resource)' % (
                     DISABLED_TRAIT, service['host']))
-    if not compute_services.is_available(service):
-        return 'its nova-compute service is not up and enabled: %s' % (
-            compute_services.summary(service))
+    why = services.why_not_usable(service)
+    if why is not None:
+        return 'its %s service is %s' % (services.BINARY, why)
     return ''

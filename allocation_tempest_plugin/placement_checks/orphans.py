@@ -28,7 +28,7 @@ the host when any of them is no server.
 from tempest.lib import exceptions as lib_exc
 
 from allocation_tempest_plugin.placement_checks import placement
-from allocation_tempest_plugin.reads import waiters
+from allocation_tempest_plugin.reads import polling
 
 # Migration statuses after which Nova holds nothing for a migration
 # (nova/objects/migration.py; the resource tracker's in-progress list
@@ -85,9 +85,10 @@ def find(host, rp_uuid, candidates, show_server, host_migrations,
               if migration.get('status') not in OVER}
     suspects = set(unexplained) - moving
     if suspects and still_held is not None and settle:
-        outcome = waiters.wait_for(
+        # Running out of time is the answer here: what is still held.
+        outcome = polling.poll(
             still_held, lambda held: not suspects & set(held), settle,
-            interval)
+            interval, 'suspected orphans on %s to be freed' % host)
         suspects &= set(outcome.value)
     return [Orphan(consumer, host, rp_uuid, unexplained[consumer],
                    project_of(consumer)) for consumer in sorted(suspects)]

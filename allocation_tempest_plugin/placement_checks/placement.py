@@ -37,18 +37,6 @@ def usages_of(allocations_by_consumer):
     return add_resources(*allocations_by_consumer.values())
 
 
-def by_consumer(provider_allocations):
-    """{consumer: resources} from a provider's allocations listing."""
-    return {consumer: dict(allocation['resources']) for consumer, allocation
-            in provider_allocations['allocations'].items()}
-
-
-def by_provider(consumer_allocations):
-    """{provider: resources} from GET /allocations/{consumer}."""
-    return {rp: dict(allocation['resources']) for rp, allocation
-            in consumer_allocations['allocations'].items()}
-
-
 def arrived(before, after, own_ids=()):
     """Consumers in after but not in before, except own_ids.
 

@@ -31,6 +31,7 @@ credentials give each test class projects of its own).
 
 from allocation_tempest_plugin.placement_checks import leak_report
 from allocation_tempest_plugin.placement_checks import placement
+from allocation_tempest_plugin.reads import allocations
 
 
 class PlacementSnapshot(object):
@@ -102,9 +103,9 @@ class PlacementSnapshot(object):
         """
         self._know_project(consumer_uuid, project_id)
         self.expect(consumer_uuid, {
-            rp_uuid: allocations[consumer_uuid]
-            for rp_uuid, allocations in self.before.items()
-            if consumer_uuid in allocations}, role)
+            rp_uuid: on_rp[consumer_uuid]
+            for rp_uuid, on_rp in self.before.items()
+            if consumer_uuid in on_rp}, role)
 
     def expect_gone(self, consumer_uuid, role='server', project_id=None):
         """A live consumer that must hold nothing at the end.
@@ -170,18 +171,15 @@ class PlacementSnapshot(object):
     # -- reads ------------------------------------------------------------
 
     def _allocations_on(self, rp_uuid):
-        return placement.by_consumer(
-            self.providers_client.list_resource_provider_allocations(
-                rp_uuid))
+        return allocations.on_provider(self.providers_client, rp_uuid)
 
     def _project_usages(self, project_id):
-        return dict(self.usages_client.list_usages(project_id)['usages'])
+        return allocations.project_usages(self.usages_client, project_id)
 
     def project_of(self, consumer_uuid):
         if consumer_uuid not in self._project_of:
-            body = self.allocations_client.list_allocations(consumer_uuid)
-            # An empty answer has no project: the consumer is gone.
-            project = body.get('project_id')
+            project = allocations.project_of(self.allocations_client,
+                                             consumer_uuid)
             if project is None:
                 return None
             self._project_of[consumer_uuid] = project
@@ -223,14 +221,14 @@ class PlacementSnapshot(object):
         body = self.allocations_client.list_allocations(consumer_uuid)
         if body.get('project_id'):
             self._project_of[consumer_uuid] = body['project_id']
-        if placement.by_provider(body) == holdings:
+        if allocations.by_provider(body) == holdings:
             return None
         return leak_report.consumer_finding(consumer_uuid, role, body,
                                             holdings, self.hosts)
 
     def _holdings_now(self, consumer_uuid):
-        return placement.by_provider(
-            self.allocations_client.list_allocations(consumer_uuid))
+        return allocations.of_consumer(self.allocations_client,
+                                       consumer_uuid)
 
     def _project_expected(self, project_id):
         """The project's usage before, plus what expected consumers add.
@@ -247,10 +245,10 @@ class PlacementSnapshot(object):
                  if self._project_of.get(consumer) == project_id]
         expected = dict(self.project_before[project_id])
         for consumer, holdings in held:
-            at_capture = [allocations[consumer]
-                          for rp_uuid, allocations in self.before.items()
+            at_capture = [on_rp[consumer]
+                          for rp_uuid, on_rp in self.before.items()
                           if rp_uuid in self.captured_rps and
-                          consumer in allocations]
+                          consumer in on_rp]
             for rc, amount in placement.add_resources(*holdings).items():
                 expected[rc] = expected.get(rc, 0) + amount
             for rc, amount in placement.add_resources(*at_capture).items():

@@ -2,5 +2,7 @@
 
 """The read layer: one way to ask the cloud its questions.
 
-Compute services and their state, and waiting with a deadline.
+The client factory (one login, its microversions), compute services
+and their state, paging, Placement allocations in one shape, and
+waiting with a deadline.
 """

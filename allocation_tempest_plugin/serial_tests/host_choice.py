@@ -22,6 +22,7 @@ from tempest import config
 
 from allocation_tempest_plugin.guard import exclusive
 from allocation_tempest_plugin.guard import hosts
+from allocation_tempest_plugin.reads import allocations
 
 CONF = config.CONF
 
@@ -97,11 +98,9 @@ class HostChoice(object):
 
         def exclusive_check(host):
             own = set(own_ids())
-            allocations = cls.providers_client.\
-                list_resource_provider_allocations(rp_uuid)['allocations']
+            held = allocations.on_provider(cls.providers_client, rp_uuid)
             servers = exclusive.servers_on_host(cls.admin_servers_client,
                                                 host)
-            cls.raise_for_orphans(host, rp_uuid, allocations, servers, own)
-            return exclusive.foreign_findings(host, allocations, servers,
-                                              own)
+            cls.raise_for_orphans(host, rp_uuid, held, servers, own)
+            return exclusive.foreign_findings(host, held, servers, own)
         return exclusive_check

@@ -25,7 +25,8 @@ from allocation_tempest_plugin.guard import exclusive
 from allocation_tempest_plugin.placement_checks import capacity
 from allocation_tempest_plugin.placement_checks import orphans
 from allocation_tempest_plugin.placement_checks import placement
-from allocation_tempest_plugin.reads import compute_services
+from allocation_tempest_plugin.reads import allocations
+from allocation_tempest_plugin.reads import services
 
 # How long an allocation that nothing explains may take to go away by
 # itself before it is an orphan: Nova deletes some just after the record
@@ -37,30 +38,30 @@ class HostHoldingChecks(object):
     """Needs the admin clients of AdminAllocationTestBase."""
 
     @classmethod
-    def raise_for_orphans(cls, host, rp_uuid, allocations, servers, own):
-        """OrphanedAllocations if host's provider holds any (orphans.py)."""
-        found = cls.find_orphans(
-            host, rp_uuid, {consumer: allocation['resources']
-                            for consumer, allocation in allocations.items()},
-            servers, own)
+    def raise_for_orphans(cls, host, rp_uuid, held, servers, own):
+        """OrphanedAllocations if host's provider holds any (orphans.py).
+
+        held: {consumer: resources} on rp_uuid.
+        """
+        found = cls.find_orphans(host, rp_uuid, held, servers, own)
         if found:
             raise exceptions.OrphanedAllocations(host, found)
 
     @classmethod
-    def find_orphans(cls, host, rp_uuid, allocations, servers, own):
-        """Orphans among allocations ({consumer: resources}) on rp_uuid."""
+    def find_orphans(cls, host, rp_uuid, held, servers, own):
+        """Orphans among held ({consumer: resources}) on rp_uuid."""
         listed = {server['id'] for server in servers}
         return orphans.find(
             host, rp_uuid,
             {consumer: resources for consumer, resources
-             in allocations.items()
+             in held.items()
              if consumer not in own and consumer not in listed},
             lambda uuid: cls.admin_servers_client.show_server(
                 uuid)['server'],
             lambda: cls.os_admin.migrations_client.list_migrations(
                 host=host)['migrations'],
-            lambda uuid: cls.allocations_client.list_allocations(
-                uuid).get('project_id'),
+            lambda uuid: allocations.project_of(cls.allocations_client,
+                                                uuid),
             still_held=lambda: cls.provider_allocations(rp_uuid),
             settle=ORPHAN_SETTLE_SECONDS, interval=cls.wait_interval)
 
@@ -143,7 +144,7 @@ class HostHoldingChecks(object):
             why = capacity.why_unschedulable(
                 self.providers_client.list_resource_provider_traits(
                     rp_uuid)['traits'],
-                compute_services.show(self.compute_services_client, host))
+                services.show(self.compute_services_client, host))
             self.fail(
                 'a server sized to the whole free capacity of %s (%s) did '
                 'not boot there, and no other consumer arrived on its '
@@ -181,19 +182,16 @@ class HostHoldingChecks(object):
     @classmethod
     def provider_allocations(cls, rp_uuid):
         """{consumer: resources} on the provider rp_uuid."""
-        return placement.by_consumer(
-            cls.providers_client.list_resource_provider_allocations(
-                rp_uuid))
+        return allocations.on_provider(cls.providers_client, rp_uuid)
 
-    def describe_consumers(self, allocations):
-        """Each consumer with its resources and project, for a report."""
+    def describe_consumers(self, held):
+        """Each consumer of held with its resources and project."""
         described = []
-        for consumer in sorted(allocations):
-            project = self.allocations_client.list_allocations(
-                consumer).get('project_id', '(gone)')
+        for consumer in sorted(held):
+            project = allocations.project_of(self.allocations_client,
+                                             consumer) or '(gone)'
             described.append('%s (project %s): %s' % (
-                consumer, project,
-                placement.format_amounts(allocations[consumer])))
+                consumer, project, placement.format_amounts(held[consumer])))
         return ', '.join(described) or '(nothing)'
 
     def lift_compute_quotas(self):

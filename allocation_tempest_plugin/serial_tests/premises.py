@@ -21,7 +21,7 @@ import datetime
 
 from tempest import config
 
-from allocation_tempest_plugin.reads import compute_services
+from allocation_tempest_plugin.reads import services
 
 CONF = config.CONF
 
@@ -115,9 +115,9 @@ class PremiseChecks(object):
         ran in between.
         """
         interval = CONF.allocation.resource_tracker_interval
-        since = compute_services.parse_updated_at(since_service['updated_at'])
+        since = services.parse_updated_at(since_service['updated_at'])
         moment = since + datetime.timedelta(seconds=interval)
-        outcome = compute_services.wait_for_heartbeat_after(
+        outcome = services.wait_for_heartbeat_after(
             self.compute_services_client, host, moment,
             self.wait_timeout + interval, self.wait_interval)
         if not outcome.done:

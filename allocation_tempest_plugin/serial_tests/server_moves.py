@@ -22,6 +22,8 @@ from tempest.common import waiters as tempest_waiters
 from tempest import exceptions as tempest_exceptions
 from tempest.lib.common import api_version_request
 
+from allocation_tempest_plugin import microversions
+
 
 class ResizedServer(collections.namedtuple(
         'ResizedServer', 'source owned server migration_uuid destination')):
@@ -37,7 +39,8 @@ class ServerMoves(object):
     def evacuated_status(self):
         """An evacuated server ends SHUTOFF from compute API 2.95."""
         if (api_version_request.APIVersionRequest(self.request_microversion)
-                >= api_version_request.APIVersionRequest('2.95')):
+                >= api_version_request.APIVersionRequest(
+                    microversions.EVACUATED_SHUTOFF)):
             return 'SHUTOFF'
         return 'ACTIVE'
 

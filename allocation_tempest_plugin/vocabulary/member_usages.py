@@ -19,7 +19,8 @@ offer no Placement endpoint; either is a skip, not a finding.
 from tempest.lib import exceptions as lib_exc
 
 from allocation_tempest_plugin.placement_checks import placement
-from allocation_tempest_plugin.reads import waiters
+from allocation_tempest_plugin.reads import allocations
+from allocation_tempest_plugin.reads import polling
 from allocation_tempest_plugin.vocabulary import verdicts
 
 
@@ -33,8 +34,9 @@ class MemberUsages(object):
         member's catalog may have no Placement endpoint at all.
         """
         try:
-            return dict(self.member_usages_client.list_usages(
-                self.os_primary.credentials.project_id)['usages'])
+            return allocations.project_usages(
+                self.member_usages_client,
+                self.os_primary.credentials.project_id)
         except lib_exc.Forbidden:
             raise self.skipException(
                 'Placement policy does not let a project member read its '
@@ -45,15 +47,18 @@ class MemberUsages(object):
                 'endpoint')
 
     def wait_member_usages(self, expected, what):
-        """Poll the member's usage for expected; fails when time runs out."""
-        outcome = waiters.wait_for(
+        """Poll the member's usage for expected; fails when time runs out.
+
+        WaitTimeout names what, expected, the last usage seen and the
+        command to look.
+        """
+        polling.wait_for(
             self.member_project_usages,
             lambda usages: not placement.usage_diff(expected, usages),
-            self.wait_timeout, self.wait_interval)
-        self.assertTrue(outcome.done, '%s: expected %s, saw %s; see: '
-                        'openstack resource usage show %s' % (
-                            what, expected, outcome.value,
-                            self.os_primary.credentials.project_id))
+            self.wait_timeout, self.wait_interval,
+            '%s: the member\'s project usage to be %s (see: openstack '
+            'resource usage show %s)' % (
+                what, expected, self.os_primary.credentials.project_id))
 
     def wait_member_usages_grown(self, usages_before, what, *resources):
         """Poll for usages_before plus resources; fails when time runs out.

@@ -25,6 +25,7 @@ from allocation_tempest_plugin.placement_checks import known_defects
 from allocation_tempest_plugin.placement_checks import orphan_registry
 from allocation_tempest_plugin.placement_checks import placement
 from allocation_tempest_plugin.placement_checks import snapshot
+from allocation_tempest_plugin.reads import allocations
 
 CONF = config.CONF
 LOG = logging.getLogger(__name__)
@@ -132,8 +133,7 @@ class PlacementVerdicts(object):
 
         holdings is {rp uuid: resources}; what says why it should.
         """
-        seen = placement.by_provider(
-            cls.allocations_client.list_allocations(consumer_uuid))
+        seen = allocations.of_consumer(cls.allocations_client, consumer_uuid)
         if seen == holdings:
             return None
         return ('%sallocations of %s: expected %s, seen %s; see: openstack '
@@ -143,7 +143,7 @@ class PlacementVerdicts(object):
 
     def assert_project_usage(self, project_id, expected):
         """The project's usage is exactly expected, read once."""
-        usages = self.usages_client.list_usages(project_id)['usages']
+        usages = allocations.project_usages(self.usages_client, project_id)
         self.assertEqual([], placement.usage_diff(expected, usages),
                          'usage of project %s (class, expected, seen); see: '
                          'openstack resource usage show %s' % (
@@ -178,6 +178,5 @@ class PlacementVerdicts(object):
         """The server's consumer holds exactly flavor, on rp_uuid only."""
         self.assert_allocations(server['id'], {
             rp_uuid: placement.flavor_resources(flavor)})
-        self.assertEqual(server['tenant_id'],
-                         self.allocations_client.list_allocations(
-                             server['id'])['project_id'])
+        self.assertEqual(server['tenant_id'], allocations.project_of(
+            self.allocations_client, server['id']))

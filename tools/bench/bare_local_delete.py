@@ -1,27 +1,37 @@
-"""The API calls of a local-delete test, bare, on keystoneauth.
+"""The API calls of a local-delete test, bare, on Tempest's REST client.
 
 One function per server state, each making the same calls in the same
 order as the plugin's test (host choice, baseline, boot, state change,
 guard, delete, three-level check, restore), polling at the same interval
-Tempest uses. What it costs is the floor the plugin is measured against.
+Tempest uses. What it costs is the floor the plugin is measured against:
+the plugin's login and HTTP stack, without its schemas and helpers.
 """
 
+import json as jsonlib
 import time
 import uuid
 
-from keystoneauth1 import identity
-from keystoneauth1 import session as ks_session
+from tempest.lib.common import rest_client
+from tempest.lib import exceptions as lib_exc
 
-COMPUTE = {'OpenStack-API-Version': 'compute 2.74'}
-SERVICES = {'OpenStack-API-Version': 'compute 2.53'}
-PLACEMENT = {'OpenStack-API-Version': 'placement 1.28'}
+from allocation_tempest_plugin import microversions
+from allocation_tempest_plugin.reads import services
+
+# The plugin's tests' microversions, sent per request as they send them.
+COMPUTE = {'OpenStack-API-Version': 'compute %s' % microversions.BOOT_ON_HOST}
+SERVICES = {'OpenStack-API-Version':
+            'compute %s' % microversions.SERVICE_UUIDS}
+PLACEMENT = {'OpenStack-API-Version':
+             'placement %s' % microversions.CONSUMER_GENERATIONS}
 
 
 class Cloud(object):
-    """Admin session and endpoints, from the tempest.conf in use.
+    """Admin login and endpoints, from the tempest.conf in use.
 
     The login is the one every tool makes (cmd/admin.py: [auth] admin_*,
-    [identity] uri_v3); the calls after it are keystoneauth's alone.
+    the read layer's factory); the calls after it are bare: Tempest's
+    REST client, no schema, no helper. nova and placement are those
+    clients, each on its catalog endpoint.
     """
 
     def __init__(self):
@@ -30,58 +40,49 @@ class Cloud(object):
         from allocation_tempest_plugin.cmd import admin
 
         conf = config.CONF
-        credentials = admin.credentials()
-        self.auth_args = dict(
-            auth_url=conf.identity.uri_v3,
-            username=credentials.username,
-            password=credentials.password,
-            project_name=credentials.project_name,
-            user_domain_name=credentials.user_domain_name,
-            project_domain_name=credentials.project_domain_name)
+        self.auth_provider = admin.clients().auth_provider
         self.new_token()
         self.image = conf.compute.image_ref
         self.flavor = conf.compute.flavor_ref
         self.flavor_alt = conf.compute.flavor_ref_alt
         self.interval = float(conf.compute.build_interval)
-        self.nova = self.session.get_endpoint(service_type='compute',
-                                              interface='public')
-        self.placement = self.session.get_endpoint(
-            service_type='placement', interface='public')
+        self.nova = rest_client.RestClient(self.auth_provider,
+                                           **admin.client_params('compute'))
+        self.placement = rest_client.RestClient(
+            self.auth_provider, **admin.client_params('placement'))
         self.calls = 0
 
     def new_token(self):
-        """A new session and token, as every test process starts with.
+        """A new token, as every test process starts with.
 
         Each service's keystonemiddleware validates a token it has not seen
         against Keystone once (about 0.5 s per service on the local cloud);
         a plugin test always runs with a new token, so the bare sequence
         does too.
         """
-        self.session = ks_session.Session(
-            auth=identity.Password(**self.auth_args))
-        self.project_id = self.session.get_project_id()
+        self.auth_provider.clear_auth()
+        self.auth_provider.set_auth()
+        self.project_id = self.auth_provider.auth_data[1]['project']['id']
 
-    def call(self, method, base, path, headers, json=None, ok=(200,)):
+    def call(self, method, client, path, headers, json=None, ok=(200,)):
+        """One request's JSON; an error status raises Tempest's error."""
         self.calls += 1
-        response = self.session.request(
-            base + path, method, headers=headers, json=json,
-            raise_exc=False)
-        if response.status_code not in ok:
+        response, body = client.request(
+            method, path, extra_headers=True, headers=dict(headers),
+            body=None if json is None else jsonlib.dumps(json))
+        if response.status not in ok:
             raise RuntimeError('%s %s: %s %s' % (method, path,
-                                                 response.status_code,
-                                                 response.text[:300]))
-        return response.json() if response.content else {}
+                                                 response.status,
+                                                 body[:300]))
+        return jsonlib.loads(body) if body else {}
 
     def poll(self, probe, done, timeout=300):
-        # Tempest's pattern: look at once, then every build_interval.
-        deadline = time.monotonic() + timeout
-        while True:
-            value = probe()
-            if done(value):
-                return value
-            if time.monotonic() > deadline:
-                raise RuntimeError('timed out; last: %s' % (value,))
-            time.sleep(self.interval)
+        # Tempest's pattern: look at once, then every build_interval; the
+        # plugin's own wait, so both sides of the bench wait alike.
+        from allocation_tempest_plugin.reads import polling
+
+        return polling.wait_for(probe, done, timeout, self.interval,
+                                'a condition of the bare sequence')
 
 
 def _service(cloud, host):
@@ -101,11 +102,9 @@ def _wait_status(cloud, server_id, status):
 
 
 def _choose_host(cloud):
-    services = cloud.call('GET', cloud.nova,
-                          '/os-services?binary=nova-compute',
-                          SERVICES)['services']
-    host = sorted(s['host'] for s in services
-                  if s['status'] == 'enabled' and s['state'] == 'up')[0]
+    listed = cloud.call('GET', cloud.nova, '/os-services?binary=nova-compute',
+                        SERVICES)['services']
+    host = sorted(s['host'] for s in listed if services.is_usable(s))[0]
     cloud.call('GET', cloud.nova,
                '/servers/detail?all_tenants=True&host=%s' % host, COMPUTE)
     return host
@@ -162,10 +161,12 @@ def _delete_and_check(cloud, server_id, rp, usages_before):
                ok=(204,))
 
     def gone():
-        response = cloud.session.get(cloud.nova + '/servers/%s' % server_id,
-                                     headers=COMPUTE, raise_exc=False)
-        cloud.calls += 1
-        return response.status_code == 404
+        try:
+            cloud.call('GET', cloud.nova, '/servers/%s' % server_id,
+                       COMPUTE)
+        except lib_exc.NotFound:
+            return True
+        return False
     cloud.poll(gone, bool)
     cloud.poll(lambda: cloud.call('GET', cloud.placement,
                                   '/allocations/%s' % server_id, PLACEMENT),
@@ -191,8 +192,7 @@ def _delete_and_check(cloud, server_id, rp, usages_before):
 def _restore(cloud, host, service_id):
     cloud.call('PUT', cloud.nova, '/os-services/%s' % service_id, SERVICES,
                json={'status': 'enabled', 'forced_down': False})
-    cloud.poll(lambda: _service(cloud, host),
-               lambda s: s['state'] == 'up' and s['status'] == 'enabled')
+    cloud.poll(lambda: _service(cloud, host), services.is_usable)
 
 
 STATE_CHANGES = {
@@ -211,10 +211,9 @@ def local_delete_verify_resize(cloud):
     calls_before = cloud.calls
     started = time.monotonic()
     host = _choose_host(cloud)
-    services = cloud.call('GET', cloud.nova,
-                          '/os-services?binary=nova-compute',
-                          SERVICES)['services']
-    providers = {s['host']: _provider(cloud, s['host']) for s in services
+    listed = cloud.call('GET', cloud.nova, '/os-services?binary=nova-compute',
+                        SERVICES)['services']
+    providers = {s['host']: _provider(cloud, s['host']) for s in listed
                  if s['state'] == 'up'}
     baselines = {h: _baseline(cloud, rp) for h, rp in providers.items()}
     cloud.call('GET', cloud.placement,

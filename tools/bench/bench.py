@@ -48,7 +48,7 @@ SHARED_REGEX = '^%s\\.test_local_delete_(?!verify_resize)' % re.escape(
 # The line the shared hold logs (shared_hold.SHARED_HOLD_LOG).
 SHARED_LINE = re.compile(r'allocation_tempest_plugin shared hold: (\d+) '
                          r'states on \S+ in ([\d.]+) s: (.*)$')
-# One line per wait (reads/waiters.py WAIT_LOG).
+# One line per wait (reads/polling.py COST_LOG).
 WAIT_LINE = re.compile(r'allocation_tempest_plugin wait: (\d+) polls, '
                        r'([\d.]+) s')
 

@@ -58,7 +58,7 @@ class Manager(object):
                                         'compute')
         self.flavors_client = client(tempest_compute.FlavorsClient,
                                      'compute')
-        # The plugin's own (plugin.py get_service_clients).
+        # The plugin's own (reads/clients.py builds them in the tests).
         self.compute_services_client = client(
             compute.ComputeServicesClient, 'compute')
         self.allocations_client = client(placement.AllocationsClient,

@@ -12,8 +12,8 @@
 from tempest.lib import decorators
 
 from allocation_tempest_plugin.placement_checks import placement
-from allocation_tempest_plugin.reads import compute_services
-from allocation_tempest_plugin.reads import waiters
+from allocation_tempest_plugin.reads import polling
+from allocation_tempest_plugin.reads import services
 from allocation_tempest_plugin.serial_tests import base
 
 
@@ -95,8 +95,9 @@ class DeletedBeforeBuildTest(base.DisruptiveTestBase):
                 server_id)['instanceActions']
             return server if any(action['action'] == 'create'
                                  for action in actions) else None
-        outcome = waiters.wait_for(scheduled, bool, self.wait_timeout,
-                                   self.wait_interval)
+        outcome = polling.poll(scheduled, bool, self.wait_timeout,
+                               self.wait_interval,
+                               'server %s to be scheduled' % server_id)
         if not outcome.done or outcome.value['status'] == 'ERROR':
             self.fail('premise: server %s was not scheduled to the lent '
                       'host within %s s; last seen: %s' % (
@@ -128,10 +129,10 @@ class DeletedBeforeBuildTest(base.DisruptiveTestBase):
         self.assert_placement_clean(
             owned, 'after nova-compute on %s restarted and its resource '
             'tracker ran' % host)
-        service = compute_services.show(self.compute_services_client, host)
+        service = services.show(self.compute_services_client, host)
         self.assertEqual('up', service['state'],
                          'nova-compute on %s after the restart: %s' % (
-                             host, compute_services.summary(service)))
+                             host, services.summary(service)))
 
     def assert_no_compute_deleted(self, server_id, host):
         """nova-api deleted server_id alone.

@@ -12,6 +12,7 @@
 
 from tempest.lib.services.compute import base_compute_client
 
+from allocation_tempest_plugin import microversions
 from allocation_tempest_plugin.services import base
 from allocation_tempest_plugin.services.schemas import compute_migrations
 
@@ -25,7 +26,7 @@ class MigrationsClient(base.ValidatingClient):
 
     version_header = 'OpenStack-API-Version'
     version_format = 'compute %s'
-    default_microversion = '2.59'
+    default_microversion = microversions.MIGRATION_UUIDS
 
     @staticmethod
     def tempest_microversion():

@@ -14,6 +14,7 @@ from oslo_serialization import jsonutils as json
 from tempest.lib.services.compute import base_compute_client
 from tempest.lib.services.compute import services_client
 
+from allocation_tempest_plugin import microversions
 from allocation_tempest_plugin.services import base
 from allocation_tempest_plugin.services.schemas import compute_services
 
@@ -28,7 +29,7 @@ class ComputeServicesClient(base.ValidatingClient,
 
     version_header = 'OpenStack-API-Version'
     version_format = 'compute %s'
-    default_microversion = '2.53'
+    default_microversion = microversions.SERVICE_UUIDS
 
     @staticmethod
     def tempest_microversion():

@@ -10,6 +10,7 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
+from allocation_tempest_plugin import microversions
 from allocation_tempest_plugin.services import base
 from allocation_tempest_plugin.services.schemas import identity
 
@@ -22,7 +23,7 @@ class ProjectsClient(base.ValidatingClient):
     """
 
     api_version = 'v3'
-    default_microversion = '3.0'
+    default_microversion = microversions.IDENTITY_V3
 
     def _version_headers(self, microversion):
         return {}

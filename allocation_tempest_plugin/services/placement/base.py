@@ -11,6 +11,7 @@
 # under the License.
 from tempest.lib.services.placement import base_placement_client
 
+from allocation_tempest_plugin import microversions
 from allocation_tempest_plugin.services import base
 
 
@@ -25,9 +26,9 @@ class PlacementClient(base.ValidatingClient,
 
     version_header = 'OpenStack-API-Version'
     version_format = 'placement %s'
-    # 1.28 is the newest version whose responses all the plugin's schemas
-    # know in full (consumer generations, flat project usages).
-    default_microversion = '1.28'
+    # The newest version whose responses all the plugin's schemas know in
+    # full (consumer generations, flat project usages).
+    default_microversion = microversions.CONSUMER_GENERATIONS
 
     @staticmethod
     def tempest_microversion():

@@ -79,7 +79,8 @@ class AuditCommandTest(testtools.TestCase):
         # server with its allocation, which is no finding.
         self.assertEqual(audit_cmd.CLEAN, rc, out)
 
-    def test_compute_microversion_is_set_while_reading_only(self):
+    def test_reading_leaves_tempest_microversion_alone(self):
+        # The audit's clients carry their microversion (build_clients).
         seen = []
         real = self.cloud.list_servers
 
@@ -88,7 +89,7 @@ class AuditCommandTest(testtools.TestCase):
             return real(**params)
         self.cloud.list_servers = list_servers
         self._snapshot()
-        self.assertEqual([audit_cmd.COMPUTE_MICROVERSION], seen)
+        self.assertEqual([None], seen)
         self.assertIsNone(base_compute_client.COMPUTE_MICROVERSION)
 
     def test_clean_compare_exits_0(self):
@@ -162,3 +163,25 @@ class AuditCommandTest(testtools.TestCase):
         rc, _, err = self._run('snapshot', '--out', self.before)
         self.assertEqual(audit_cmd.ERROR, rc)
         self.assertIn('no such configuration file', err)
+
+
+class BuildClientsTest(testtools.TestCase):
+    """The audit's clients, bound to the microversions it records."""
+
+    def test_every_client_is_bound_to_the_audit_microversions(self):
+        from allocation_tempest_plugin.cmd import admin
+
+        def client_params(service, **overrides):
+            return dict({'service': service, 'region': 'RegionOne'},
+                        **overrides)
+        with mock.patch.object(admin, 'auth_provider'), \
+                mock.patch.object(admin, 'client_params', client_params):
+            clients, projects = audit_cmd.build_clients()
+        for client in (clients.servers, clients.migrations):
+            self.assertEqual(audit_cmd.COMPUTE_MICROVERSION,
+                             client.microversion)
+        for client in (clients.resource_providers, clients.allocations):
+            self.assertEqual(audit_cmd.PLACEMENT_MICROVERSION,
+                             client.microversion)
+        self.assertEqual('identity', projects.service)
+        self.assertIsNone(base_compute_client.COMPUTE_MICROVERSION)

@@ -14,8 +14,8 @@
 
 Unit-style: the fake cloud counts every call and the bytes it answers.
 The test pins the shape of the cost (one read per provider and per
-consumer, one per page of servers and of migrations); run this module
-to print the figures:
+consumer, one per page of servers and of migrations, the empty last
+page included); run this module to print the figures:
 
     python -m allocation_tempest_plugin.tests.unit.test_audit_cost
 """
@@ -50,12 +50,16 @@ def cloud_of(providers, validate=True):
     return cloud
 
 
+def pages_of(items):
+    """Pages read to list items: the full ones, and the empty last one."""
+    return -(-items // PAGE) + 1
+
+
 def expected_calls(providers):
     servers = providers * SERVERS_PER_PROVIDER
     migrations = servers // MIGRATING_EVERY
-    pages = servers // PAGE + 1
-    return 1 + providers + servers + migrations + pages + (
-        migrations // PAGE + 1)
+    return 1 + providers + servers + migrations + pages_of(servers) + (
+        pages_of(migrations))
 
 
 def measure(providers, validate=True):

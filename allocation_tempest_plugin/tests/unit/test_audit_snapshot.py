@@ -14,7 +14,6 @@ import json
 
 import testtools
 
-from allocation_tempest_plugin.audit import paging
 from allocation_tempest_plugin.audit import snapshot
 from allocation_tempest_plugin.tests.unit import audit_fakes
 
@@ -58,11 +57,12 @@ class SnapshotTest(testtools.TestCase):
         self.cloud.migrate(evacuated, 'node2', status='done',
                            migration_type='evacuation')
         snapshot.take(self.cloud.clients)
+        # Each listing ends on an empty page (reads/paging.py).
         self.assertEqual({'GET /resource_providers': 1,
                           'GET /resource_providers/{uuid}/allocations': 2,
                           'GET /allocations/{consumer}': 4,
-                          'GET /servers/detail': 1,
-                          'GET /os-migrations': 1},
+                          'GET /servers/detail': 2,
+                          'GET /os-migrations': 2},
                          dict(self.cloud.calls))
 
     def test_unknown_consumer_has_no_project(self):
@@ -94,11 +94,11 @@ class PagingTest(testtools.TestCase):
         cloud, servers = self._cloud(5, max_limit=2)
         picture = snapshot.take(cloud.clients)
         self.assertEqual(sorted(servers), sorted(picture['servers']))
-        self.assertEqual(3, picture['reads']['server_pages'])
+        # 2, 2, 1 and the empty page that ends the listing.
+        self.assertEqual(4, picture['reads']['server_pages'])
         self.assertEqual(5, picture['reads']['consumers'])
 
     def test_full_last_page_ends_with_an_empty_one(self):
-        # Nova links a full page even when nothing follows it.
         cloud, servers = self._cloud(4, max_limit=2)
         picture = snapshot.take(cloud.clients)
         self.assertEqual(4, len(picture['servers']))
@@ -108,7 +108,7 @@ class PagingTest(testtools.TestCase):
         cloud, servers = self._cloud(5, max_limit=2)
         picture = snapshot.take(cloud.clients, page_size=1000)
         self.assertEqual(5, len(picture['servers']))
-        self.assertEqual(3, picture['reads']['server_pages'])
+        self.assertEqual(4, picture['reads']['server_pages'])
 
     def test_migrations_listing_spans_several_pages(self):
         cloud = audit_fakes.FakeCloud(max_limit=2)
@@ -119,19 +119,4 @@ class PagingTest(testtools.TestCase):
                   for _ in range(3)]
         picture = snapshot.take(cloud.clients)
         self.assertEqual(sorted(moving), sorted(picture['migrations']))
-        self.assertEqual(2, picture['reads']['migration_pages'])
-
-    def test_next_marker_comes_from_the_link(self):
-        self.assertEqual('abc', paging.next_marker([
-            {'rel': 'next', 'href': 'http://n/servers/detail?all_tenants='
-             'True&limit=2&marker=abc'}]))
-        self.assertIsNone(paging.next_marker(None))
-        self.assertIsNone(paging.next_marker(
-            [{'rel': 'self', 'href': 'http://n/servers?marker=x'}]))
-
-    def test_a_looping_listing_is_an_error(self):
-        body = {'servers': [{'id': 'a'}], 'servers_links': [
-            {'rel': 'next', 'href': 'http://n/servers/detail?marker=a'}]}
-        error = self.assertRaises(ValueError, paging.all_pages,
-                                  lambda **params: body, 'servers', 1)
-        self.assertIn('marker a came back', str(error))
+        self.assertEqual(3, picture['reads']['migration_pages'])

@@ -155,7 +155,8 @@ class WhyUnschedulableTest(testtools.TestCase):
     def test_service_not_available_is_named(self):
         why = capacity.why_unschedulable(['COMPUTE_NODE'],
                                          self.service(state='down'))
-        self.assertIn("'state': 'down'", why)
+        self.assertIn('nova-compute service is not up and enabled: '
+                      'status=enabled state=down', why)
 
     def test_nothing_to_say_for_a_schedulable_host(self):
         self.assertEqual('', capacity.why_unschedulable(['COMPUTE_NODE'],

@@ -29,7 +29,7 @@ from allocation_tempest_plugin.guard import claim
 from allocation_tempest_plugin.guard import disruption
 from allocation_tempest_plugin.guard import marker
 from allocation_tempest_plugin.guard import recovery
-from allocation_tempest_plugin.reads import compute_services
+from allocation_tempest_plugin.reads import services
 from allocation_tempest_plugin.tests.unit import fakes
 
 STOP = 'cloud stop-compute {host}'
@@ -85,7 +85,7 @@ class GuardTestBase(testtools.TestCase):
             self.client, host, settings or self._settings(), **params)
 
     def _state(self, host='compute1'):
-        record = compute_services.show(self.client, host)
+        record = services.show(self.client, host)
         return {k: record[k] for k in ('status', 'disabled_reason',
                                        'forced_down', 'state')}
 

@@ -21,7 +21,7 @@ from allocation_tempest_plugin import exceptions
 from allocation_tempest_plugin.fakes import os_services
 from allocation_tempest_plugin.guard import commands
 from allocation_tempest_plugin.guard import exclusive
-from allocation_tempest_plugin.reads import compute_services
+from allocation_tempest_plugin.reads import services
 from allocation_tempest_plugin.tests.unit import fakes
 
 
@@ -79,17 +79,17 @@ class ExclusiveTest(testtools.TestCase):
 
     def test_nothing_foreign(self):
         self.assertEqual([], exclusive.foreign_findings(
-            'compute1', {'mine': {'resources': {'VCPU': 1}},
-                         'mig': {'resources': {'VCPU': 1}}},
+            'compute1', {'mine': {'VCPU': 1},
+                         'mig': {'VCPU': 1}},
             [{'id': 'mine', 'name': 's', 'tenant_id': 'p',
               'status': 'ACTIVE'}], ['mine'], ['mig']))
 
     def test_foreign_consumers_and_servers(self):
         findings = exclusive.foreign_findings(
             'compute1',
-            {'theirs': {'resources': {'VCPU': 2, 'MEMORY_MB': 512}},
-             'incoming': {'resources': {'VCPU': 1}},
-             'mine': {'resources': {'VCPU': 1}}},
+            {'theirs': {'VCPU': 2, 'MEMORY_MB': 512},
+             'incoming': {'VCPU': 1},
+             'mine': {'VCPU': 1}},
             [{'id': 'theirs', 'name': 'db', 'tenant_id': 'admin',
               'status': 'ACTIVE'},
              {'id': 'shelved', 'name': 'old', 'tenant_id': 'admin',
@@ -137,32 +137,32 @@ class ComputeServicesTest(testtools.TestCase):
         for text in ['2026-11-24T12:00:01.500000', '2026-11-24T12:00:01.5Z',
                      '2026-11-24T13:00:01.500000+01:00']:
             self.assertEqual(moment,
-                             compute_services.parse_updated_at(text))
-        self.assertIsNone(compute_services.parse_updated_at(None))
-        self.assertRaises(ValueError, compute_services.parse_updated_at,
+                             services.parse_updated_at(text))
+        self.assertIsNone(services.parse_updated_at(None))
+        self.assertRaises(ValueError, services.parse_updated_at,
                           'yesterday')
 
     def test_heartbeat_after(self):
         moment = datetime.datetime(2026, 11, 24, 12, 0, 1)
-        self.assertTrue(compute_services.heartbeat_after(
+        self.assertTrue(services.heartbeat_after(
             {'updated_at': '2026-11-24T12:00:02'}, moment))
-        self.assertFalse(compute_services.heartbeat_after(
+        self.assertFalse(services.heartbeat_after(
             {'updated_at': '2026-11-24T12:00:01'}, moment))
-        self.assertFalse(compute_services.heartbeat_after(
+        self.assertFalse(services.heartbeat_after(
             {'updated_at': 'garbage'}, moment))
 
     def test_available(self):
-        self.assertTrue(compute_services.is_available(os_services.service()))
+        self.assertTrue(services.is_usable(os_services.service()))
         for change in ({'status': 'disabled'}, {'state': 'down'},
                        {'forced_down': True}):
-            self.assertFalse(compute_services.is_available(
+            self.assertFalse(services.is_usable(
                 os_services.service(**change)))
 
     def test_show_wants_exactly_one(self):
         client = fakes.FakeServicesClient(os_services.service('compute1'))
         self.assertEqual('compute1',
-                         compute_services.show(client, 'compute1')['host'])
-        self.assertRaises(exceptions.DisruptionError, compute_services.show,
+                         services.show(client, 'compute1')['host'])
+        self.assertRaises(exceptions.DisruptionError, services.show,
                           client, 'nope')
 
 
@@ -182,17 +182,17 @@ class FakeNovaTest(testtools.TestCase):
 
     def test_state_lags_heartbeats_and_forced_down_is_at_once(self):
         self.nova.stop('compute1')
-        self.assertEqual('up', compute_services.show(
+        self.assertEqual('up', services.show(
             self.client, 'compute1')['state'])
         self.client.clock.sleep(61)
-        self.assertEqual('down', compute_services.show(
+        self.assertEqual('down', services.show(
             self.client, 'compute1')['state'])
         self.nova.start('compute1')
         self.client.clock.sleep(5)
-        self.assertEqual('up', compute_services.show(
+        self.assertEqual('up', services.show(
             self.client, 'compute1')['state'])
         self.client.update_service(self.service_id, forced_down=True)
-        self.assertEqual('down', compute_services.show(
+        self.assertEqual('down', services.show(
             self.client, 'compute1')['state'])
 
     def test_unforcing_refused_while_evacuations_done(self):

@@ -134,8 +134,8 @@ class ChooseHostTest(HostsTestBase):
         host, why = self._choose(['compute-00010', 'gone'])
         self.assertIsNone(host)
         self.assertIn("['compute-00010', 'gone']", why)
-        self.assertIn('compute-00010 nova-compute is status=enabled '
-                      'state=down forced_down=True', why)
+        self.assertIn('compute-00010 nova-compute is not up and enabled: '
+                      'status=enabled state=down forced_down=True', why)
         self.assertIn('gone has no nova-compute service', why)
 
     def test_choices_start_at_random_among_the_first_candidates(self):
@@ -169,7 +169,8 @@ class ChooseHostTest(HostsTestBase):
         service['disabled_reason'] = ('allocation_tempest_plugin run=other '
                                       'until=2026-11-25T22:00:00Z')
         why = hosts.taken_since_chosen(self.services, 'compute-00003')
-        self.assertIn('compute-00003 nova-compute is status=disabled', why)
+        self.assertIn('compute-00003 nova-compute is not up and enabled: '
+                      'status=disabled', why)
         self.assertIn('(disabled_reason: allocation_tempest_plugin '
                       'run=other until=2026-11-25T22:00:00Z)', why)
 
@@ -310,7 +311,8 @@ class BoundedPagingTest(testtools.TestCase):
         self.assertEqual(['a', 'b'], [next(listing)['id'],
                                       next(listing)['id']])
         error = self.assertRaises(ValueError, next, listing)
-        self.assertIn('ignores its marker b', str(error))
+        self.assertIn('the hypervisors listing ignores its marker b: a came '
+                      'back', str(error))
 
     def test_servers_ignoring_the_marker(self):
         class Servers(object):
@@ -320,8 +322,8 @@ class BoundedPagingTest(testtools.TestCase):
 
         error = self.assertRaises(ValueError, exclusive.servers_on_host,
                                   Servers(), 'compute1', page_size=1)
-        self.assertIn('servers listing of compute1 ignores its marker s1',
-                      str(error))
+        self.assertIn('servers listing (all_tenants=True, host=compute1) '
+                      'ignores its marker s1', str(error))
 
 
 class AvoidTest(HostsTestBase):

@@ -63,15 +63,16 @@ def _load_harness():
     os.environ['LOCAL_CLOUD_DIR'] = unused
     try:
         names = ('settings', 'util', 'cloudstate', 'install',
-                 'tempest_conf', 'break_nova')
+                 'tempest_conf', 'break_nova', 'cli')
         modules = {name: importlib.import_module('localcloud.' + name)
                    for name in names}
+        # The script too: it must import.
         loader = importlib.machinery.SourceFileLoader(
-            'localcloud_cli', os.path.join(HARNESS_DIR, 'cloud'))
+            'localcloud_script', os.path.join(HARNESS_DIR, 'cloud'))
         spec = importlib.util.spec_from_loader(loader.name, loader)
-        cli = importlib.util.module_from_spec(spec)
-        loader.exec_module(cli)
-        modules['cli'] = cli
+        script = importlib.util.module_from_spec(spec)
+        loader.exec_module(script)
+        modules['script'] = script
         return modules
     finally:
         if saved is None:
@@ -273,7 +274,8 @@ class CheckReleaseTest(HarnessTestCase):
 class UpOptionsTest(HarnessTestCase):
 
     def parse(self, *args):
-        return HARNESS['cli']._up_options(list(args))
+        opts = HARNESS['cli'].parse(['up'] + list(args))
+        return opts.restart_mode, opts.shelved_offload_time, opts.release
 
     def test_no_release_keeps_the_recorded(self):
         self.assertEqual((None, None, None), self.parse())

@@ -17,7 +17,6 @@ from allocation_tempest_plugin.fakes.fakecloud import placement as \
     fake_placement
 from allocation_tempest_plugin.placement_checks import placement
 from allocation_tempest_plugin.placement_checks import snapshot
-from allocation_tempest_plugin.reads import waiters
 
 RP = '4e8e5957-649f-477b-9e5b-f1f75b21c03c'
 RP_B = 'b0b0b0b0-0000-4000-8000-000000000000'
@@ -35,22 +34,6 @@ class UsageDiffTest(testtools.TestCase):
         self.assertEqual([('MEMORY_MB', 0, 128), ('VCPU', 2, 3)],
                          placement.usage_diff({'VCPU': 2},
                                               {'VCPU': 3, 'MEMORY_MB': 128}))
-
-
-class ListingShapeTest(testtools.TestCase):
-
-    def test_by_consumer(self):
-        body = {'allocations': {'c1': {'resources': {'VCPU': 1},
-                                       'consumer_generation': 1}},
-                'resource_provider_generation': 4}
-        self.assertEqual({'c1': {'VCPU': 1}}, placement.by_consumer(body))
-
-    def test_by_provider(self):
-        body = {'allocations': {'rp': {'generation': 2,
-                                       'resources': {'VCPU': 1}}},
-                'project_id': 'p', 'user_id': 'u', 'consumer_generation': 1}
-        self.assertEqual({'rp': {'VCPU': 1}}, placement.by_provider(body))
-        self.assertEqual({}, placement.by_provider({'allocations': {}}))
 
 
 class ArrivedTest(testtools.TestCase):
@@ -383,34 +366,3 @@ class SnapshotTest(testtools.TestCase):
         reads = self.placement.reads
         self.assertEqual([], self.owned.leaks())
         self.assertEqual(reads + 2, self.placement.reads)
-
-
-class WaitForTest(testtools.TestCase):
-
-    def test_returns_as_soon_as_condition_holds(self):
-        values = iter([3, 2, 0, -1])
-        outcome = waiters.wait_for(lambda: next(values), lambda v: v == 0,
-                                   timeout=5, interval=0)
-        self.assertTrue(outcome.done)
-        self.assertEqual(0, outcome.value)
-        self.assertEqual(3, outcome.polls)
-
-    def test_gives_up_at_the_deadline_with_last_value(self):
-        outcome = waiters.wait_for(lambda: 'still there', lambda v: False,
-                                   timeout=0.05, interval=0.01)
-        self.assertFalse(outcome.done)
-        self.assertEqual('still there', outcome.value)
-        self.assertGreaterEqual(outcome.polls, 1)
-
-    def test_zero_timeout_still_looks_once(self):
-        outcome = waiters.wait_for(lambda: 1, lambda v: v == 1, timeout=0,
-                                   interval=1)
-        self.assertTrue(outcome.done)
-        self.assertEqual(1, outcome.polls)
-
-    def test_each_wait_logs_its_cost(self):
-        with self.assertLogs('allocation_tempest_plugin.reads.waiters',
-                             'INFO') as logged:
-            waiters.wait_for(lambda: 1, lambda v: True, 1, 0)
-        [line] = logged.output
-        self.assertIn('allocation_tempest_plugin wait: 1 polls', line)

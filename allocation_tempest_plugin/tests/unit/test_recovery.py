@@ -18,7 +18,7 @@ import testtools
 from allocation_tempest_plugin.fakes import os_services
 from allocation_tempest_plugin.guard import marker
 from allocation_tempest_plugin.guard import recovery
-from allocation_tempest_plugin.reads import compute_services
+from allocation_tempest_plugin.reads import services
 from allocation_tempest_plugin.tests.unit import fakes
 
 NOW = datetime.datetime(2026, 11, 24, 13, 0, tzinfo=datetime.timezone.utc)
@@ -61,7 +61,7 @@ class RecoveryTest(testtools.TestCase):
         return fakes.guard_settings(**values)
 
     def _state(self, host):
-        record = compute_services.show(self.client, host)
+        record = services.show(self.client, host)
         return {k: record[k] for k in ('status', 'disabled_reason',
                                        'forced_down')}
 

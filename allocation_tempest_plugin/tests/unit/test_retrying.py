@@ -52,7 +52,7 @@ class UntilTest(testtools.TestCase):
         # slow proxy): Nova's refusal before it still explains the failure.
         attempts = self._until(REFUSED, REFUSED, REFUSED, _timeout())
         self.assertFalse(attempts.done)
-        self.assertEqual(4, attempts.tries)
+        self.assertEqual(4, attempts.polls)
         why = attempts.why_not()
         self.assertTrue(why.startswith('ApiTimeout: '), why)
         self.assertIn('; the last answer before it: BadRequest: ', why)
@@ -72,7 +72,7 @@ class UntilTest(testtools.TestCase):
         # Tries at 1, 3 (not yet: the next after 1 s), 5, 8 and 11 s.
         attempts = self._until(REFUSED, 'not yet', _timeout(), _timeout(),
                                _timeout())
-        self.assertEqual(5, attempts.tries)
+        self.assertEqual(5, attempts.polls)
         self.assertTrue(attempts.why_not().startswith('ApiTimeout: '))
         self.assertNotIn('BadRequest', attempts.why_not())
 
@@ -80,14 +80,14 @@ class UntilTest(testtools.TestCase):
         attempts = self._until(REFUSED, _timeout(), 'done')
         self.assertTrue(attempts.done)
         self.assertEqual('done', attempts.value)
-        self.assertEqual(3, attempts.tries)
+        self.assertEqual(3, attempts.polls)
 
     def test_permanent_errors_end_at_once(self):
         for error in (exceptions.UnsafeCommand(reason='bad template'),
                       lib_exc.NotFound('no such service')):
             attempts = self._until(error, 'done')
             self.assertFalse(attempts.done)
-            self.assertEqual(1, attempts.tries)
+            self.assertEqual(1, attempts.polls)
             self.assertIn(type(error).__name__, attempts.why_not())
 
     def test_an_answer_not_yet_done_is_read_again_after_the_interval(self):
@@ -95,5 +95,5 @@ class UntilTest(testtools.TestCase):
         # every 2 s (1 s each plus the 1 s interval) until the deadline.
         attempts = self._until(*['not yet'] * 6)
         self.assertFalse(attempts.done)
-        self.assertEqual(6, attempts.tries)
+        self.assertEqual(6, attempts.polls)
         self.assertEqual('last seen not yet', attempts.why_not())

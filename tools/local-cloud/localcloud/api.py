@@ -1,4 +1,13 @@
-"""A stdlib-only client for the few API calls the orchestrator makes."""
+"""A stdlib-only client for the few API calls the orchestrator makes.
+
+Not the plugin's read layer (reads/clients.py), on purpose: the `cloud`
+script runs under the system python3 and creates the cloud itself, so
+these calls come before any venv, Tempest or tempest.conf exists, or
+outside them (Neutron checks, a new compute's provider, leftovers,
+break-nova).
+Everything that runs in the venv once tempest.conf is written logs in
+through cmd/admin.py and the read layer instead.
+"""
 import json
 import urllib.error
 import urllib.request

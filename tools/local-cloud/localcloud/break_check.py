@@ -21,8 +21,8 @@ import time
 
 from localcloud import api
 from localcloud import break_nova
-from localcloud import control
 from localcloud import leftovers
+from localcloud import run_command
 from localcloud import runs
 from localcloud import settings as s
 from localcloud import util
@@ -78,27 +78,34 @@ def regex(test):
     return '^' + re.escape(PACKAGE + test) + r'\b'
 
 
-def parse(args):
-    p = argparse.ArgumentParser(prog='cloud break-check',
-                                description=__doc__.split('\n\n')[2])
-    p.add_argument('--only', metavar='CLASS[,CLASS]',
-                   help='only the rows of these test classes')
-    p.add_argument('--list', action='store_true', help='print the table')
-    opts = p.parse_args(args)
-    rows = ROWS
-    if opts.only:
-        wanted = set(opts.only.split(','))
-        classes = sorted({class_of(t) for t, _ in ROWS})
-        unknown = wanted - set(classes)
-        if unknown:
-            util.die('unknown class(es) %s; the table has: %s' % (
-                sorted(unknown), ', '.join(classes)), rc=2)
-        rows = [r for r in ROWS if class_of(r[0]) in wanted]
-    return opts, rows
+def add_parser(subparsers):
+    parser = subparsers.add_parser(
+        'break-check', help="each destructive class's test against its "
+                            "fault (Nova restored after each); exit 1 "
+                            "unless every row's test failed",
+        description=__doc__.split('\n\n')[2])
+    parser.add_argument('--only', metavar='CLASS[,CLASS]', type=_rows_of,
+                        default=ROWS, dest='rows',
+                        help='only the rows of these test classes')
+    parser.add_argument('--list', action='store_true', help='print the table')
+    parser.set_defaults(command=main)
+    return parser
 
 
-def main(args):
-    opts, rows = parse(args)
+def _rows_of(text):
+    """--only's classes -> their rows; an unknown class is a usage error."""
+    wanted = set(text.split(','))
+    classes = sorted({class_of(t) for t, _ in ROWS})
+    unknown = wanted - set(classes)
+    if unknown:
+        raise argparse.ArgumentTypeError(
+            'unknown class(es) %s; the table has: %s' % (
+                sorted(unknown), ', '.join(classes)))
+    return [r for r in ROWS if class_of(r[0]) in wanted]
+
+
+def main(opts):
+    rows = opts.rows
     if opts.list:
         table([(class_of(t), ' + '.join(f), t.split('.')[-1])
                for t, f in rows], ('class', 'fault', 'test'))
@@ -137,8 +144,9 @@ def run_row(test, faults):
     try:
         if nova:
             break_nova.apply(nova)
-        args = [a for item in sets for a in ('--set', item)] + [regex(test)]
-        summary = control.run_once(args, kind='break-check')
+        line = [a for item in sets for a in ('--set', item)] + [regex(test)]
+        summary = run_command.run_once(run_command.parse_run_line(line),
+                                       kind='break-check')
         row['run_dir'] = summary['run_dir']
         row['outcome'], row['reason'] = outcome(
             PACKAGE + test, runs.load_results(

@@ -21,6 +21,7 @@ which this command does. restore also deletes the allocations that
 rt-leaks-unit leaked (each compute recorded them in its state_path).
 """
 
+import argparse
 import glob
 import os
 import signal
@@ -214,24 +215,56 @@ def show_list():
                                         fault.about))
 
 
-def main(argv):
-    if argv[:1] == ['apply'] and argv[1:]:
-        unknown = set(argv[1:]) - set(FAULTS)
-        if unknown:
-            util.die('unknown fault(s): %s' % sorted(unknown), rc=2)
-        apply(argv[1:])
-    elif argv == ['restore']:
-        restore()
-    elif argv == ['list']:
-        show_list()
-    elif argv == ['check']:
-        return check()
-    elif argv[:2] == ['check', '--nova-dir'] and len(argv) == 3:
-        if not os.path.isfile(os.path.join(argv[2], 'compute', 'api.py')):
-            util.die('%s is no nova package (no compute/api.py)' % argv[2],
-                     rc=2)
-        return check(argv[2])
-    else:
-        util.say(__doc__)
-        return 0 if argv[:1] in (['-h'], ['--help']) else 2
+def add_parser(subparsers):
+    parser = subparsers.add_parser(
+        'break-nova', help="patch the venv's Nova on purpose, and back",
+        description=__doc__.split('\n\n')[3].replace('\n', ' '))
+    actions = parser.add_subparsers(dest='action', metavar='ACTION',
+                                    required=True)
+    apply_parser = actions.add_parser(
+        'apply', help="patch the venv's nova with these faults")
+    # metavar: the choices are listed by `list`, and in a wrong name's error.
+    apply_parser.add_argument('faults', nargs='+', metavar='FAULT',
+                              choices=sorted(FAULTS))
+    apply_parser.set_defaults(command=apply_command)
+    actions.add_parser(
+        'restore', help='put every patched file back').set_defaults(
+            command=restore_command)
+    actions.add_parser(
+        'list', help='every fault and what it breaks').set_defaults(
+            command=list_command)
+    check_parser = actions.add_parser(
+        'check', help="every fault's patterns occur once in the unpatched "
+                      "source (writes nothing)")
+    check_parser.add_argument(
+        '--nova-dir', metavar='DIR', type=_nova_package,
+        help='a nova package outside the venv, e.g. an unpacked wheel of '
+             'another release (no cloud needed)')
+    check_parser.set_defaults(command=check_command)
+    return parser
+
+
+def _nova_package(path):
+    if not os.path.isfile(os.path.join(path, 'compute', 'api.py')):
+        raise argparse.ArgumentTypeError(
+            '%s is no nova package (no compute/api.py)' % path)
+    return path
+
+
+def apply_command(opts):
+    apply(opts.faults)
     return 0
+
+
+def restore_command(opts):
+    restore()
+    return 0
+
+
+def list_command(opts):
+    show_list()
+    return 0
+
+
+def check_command(opts):
+    return check(opts.nova_dir)

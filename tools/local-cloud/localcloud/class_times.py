@@ -10,7 +10,6 @@ and the serial hold is the sum over the serial classes. With several run
 directories the medians are shown; with --vs, a second set beside the
 first (before / after).
 """
-import argparse
 import datetime
 import os
 import statistics
@@ -113,13 +112,20 @@ def table(before, after=None):
     return lines
 
 
-def main(args):
-    p = argparse.ArgumentParser(prog='cloud class-times',
-                                description=__doc__.split('\n\n')[0])
-    p.add_argument('runs', nargs='+', metavar='RUN_DIR')
-    p.add_argument('--vs', nargs='+', metavar='RUN_DIR', default=None,
-                   help='a second set of runs, shown beside the first')
-    opts = p.parse_args(args)
+def add_parser(subparsers):
+    parser = subparsers.add_parser(
+        'class-times', help='what each test class costs, setup included, '
+                            'median over runs (before / after with --vs)',
+        description=__doc__.split('\n\n')[1].replace('\n', ' '))
+    parser.add_argument('runs', nargs='+', metavar='RUN_DIR',
+                        help='run directories (`cloud run` writes them)')
+    parser.add_argument('--vs', nargs='+', metavar='RUN_DIR', default=None,
+                        help='a second set of runs, shown beside the first')
+    parser.set_defaults(command=main)
+    return parser
+
+
+def main(opts):
     before = medians(opts.runs)
     after = medians(opts.vs) if opts.vs else None
     print('\n'.join(table(before, after)))

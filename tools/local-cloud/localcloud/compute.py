@@ -134,3 +134,39 @@ def start(host, timeout=120, wait=True):
                  host, rec['pid'], svc['state'], svc['status'],
                  svc.get('forced_down'), time.monotonic() - t0))
     return 0
+
+
+def add_stop_parser(subparsers):
+    parser = subparsers.add_parser(
+        'stop-compute', help="stop HOST's nova-compute (SIGTERM, wait for "
+                             "exit)",
+        description="Stop HOST's nova-compute and wait for it to exit: "
+                    "what tempest.conf's compute_stop_command runs.")
+    parser.add_argument('host', metavar='HOST', choices=s.COMPUTE_HOSTS,
+                        help='one of %s' % ', '.join(s.COMPUTE_HOSTS))
+    parser.set_defaults(command=stop_command)
+    return parser
+
+
+def stop_command(opts):
+    return stop(opts.host)
+
+
+def add_start_parser(subparsers):
+    parser = subparsers.add_parser(
+        'start-compute', help="start HOST's nova-compute again and wait "
+                              "for its heartbeat",
+        description="Start HOST's nova-compute again and wait for its "
+                    "heartbeat: what tempest.conf's compute_start_command "
+                    "runs.")
+    parser.add_argument('--no-wait', dest='wait', action='store_false',
+                        help='return right after the launch (what `up '
+                             '--restart-mode immediate` writes)')
+    parser.add_argument('host', metavar='HOST', choices=s.COMPUTE_HOSTS,
+                        help='one of %s' % ', '.join(s.COMPUTE_HOSTS))
+    parser.set_defaults(command=start_command)
+    return parser
+
+
+def start_command(opts):
+    return start(opts.host, wait=opts.wait)

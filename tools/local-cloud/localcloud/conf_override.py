@@ -7,6 +7,7 @@ workspace's etc/ under a name of its own, and `tempest run --config-file`
 points every worker at it. The copy is removed when the run ends, on
 Ctrl-C too; one left by a killed harness is inert, nothing reads it.
 """
+import argparse
 import configparser
 import contextlib
 import os
@@ -17,26 +18,14 @@ from localcloud import util
 
 
 def parse(item):
-    """'SECTION.KEY=VALUE' -> (section, key, value)."""
+    """'SECTION.KEY=VALUE' -> (section, key, value): `run --set`'s type."""
     name, sep, value = item.partition('=')
     section, dot, key = name.rpartition('.')
     if not sep or not dot or not section or not key:
-        raise util.Failure('--set wants SECTION.KEY=VALUE, not %r' % item)
+        # argparse names the option and prints run's usage.
+        raise argparse.ArgumentTypeError(
+            'wants SECTION.KEY=VALUE, not %r' % item)
     return section, key, value
-
-
-def split_args(args):
-    """Leading `--set S.K=V` / `--set=S.K=V` options -> (overrides, rest)."""
-    overrides, args = [], list(args)
-    while args and (args[0] == '--set' or args[0].startswith('--set=')):
-        if args[0] == '--set':
-            if len(args) < 2:
-                raise util.Failure('--set needs SECTION.KEY=VALUE')
-            item, args = args[1], args[2:]
-        else:
-            item, args = args[0].split('=', 1)[1], args[1:]
-        overrides.append(parse(item))
-    return overrides, args
 
 
 def describe(overrides):

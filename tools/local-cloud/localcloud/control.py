@@ -1,4 +1,4 @@
-"""`down`, `status` and `run`."""
+"""`down` and `status`."""
 import configparser
 import os
 import shutil
@@ -6,10 +6,8 @@ import time
 
 from localcloud import cloudstate
 from localcloud import compute
-from localcloud import conf_override
 from localcloud import nova_conf
 from localcloud import procs
-from localcloud import runs
 from localcloud import services
 from localcloud import settings as s
 from localcloud import tempest_conf
@@ -113,30 +111,34 @@ def _compute_state(host):
                                  else '')
 
 
-def run_args(args):
-    """`cloud run [REGEX] [ARGS...]` -> (regex, tempest run args)."""
-    regex = s.plugin_selection('ALL')
-    if args and not args[0].startswith('-'):
-        regex, args = args[0], args[1:]
-    return regex, list(args)
+def add_down_parser(subparsers):
+    parser = subparsers.add_parser(
+        'down', help='stop what `up` started (data kept unless --wipe)',
+        description='Stop exactly the processes `up` recorded (needs '
+                    'root).')
+    parser.add_argument('--wipe', action='store_true',
+                        help='also remove data, configs, markers and the '
+                             'Tempest workspace (the venvs are kept)')
+    parser.set_defaults(command=down_command, needs_root=True)
+    return parser
 
 
-def run(args):
-    """`cloud run`: returns tempest's exit code."""
-    summary = run_once(args)
-    runs.report(summary)
-    return summary['rc']
+def down_command(opts):
+    down(wipe=opts.wipe)
+    return 0
 
 
-def run_once(args, kind='run'):
-    """[--set SECTION.KEY=VALUE ...] [REGEX] [ARGS...]: one run's summary.
+def add_status_parser(subparsers):
+    parser = subparsers.add_parser(
+        'status', help='each service, its PID and health; release, '
+                       'restart mode, shelved_offload_time',
+        description='Every service, its PID, health (HTTP check for APIs, '
+                    'process alive for the rest) and RSS; the release, the '
+                    'restart mode tempest.conf is in, and the compute\'s '
+                    'shelved_offload_time.')
+    parser.set_defaults(command=status_command)
+    return parser
 
-    --set: tempest.conf overrides for this run only (conf_override.py).
-    """
-    if not os.path.exists(s.TEMPEST_CONF):
-        util.die('no tempest.conf yet: run `%s up` first' % s.HARNESS)
-    overrides, args = conf_override.split_args(args)
-    regex, rest = run_args(args)
-    with conf_override.copy_with(overrides) as conf:
-        return runs.run(kind, regex, args=rest, conf=conf, extra={
-            'tempest_conf_overrides': conf_override.describe(overrides)})
+
+def status_command(opts):
+    return status()

@@ -5,43 +5,59 @@ just REGEX [ARGS...], as `cloud run` takes them). Writes a JSON summary:
 the runs, each run's counts, wall time and directory, and the failures
 per test id. Exits 1 if any plugin test failed in any run, else 0.
 """
-import argparse
 import collections
 import json
 import os
 import time
 
 from localcloud import beside
-from localcloud import control
+from localcloud import run_command
 from localcloud import runs
 from localcloud import settings as s
+from localcloud import subcommands
 from localcloud import util
 
 
-def parse(args):
-    if '--' not in args:
-        util.die('usage: cloud soak N [--json OUT] -- run-beside [OPTS] | '
-                 'run [REGEX] [ARGS...]', rc=2)
-    split = args.index('--')
-    p = argparse.ArgumentParser(prog='cloud soak')
-    p.add_argument('n', type=int)
-    p.add_argument('--json', metavar='OUT')
-    opts = p.parse_args(args[:split])
-    return opts, args[split + 1:]
+USAGE = ('%(prog)s [-h] N [--json OUT] -- run-beside [OPTS] | '
+         'run [REGEX] [ARGS...]')
+
+
+def add_parser(subparsers):
+    parser = subparsers.add_parser(
+        'soak', usage=USAGE,
+        help='repeat a selection N times, JSON summary; exit 1 if any '
+             'plugin test failed',
+        description=__doc__.split('\n\n')[1].replace('\n', ' '))
+    parser.add_argument('n', type=int, metavar='N', help='how many runs')
+    parser.add_argument('--json', metavar='OUT',
+                        help='the summary (default: runs/soak-<time>.json '
+                             'in the state dir)')
+    subcommands.pass_rest(
+        parser, 'selection', subcommands.before_double_dash,
+        metavar='SELECTION',
+        help='after --: `run-beside [OPTS]`, or `run [REGEX] [ARGS...]` '
+             '(or just REGEX [ARGS...])')
+    parser.set_defaults(command=main)
+    return parser
 
 
 def runner(selection):
-    """A function that runs the selection once and returns its summary."""
+    """A function that runs the selection once and returns its summary.
+
+    The selection is parsed here, before the first run: a wrong option
+    fails at once, not after hours of soaking.
+    """
     if selection and selection[0] == 'run-beside':
         opts = beside.parse(selection[1:])
         return lambda: beside.run_once(opts)
     if selection and selection[0] == 'run':
         selection = selection[1:]
-    return lambda: control.run_once(selection)
+    opts = run_command.parse_run_line(selection)
+    return lambda: run_command.run_once(opts)
 
 
-def main(args):
-    opts, selection = parse(args)
+def main(opts):
+    selection = opts.selection
     once = runner(selection)
     out = opts.json or os.path.join(
         s.RUNS, time.strftime('soak-%Y%m%d-%H%M%S.json'))

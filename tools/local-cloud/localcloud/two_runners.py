@@ -39,16 +39,21 @@ SHARED_SETTLE = 3.0
 FIELDS = ('status', 'forced_down', 'state', 'disabled_reason')
 
 
-def parse(args):
-    p = argparse.ArgumentParser(prog='cloud two-runners',
-                                description=__doc__.split('\n')[0])
-    p.add_argument('--settles', type=_settles, metavar='A,B',
-                   help='[allocation] claim_settle_seconds of runner a '
-                        'and runner b')
-    p.add_argument('--disruptable-b', metavar='HOSTS',
-                   help="runner b's [allocation] disruptable_hosts "
-                        "(comma list; '' for none)")
-    return p.parse_args(args)
+def add_parser(subparsers):
+    parser = subparsers.add_parser(
+        'two-runners', help='two tempest runs of the destructive plugin '
+                            'tests, started together; per-test outcome and '
+                            'compute services before/after',
+        description=__doc__.split('\n\n')[1].replace('\n', ' '))
+    parser.add_argument('--settles', type=_settles, metavar='A,B',
+                        help='[allocation] claim_settle_seconds of runner a '
+                             'and runner b (default: %g each)' %
+                             SHARED_SETTLE)
+    parser.add_argument('--disruptable-b', metavar='HOSTS',
+                        help="runner b's [allocation] disruptable_hosts "
+                             "(comma list; '' for none)")
+    parser.set_defaults(command=main)
+    return parser
 
 
 def _settles(text):
@@ -123,8 +128,7 @@ def show_services(title, svcs):
             v['disabled_reason']))
 
 
-def main(args):
-    opts = parse(args)
+def main(opts):
     if not os.path.exists(s.TEMPEST_CONF):
         util.die('no tempest.conf yet: run `%s up` first' % s.HARNESS)
     before = services()

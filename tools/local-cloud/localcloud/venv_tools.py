@@ -9,9 +9,11 @@ the one `cloud TOOL` was started with.
 Arguments after the command go to the tool, after the harness's own: a
 repeated option (another --config-file) wins.
 """
+import collections
 import os
 
 from localcloud import settings as s
+from localcloud import subcommands
 from localcloud import util
 
 SCRIPTS = os.path.join(s.HARNESS_DIR, 'venv_scripts')
@@ -21,22 +23,57 @@ def _conf():
     return ['--config-file', s.TEMPEST_CONF]
 
 
-# command -> (script, the harness's arguments for it)
+class Tool(collections.namedtuple('Tool', 'script harness_args summary')):
+    """A venv script, the harness's arguments for it, its --help line."""
+
+
 TOOLS = {
-    'run-defaults': (os.path.join(SCRIPTS, 'run_defaults.py'), list),
+    'run-defaults': Tool(
+        os.path.join(SCRIPTS, 'run_defaults.py'), list,
+        'the suite with no [allocation] options: the destructive tests '
+        'skip, no compute service changes'),
     # The first compute, unless the caller names another with --host.
-    'kill-matrix': (os.path.join(SCRIPTS, 'kill_matrix.py'),
-                    lambda: _conf() + ['--host', s.COMPUTE_HOSTS[0]]),
-    'hostile': (os.path.join(SCRIPTS, 'hostile.py'), _conf),
-    'crowd': (os.path.join(SCRIPTS, 'crowd.py'), _conf),
-    'bench': (os.path.join(s.REPO_ROOT, 'tools', 'bench', 'bench.py'),
-              lambda: _conf() + ['--workspace', s.TEMPEST_DIR]),
+    'kill-matrix': Tool(
+        os.path.join(SCRIPTS, 'kill_matrix.py'),
+        lambda: _conf() + ['--host', s.COMPUTE_HOSTS[0]],
+        'signal a guarded local delete at every step and fault its '
+        'restore, then the same for a lent host; every compute must end '
+        'as found'),
+    'hostile': Tool(
+        os.path.join(SCRIPTS, 'hostile.py'), _conf,
+        'the hostile-response cases against the real APIs'),
+    'crowd': Tool(
+        os.path.join(SCRIPTS, 'crowd.py'), _conf,
+        "other tenants' servers booted (unpinned) and deleted all the "
+        "time, beside a run; SIGTERM deletes them"),
+    'bench': Tool(
+        os.path.join(s.REPO_ROOT, 'tools', 'bench', 'bench.py'),
+        lambda: _conf() + ['--workspace', s.TEMPEST_DIR],
+        "the plugin's tests against the bare API sequence "
+        "(tools/bench/bench.py)"),
 }
 
 
+def add_parser(subparsers, name):
+    # No -h of its own: `cloud TOOL --help` is the tool's, listing its
+    # options; the harness declares none.
+    parser = subparsers.add_parser(name, add_help=False,
+                                   help=TOOLS[name].summary)
+    subcommands.pass_rest(parser, 'tool_args',
+                          subcommands.everything_passed_on, metavar='ARGS',
+                          help='passed on to the tool')
+    parser.set_defaults(command=tool_command, tool=name)
+    return parser
+
+
+def tool_command(opts):
+    return main(opts.tool, opts.tool_args)
+
+
 def argv(name, args):
-    script, harness_args = TOOLS[name]
-    return [util.vbin('python'), script] + harness_args() + list(args)
+    tool = TOOLS[name]
+    return [util.vbin('python'), tool.script] + tool.harness_args() + list(
+        args)
 
 
 def env():

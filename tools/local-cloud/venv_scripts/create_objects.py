@@ -5,6 +5,12 @@ Usage: create_objects.py identity|resources OUT_JSON
 identity:  service project and users, member project/user, roles, catalog.
 resources: flavors, a tiny image, a shared network (needs nova, glance,
            neutron up). Writes ids to OUT_JSON. Idempotent.
+
+Not through the plugin's read layer (reads/clients.py), on purpose: it
+bootstraps the cloud before tempest.conf exists (tempest_conf.py writes
+it from what this prints), so there is no configured admin account to
+log in as, and it creates identity, image and network objects the read
+layer has no client for.
 """
 import json
 import os

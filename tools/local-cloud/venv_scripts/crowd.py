@@ -54,8 +54,8 @@ from tempest import config
 from tempest.lib import exceptions as lib_exc
 
 from allocation_tempest_plugin.cmd import admin
-from allocation_tempest_plugin.reads import compute_services
-from allocation_tempest_plugin.services import placement
+from allocation_tempest_plugin import microversions
+from allocation_tempest_plugin.reads import services
 
 NAME_PREFIX = 'allocation-crowd-'
 POLL = 0.5
@@ -70,23 +70,12 @@ def _stop(signum, frame):
 
 
 def _clients():
-    from tempest.lib.services.compute import base_compute_client
-    from tempest.lib.services.compute import flavors_client
-    from tempest.lib.services.compute import servers_client
-
-    # 2.74: "networks": "none" and a requested host.
-    base_compute_client.COMPUTE_MICROVERSION = '2.74'
-    provider = admin.auth_provider()
-    return (servers_client.ServersClient(provider,
-                                         **admin.client_params('compute')),
-            admin.compute_services_client(provider),
-            flavors_client.FlavorsClient(provider,
-                                         **admin.client_params('compute')),
-            placement.AllocationsClient(provider,
-                                        **admin.client_params('placement')),
-            placement.ResourceProvidersClient(
-                provider, **admin.client_params('placement')),
-            provider)
+    # "networks": "none" and a requested host, bound to these clients
+    # only (Tempest's module-wide microversion stays untouched).
+    reads = admin.clients(compute_microversion=microversions.BOOT_ON_HOST)
+    return (reads.servers(), reads.compute_services(), reads.flavors(),
+            reads.allocations(), reads.resource_providers(),
+            reads.auth_provider)
 
 
 def _boot(client, serial, host=None):
@@ -189,10 +178,10 @@ class FlavorTriggeredArrival(object):
 class Crowd(object):
     """Boots and deletes; on_return: also boots onto a host given back."""
 
-    def __init__(self, client, services, interval, lifetime, max_alive,
+    def __init__(self, client, services_client, interval, lifetime, max_alive,
                  return_window, return_every=1.0, arrival=None,
                  out=print, clock=time.monotonic, rand=random.uniform):
-        self.client, self.services = client, services
+        self.client, self.services = client, services_client
         self.interval, self.lifetime = interval, lifetime
         self.max_alive, self.return_window = max_alive, return_window
         self.return_every = return_every
@@ -229,7 +218,7 @@ class Crowd(object):
 
     def _watch_returns(self, now):
         states = dict((s['host'], s) for s in
-                      compute_services.list_all(self.services))
+                      services.list_all(self.services))
         if self.states is not None:
             for host in returned_hosts(self.states, states):
                 if self.arrival:
@@ -282,7 +271,8 @@ def main():
     args = parser.parse_args()
 
     admin.use_config(args.config_file)
-    client, services, flavors, allocations, providers, auth = _clients()
+    (client, services_client, flavors, allocations, providers,
+     auth) = _clients()
     out = lambda line: print(line, flush=True)  # noqa: E731
     arrival = None
     if args.arrive_on_flavor:
@@ -292,7 +282,7 @@ def main():
             auth.auth_data[1]['project']['id'],
             auth.auth_data[1]['user']['id'], args.arrive_on_flavor,
             args.lifetime, out, time.monotonic)
-    crowd = Crowd(client, services, args.interval, args.lifetime,
+    crowd = Crowd(client, services_client, args.interval, args.lifetime,
                   args.max_alive, args.on_return, args.every, arrival,
                   out=out)
     signal.signal(signal.SIGTERM, _stop)

@@ -39,8 +39,7 @@ from allocation_tempest_plugin.cmd import admin
 from allocation_tempest_plugin.fakes.hostile import cases
 from allocation_tempest_plugin.fakes.hostile import loopback
 from allocation_tempest_plugin.fakes.hostile import proxy as hp
-from allocation_tempest_plugin.reads import compute_services
-from allocation_tempest_plugin.services import placement
+from allocation_tempest_plugin.reads import services
 
 # Guard cases safe on a shared cloud: the mutation hits a first try and
 # the guard puts the service back.
@@ -48,37 +47,33 @@ LIVE_GUARD = ('guard: list GET missing key', 'guard: disable PUT 409',
               'guard: force-down PUT 503')
 # Restore-phase cases the guard rides out (cases.RESTORED) are live-safe
 # too; the one that can never succeed (cases.MARKED) is not.
-RECORDED = ('status', 'disabled_reason', 'forced_down', 'state')
+RECORDED = services.WRITABLE_FIELDS + ('state',)
 
 
 class Clients(object):
     """What the cases call, as the configured admin through provider."""
 
     def __init__(self, auth_provider, http_timeout):
-        placement_params = admin.client_params('placement',
-                                               http_timeout=http_timeout)
-        self.allocations = placement.AllocationsClient(auth_provider,
-                                                       **placement_params)
-        self.providers = placement.ResourceProvidersClient(
-            auth_provider, **placement_params)
-        self.usages = placement.UsagesClient(auth_provider,
-                                             **placement_params)
-        self.services = admin.compute_services_client(
-            auth_provider, http_timeout=http_timeout)
+        reads = admin.clients(auth_provider, http_timeout=http_timeout)
+        self.allocations = reads.allocations()
+        self.providers = reads.resource_providers()
+        self.usages = reads.usages()
+        self.services = reads.compute_services()
 
 
 def service_states(services_client):
     return {s['host']: {k: s[k] for k in RECORDED}
-            for s in compute_services.list_all(services_client)}
+            for s in services.list_all(services_client)}
 
 
 def find_ids(clients, provider, disruptable_hosts):
     ids = {'project': provider.auth_data[1]['project']['id'],
            'consumer': str(uuid.uuid4())}
-    services = compute_services.list_all(clients.services)
+    candidates = services.list_all(clients.services)
     if disruptable_hosts:
-        services = [s for s in services if s['host'] in disruptable_hosts]
-    service = sorted(services, key=lambda s: s['host'])[0]
+        candidates = [s for s in candidates
+                      if s['host'] in disruptable_hosts]
+    service = sorted(candidates, key=lambda s: s['host'])[0]
     ids.update(host=service['host'], service_id=service['id'])
     providers = clients.providers.list_resource_providers(
         name=service['host'])['resource_providers']

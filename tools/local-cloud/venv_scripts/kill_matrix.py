@@ -62,18 +62,23 @@ HTTP_TIMEOUT = 30
 Plan = lend_rows.Plan
 
 
-def _clients():
-    from tempest.lib.services.compute import base_compute_client
-    from tempest.lib.services.compute import servers_client
+def _reads(provider=None, **overrides):
+    """The read layer's clients as tempest.conf's admin, or via provider.
 
+    "networks": "none" and a requested host, as the plugin's tests; bound
+    to these clients only (Tempest's module-wide microversion untouched).
+    """
     from allocation_tempest_plugin.cmd import admin
+    from allocation_tempest_plugin import microversions
 
-    # 2.74: "networks": "none" and a requested host, as the plugin's tests.
-    base_compute_client.COMPUTE_MICROVERSION = '2.74'
-    provider = admin.auth_provider()
-    return (admin.compute_services_client(provider),
-            servers_client.ServersClient(provider,
-                                         **admin.client_params('compute')))
+    return admin.clients(provider,
+                         compute_microversion=microversions.BOOT_ON_HOST,
+                         **overrides)
+
+
+def _clients():
+    reads = _reads()
+    return reads.compute_services(), reads.servers()
 
 
 class TempestTimeout(Exception):
@@ -249,9 +254,8 @@ def _hostile_services(services, conf, rule):
     upstream = hp.url_upstream(hp.origin(compute_url), timeout=120,
                                ssl_context=hp.tls_context(**admin.tls()))
     with hp.HostileProxy(upstream, [rule]) as proxy:
-        yield admin.compute_services_client(
-            loopback.RedirectingAuth(provider, proxy.url),
-            http_timeout=HTTP_TIMEOUT)
+        yield _reads(loopback.RedirectingAuth(provider, proxy.url),
+                     http_timeout=HTTP_TIMEOUT).compute_services()
 
 
 def lend_fault_child(fault, host):
@@ -276,7 +280,12 @@ def lend_fault_child(fault, host):
     return 0
 
 
-def _wait_restored(services, host, timeout=240):
+# Nova's report_interval is 10 s by default: looking every 2 s sees a
+# heartbeat soon after it lands without flooding os-services.
+RESTORE_POLL_INTERVAL = 2
+
+
+def _wait_restored(services_client, host, timeout=240):
     """As found: enabled, not forced down, up, and heartbeating again.
 
     Once the service reads as found nobody writes it any more; a
@@ -284,23 +293,25 @@ def _wait_restored(services, host, timeout=240):
     the guard or the recovery command moves updated_at too, so the
     reading that first looks restored never counts as the heartbeat.
     """
-    from allocation_tempest_plugin.reads import compute_services
+    from allocation_tempest_plugin.reads import polling
+    from allocation_tempest_plugin.reads import services
 
-    deadline = time.monotonic() + timeout
-    record, restored_at = None, None
-    while time.monotonic() < deadline:
-        record = compute_services.show(services, host)
-        as_found = (record['status'] == 'enabled' and
-                    not record['forced_down'] and record['state'] == 'up')
-        if not as_found:
+    restored_at = None
+
+    def heartbeating_as_found(record):
+        nonlocal restored_at
+        if not services.is_usable(record):
             restored_at = None
-        elif restored_at is None:
-            restored_at = compute_services.parse_updated_at(
-                record['updated_at'])
-        elif compute_services.heartbeat_after(record, restored_at):
-            return record, True
-        time.sleep(2)
-    return record, False
+            return False
+        if restored_at is None:
+            restored_at = services.parse_updated_at(record['updated_at'])
+            return False
+        return services.heartbeat_after(record, restored_at)
+
+    seen = polling.poll(lambda: services.show(services_client, host),
+                        heartbeating_as_found, timeout, RESTORE_POLL_INTERVAL,
+                        'nova-compute on %s as found and heartbeating' % host)
+    return seen.value, seen.done
 
 
 def _recover(args):

@@ -10,7 +10,14 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""Nova compute services: reading one, "available", heartbeats.
+"""Nova compute services: the list, one by host, "usable", heartbeats.
+
+Everyone reads a compute service through here (tests, guard, checks,
+cmd/, the tools that run in the cloud's venv), so "which service is this
+host", which fields the plugin looks at and the sentence that says why a
+host is not usable are each written once. Every read is filtered by the
+API (os-services?binary=nova-compute&host=) so it costs the same on a
+cloud of any size.
 
 The API has no "resource tracker ran" signal. A nova-compute runs its
 startup resource update before its first heartbeat, and its periodic
@@ -28,15 +35,49 @@ write (nova-behaviour.md).
 import datetime
 
 from allocation_tempest_plugin import exceptions
-from allocation_tempest_plugin.reads import waiters
+from allocation_tempest_plugin.reads import polling
 
 BINARY = 'nova-compute'
 
 
-def is_available(service):
-    """Up, enabled and not forced down: a host a test may take."""
+# The fields of a service the plugin reads, in the order messages show
+# them. os-services answers more (zone, binary); none of it decides
+# anything here.
+STATE_FIELDS = ('id', 'host', 'status', 'state', 'forced_down',
+                'disabled_reason', 'updated_at')
+
+# The fields PUT /os-services/{id} (2.53+) changes: what the guard
+# records before it disrupts a host and restores after.
+WRITABLE_FIELDS = ('status', 'disabled_reason', 'forced_down')
+
+
+def is_usable(service):
+    """Up, enabled and not forced down: a host a test may take.
+
+    Nova already shows a forced-down service as state "down"
+    (nova-behaviour.md); forced_down is checked too so that a host
+    forced down is never taken, whatever a proxy or fake says of state.
+    """
     return (service['status'] == 'enabled' and service['state'] == 'up'
             and not service['forced_down'])
+
+
+def why_not_usable(service):
+    """Why service's host may not be taken, as a phrase; None if usable.
+
+    The one wording of "not up and enabled", for skip messages, the
+    guard's refusals and capacity verdicts alike. A disabled_reason is
+    shown because another runner's marker names its run and deadline.
+    """
+    if is_usable(service):
+        return None
+    why = 'not up and enabled: status=%s state=%s forced_down=%s' % (
+        service['status'], service['state'], service['forced_down'])
+    if service.get('disabled_reason'):
+        why += ' (disabled_reason: %s)' % service['disabled_reason']
+    if service.get('updated_at'):
+        why += ', updated_at %s' % service['updated_at']
+    return why
 
 
 def parse_updated_at(value):
@@ -70,33 +111,34 @@ def heartbeat_after(service, moment):
     return updated_at is not None and (moment is None or updated_at > moment)
 
 
-def find(services_client, host):
-    """host's nova-compute services (os-services filtered by host)."""
-    return services_client.list_services(binary=BINARY,
-                                         host=host)['services']
-
-
-def show(services_client, host):
-    """The one nova-compute service of host (a validating client)."""
-    services = find(services_client, host)
-    if len(services) != 1:
-        raise exceptions.DisruptionError(
-            reason='expected one %s service on host %s, found %d' % (
-                BINARY, host, len(services)))
-    return services[0]
-
-
 def list_all(services_client):
+    """Every nova-compute service: for the recovery, which must see all."""
     return services_client.list_services(binary=BINARY)['services']
 
 
+def find(services_client, host):
+    """host's nova-compute service, or None (os-services by host)."""
+    found = services_client.list_services(binary=BINARY,
+                                          host=host)['services']
+    return found[0] if found else None
+
+
+def show(services_client, host):
+    """The one nova-compute service of host; DisruptionError otherwise."""
+    found = services_client.list_services(binary=BINARY,
+                                          host=host)['services']
+    if len(found) != 1:
+        raise exceptions.DisruptionError(
+            reason='expected one %s service on host %s, found %d' % (
+                BINARY, host, len(found)))
+    return found[0]
+
+
 def summary(service):
-    """The fields an operator needs to see, for messages."""
+    """STATE_FIELDS of service, for messages."""
     if not service:
         return service
-    return {key: service.get(key) for key in (
-        'host', 'status', 'disabled_reason', 'forced_down', 'state',
-        'updated_at')}
+    return {key: service.get(key) for key in STATE_FIELDS}
 
 
 def wait_for_heartbeat_after(services_client, host, moment, timeout,
@@ -108,5 +150,6 @@ def wait_for_heartbeat_after(services_client, host, moment, timeout,
     """
     def fresh(service):
         return service['state'] == 'up' and heartbeat_after(service, moment)
-    return waiters.wait_for(lambda: show(services_client, host), fresh,
-                            timeout, interval)
+    return polling.poll(lambda: show(services_client, host), fresh,
+                        timeout, interval,
+                        'a heartbeat of nova-compute on %s' % host)
