@@ -12,9 +12,12 @@
 """`cloud class-times`: a class costs its setup, not its wait for a lock."""
 
 import importlib
+import os
+import sys
 
 import testtools
 
+from allocation_tempest_plugin.tests import inventory
 from allocation_tempest_plugin.tests.unit import test_local_cloud_releases
 
 P = 'allocation_tempest_plugin.'
@@ -52,3 +55,21 @@ class ClassCostsTest(testtools.TestCase):
         tests = {'setUpClass (%sserial_tests.S)' % P: _result(0, 7, 'w')}
         self.assertEqual({'serial_tests.S': 7},
                          self.class_times.class_costs(tests)[0])
+
+    def test_the_chart_gets_the_table_figures(self):
+        before = ({'serial_tests.S': 10.0, 'api.A': 2.0}, 30.0, 5)
+        after = ({'serial_tests.S': 4.0}, 12.0, 4)
+        data = self.class_times.chart_data(before, after)
+        self.assertEqual(
+            [{'label': 'before (5 runs)', 'classes': before[0],
+              'wall': 30.0},
+             {'label': 'after (4 runs)', 'classes': after[0], 'wall': 12.0}],
+            data['series'])
+        sys.path.insert(0, os.path.join(inventory.TOP_DIR, 'tools', 'bench'))
+        self.addCleanup(sys.path.remove, sys.path[0])
+        chart = importlib.import_module('class_chart')
+        labels, values = chart.rows(data['series'])
+        self.assertEqual(['S', 'A', 'serial hold', 'tempest run (wall)'],
+                         labels)
+        self.assertEqual([[10.0, 2.0, 10.0, 30.0], [4.0, 0.0, 4.0, 12.0]],
+                         values)

@@ -8,15 +8,20 @@ to the end of its last test, read from each run's results.json (`cloud
 run` writes it); a serial class holds Tempest's lock for about that long,
 and the serial hold is the sum over the serial classes. With several run
 directories the medians are shown; with --vs, a second set beside the
-first (before / after).
+first (before / after); --chart draws it.
 """
 import datetime
+import json
 import os
 import statistics
+import tempfile
 
 from localcloud import runs
+from localcloud import settings as s
+from localcloud import util
 
 PACKAGE = 'allocation_tempest_plugin.'
+CHART_SCRIPT = os.path.join(s.REPO_ROOT, 'tools', 'bench', 'class_chart.py')
 
 
 def _time(iso):
@@ -121,12 +126,35 @@ def add_parser(subparsers):
                         help='run directories (`cloud run` writes them)')
     parser.add_argument('--vs', nargs='+', metavar='RUN_DIR', default=None,
                         help='a second set of runs, shown beside the first')
+    parser.add_argument('--chart', metavar='PNG', default=None,
+                        help='also draw the table (tools/bench/'
+                             'class_chart.py, with the venv\'s Python)')
     parser.set_defaults(command=main)
     return parser
+
+
+def chart_data(before, after=None):
+    """The table's figures as class_chart.py reads them."""
+    sets = [('before' if after else 'seconds', before)] + (
+        [('after', after)] if after else [])
+    return {'series': [{'label': '%s (%d runs)' % (label, data[2]),
+                        'classes': data[0], 'wall': data[1]}
+                       for label, data in sets]}
+
+
+def draw(path, before, after=None):
+    """The chart drawn by the venv's Python (matplotlib lives there)."""
+    with tempfile.NamedTemporaryFile('w', suffix='.json') as data:
+        json.dump(chart_data(before, after), data)
+        data.flush()
+        util.run([util.vbin('python'), CHART_SCRIPT, data.name, path])
+    print('chart: %s' % path)
 
 
 def main(opts):
     before = medians(opts.runs)
     after = medians(opts.vs) if opts.vs else None
     print('\n'.join(table(before, after)))
+    if opts.chart:
+        draw(opts.chart, before, after)
     return 0
