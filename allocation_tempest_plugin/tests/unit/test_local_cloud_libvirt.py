@@ -119,15 +119,30 @@ class CommandTest(LibvirtTestCase):
 
     def test_every_fixed_path_is_a_bind_of_the_hosts_own_dir(self):
         argv = libvirt.command('compute2')
-        self.assertEqual(['unshare', '--mount', '--propagation', 'private',
-                          '--', '/bin/sh', '-ec'], argv[:-1])
+        self.assertEqual(['unshare', '--mount', '--uts', '--propagation',
+                          'private', '--', '/bin/sh', '-ec'], argv[:-1])
         binds = re.findall(r'mount --bind (\S+) (\S+)', argv[-1])
         self.assertEqual(
             [(os.path.join(self.state, 'libvirt', 'compute2', sub), target)
-             for sub, target in libvirt.MOUNTS], binds)
+             for sub, target in libvirt.MOUNTS] +
+            [(libvirt.hosts_file('compute2'), '/etc/hosts')], binds)
         self.assertEqual({'/etc/libvirt', '/run/libvirt', '/var/lib/libvirt',
-                          '/var/log/libvirt', '/var/cache/libvirt'},
+                          '/var/log/libvirt', '/var/cache/libvirt',
+                          '/etc/hosts'},
                          {target for _sub, target in binds})
+
+    def test_the_daemon_is_named_after_its_compute(self):
+        # Nova's libvirt driver names the node (and its resource provider)
+        # after the hostname libvirt reports: one per compute, as the fake
+        # driver's, or both computes would claim the machine's name.
+        for host in HOSTS:
+            script = libvirt.command(host)[-1]
+            self.assertTrue(script.startswith('hostname %s && ' % host),
+                            script)
+            hosts = libvirt.config_files(host)[libvirt.hosts_file(host)]
+            self.assertIn('127.0.1.1 %s' % host, hosts.splitlines())
+            self.assertTrue(libvirt.hosts_file(host).startswith(
+                libvirt.host_dir(host, 'etc')))
 
     def test_libvirtd_runs_in_the_foreground_with_its_own_files(self):
         script = libvirt.command('compute1')[-1]
@@ -184,10 +199,9 @@ class PackagesTest(testtools.TestCase):
                         'qemu-system-x86', 'libvirt-dev'):
             self.assertIn(package, libvirt.APT_PACKAGES)
 
-    def test_pip_installs_libvirt_python_under_constraints(self):
-        self.assertEqual(['/venv/bin/python', '-m', 'pip', 'install', '-q',
-                          '-c', '/c.txt', 'libvirt-python'],
-                         libvirt.pip_command('/venv/bin/python', '/c.txt'))
+    def test_what_up_and_status_say(self):
+        self.assertEqual('KVM', libvirt.describe('kvm'))
+        self.assertEqual('TCG (no usable /dev/kvm)', libvirt.describe('qemu'))
 
 
 class LeftoversTest(LibvirtTestCase):
@@ -202,6 +216,17 @@ class LeftoversTest(LibvirtTestCase):
         self.assertIn('domain instance-00000001 on compute1', found)
         self.assertEqual(1, len([f for f in found
                                  if f.startswith('domain ')]))
+
+    def test_hosts_running_are_the_live_daemon_records(self):
+        records = [{'name': 'libvirtd-compute2', 'live': True},
+                   {'name': 'nova-compute-compute1', 'live': True},
+                   {'name': 'libvirtd-compute1', 'live': True},
+                   {'name': 'libvirtd-compute3', 'live': False}]
+        self.useFixture(fixtures.MockPatchObject(
+            libvirt.procs, 'records', return_value=records))
+        self.useFixture(fixtures.MockPatchObject(
+            libvirt.procs, 'alive', side_effect=lambda rec: rec['live']))
+        self.assertEqual(['compute1', 'compute2'], libvirt.hosts_running())
 
     def test_this_process_is_no_leftover_though_it_names_the_dir(self):
         found = libvirt.leftovers()

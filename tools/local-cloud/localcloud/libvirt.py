@@ -1,6 +1,7 @@
 """One libvirt daemon per compute, started without systemd (issue 26).
 
-Not wired into `up` yet: the fake driver stays the default. See
+`cloud up --virt libvirt` starts one per compute before the computes and
+`cloud down` stops them (the fake driver stays the default). See
 doc/source/libvirt.rst for what was measured and why this layout.
 
 Debian 12's libvirt 9.0 ships only the monolithic libvirtd (no virtqemud
@@ -12,7 +13,10 @@ mount namespace of its own (`unshare --mount`) in which those five paths
 are bind mounts of its directories under $STATE/libvirt/HOST. Its sockets
 are in $STATE/libvirt/HOST/run, reachable from outside the namespace as
 qemu+unix:///system?socket=... (nova's [libvirt] connection_uri). The
-namespace dies with its last process: nothing stays mounted.
+namespace dies with its last process: nothing stays mounted. Each daemon
+has a UTS namespace too, named after its compute: Nova's libvirt driver
+names its node (and the node's resource provider) after the hostname
+libvirt reports, which would otherwise be the machine's for both.
 
 No virtlogd (qemu.conf stdio_handler = "file": QEMU writes the console
 log itself), no virtlockd (no lock manager), no cgroups (this machine's
@@ -31,6 +35,7 @@ from localcloud import procs
 from localcloud import settings as s
 from localcloud import util
 
+# Installed by `up --virt libvirt` with the harness's own (install.apt).
 # --no-install-recommends: libvirt-daemon recommends the lxc, vbox and xen
 # drivers and lvm2; libvirt-daemon-system (not needed) pulls polkitd,
 # iptables, the default network and the sysv/systemd units.
@@ -95,6 +100,15 @@ def pid_file(host):
     return host_dir(host, 'run') + '/libvirtd.pid'
 
 
+def hosts_file(host):
+    """The /etc/hosts HOST's daemon sees: its hostname resolves locally.
+
+    libvirt canonicalizes a short hostname with getaddrinfo; with the name
+    in the file no DNS server is asked.
+    """
+    return host_dir(host, 'etc') + '/hosts'
+
+
 def kvm_usable(dev='/dev/kvm'):
     """True when /dev/kvm opens read-write and answers its API version."""
     try:
@@ -112,6 +126,11 @@ def kvm_usable(dev='/dev/kvm'):
 def virt_type():
     """nova.conf [libvirt] virt_type: kvm, or qemu (TCG) without /dev/kvm."""
     return 'kvm' if kvm_usable() else 'qemu'
+
+
+def describe(virt_type_):
+    """What `up` and `status` print for a [libvirt] virt_type."""
+    return 'KVM' if virt_type_ == 'kvm' else 'TCG (no usable /dev/kvm)'
 
 
 def _conf_value(value):
@@ -178,6 +197,7 @@ def config_files(host):
     return {
         os.path.join(etc, 'libvirtd.conf'): render(libvirtd_settings(host)),
         os.path.join(etc, 'qemu.conf'): render(qemu_settings()),
+        hosts_file(host): '127.0.0.1 localhost\n127.0.1.1 %s\n' % host,
     }
 
 
@@ -190,23 +210,28 @@ def write_config(host):
 
 
 def command(host):
-    """argv: a mount namespace with HOST's directories, then libvirtd.
+    """argv: mount and UTS namespaces for HOST, then libvirtd.
 
-    `unshare` without --fork execs the shell, which execs libvirtd: the
-    recorded PID is libvirtd's. No --daemon (procs.launch keeps it in the
-    foreground), no --timeout (nova-compute reconnects, but an idle exit
-    would leave a compute without its hypervisor between tests).
+    In them: the hostname HOST (Nova's node name for this compute, as the
+    fake driver's is), HOST's directories on libvirt's fixed paths and its
+    hosts file on /etc/hosts. `unshare` without --fork execs the shell,
+    which execs libvirtd: the recorded PID is libvirtd's. No --daemon
+    (procs.launch keeps it in the foreground), no --timeout (nova-compute
+    reconnects, but an idle exit would leave a compute without its
+    hypervisor between tests).
     """
     binds = ['mount --bind %s %s' % (shlex.quote(host_dir(host, sub)),
                                      shlex.quote(target))
              for sub, target in MOUNTS]
-    script = ' && '.join(binds + [
+    binds.append('mount --bind %s /etc/hosts' % shlex.quote(
+        hosts_file(host)))
+    script = ' && '.join(['hostname %s' % shlex.quote(host)] + binds + [
         'exec %s --config %s --pid-file %s' % (
             LIBVIRTD,
             shlex.quote(os.path.join(host_dir(host, 'etc'), 'libvirtd.conf')),
             shlex.quote(pid_file(host)))])
-    return ['unshare', '--mount', '--propagation', 'private', '--',
-            '/bin/sh', '-ec', script]
+    return ['unshare', '--mount', '--uts', '--propagation', 'private',
+            '--', '/bin/sh', '-ec', script]
 
 
 def ensure_qemu_user():
@@ -352,40 +377,18 @@ def leftovers():
     return found
 
 
-def missing_packages():
-    p = subprocess.run(['dpkg-query', '-W', '-f', '${Package} ${Status}\n']
-                       + APT_PACKAGES, capture_output=True, text=True)
-    ok = {line.split()[0] for line in p.stdout.splitlines()
-          if line.endswith(' installed')}
-    return [pkg for pkg in APT_PACKAGES if pkg not in ok]
-
-
-def install_packages():
-    """The Debian packages above (apt-get update first, as install.apt)."""
-    missing = missing_packages()
-    if not missing:
-        util.say('    present: ' + ', '.join(APT_PACKAGES))
-        return
-    util.say('    installing: ' + ', '.join(missing))
-    log = procs.log_path('apt-libvirt')
-    env = {'DEBIAN_FRONTEND': 'noninteractive'}
-    util.run(['apt-get', 'update', '-q'], log=log, env=env)
-    util.run(['apt-get', 'install', '-y', '-q', '--no-install-recommends']
-             + missing, log=log, env=env)
-
-
-def pip_command(python, constraints=None):
-    """Install libvirt-python into the venv of `python` (not run by up)."""
-    argv = [python, '-m', 'pip', 'install', '-q']
-    if constraints:
-        argv += ['-c', constraints]
-    return argv + PIP_PACKAGES
+def hosts_running():
+    """The computes whose daemon runs (by its procs record), in order."""
+    prefix = daemon_name('')
+    return sorted(rec['name'][len(prefix):] for rec in procs.records()
+                  if rec['name'].startswith(prefix) and procs.alive(rec))
 
 
 def nova_settings(host):
-    """What a compute's nova.conf gets on libvirt (planned, not used yet).
+    """What a compute's nova.conf gets on libvirt.
 
-    {section: {key: value}} to merge into nova_conf.compute(host).
+    {section: {key: value}}, merged into nova_conf.compute(host) by
+    `up --virt libvirt` (with the capacity and privsep settings there).
     """
     return {
         'DEFAULT': {
