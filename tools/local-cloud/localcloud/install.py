@@ -3,6 +3,7 @@ import os
 import shutil
 import subprocess
 
+from localcloud import libvirt
 from localcloud import procs
 from localcloud import settings as s
 from localcloud import util
@@ -11,18 +12,26 @@ BINDALL_SRC = os.path.join(s.HARNESS_DIR, 'ml2-bindall')
 BINDALL_DIST = 'localcloud_ml2_bindall-1.0.0.dist-info'
 
 
-def _missing_packages():
+def _missing_packages(packages):
     p = subprocess.run(['dpkg-query', '-W', '-f', '${Package} ${Status}\n']
-                       + s.APT_PACKAGES, capture_output=True, text=True)
+                       + packages, capture_output=True, text=True)
     ok = {line.split()[0] for line in p.stdout.splitlines()
           if line.endswith(' installed')}
-    return [pkg for pkg in s.APT_PACKAGES if pkg not in ok]
+    return [pkg for pkg in packages if pkg not in ok]
 
 
-def apt():
-    missing = _missing_packages()
+def apt_packages(virt=s.DEFAULT_VIRT):
+    """The Debian packages `up` needs: libvirt's too on --virt libvirt."""
+    extra = libvirt.APT_PACKAGES if virt == 'libvirt' else []
+    return list(s.APT_PACKAGES) + extra
+
+
+def apt(virt=s.DEFAULT_VIRT):
+    """One apt-get for all of them (two would wait on one dpkg lock)."""
+    packages = apt_packages(virt)
+    missing = _missing_packages(packages)
     if not missing:
-        util.say('    present: ' + ', '.join(s.APT_PACKAGES))
+        util.say('    present: ' + ', '.join(packages))
         return
     util.say('    installing: ' + ', '.join(missing))
     log = procs.log_path('apt')
@@ -54,6 +63,30 @@ def pip_command():
 def plugin_command():
     """What `up` runs to install the repository into the release's venv."""
     return _installer() + ['-c', s.CONSTRAINTS, '-e', s.REPO_ROOT]
+
+
+def libvirt_command():
+    """What `up --virt libvirt` runs: libvirt-python into the release's venv.
+
+    Pinned by the release's constraints like everything else there; it
+    builds against Debian's libvirt-dev, so it runs after apt (not in
+    pip_command, whose packages every cloud needs).
+    """
+    return _installer() + ['-c', s.CONSTRAINTS] + libvirt.PIP_PACKAGES
+
+
+def libvirt_python():
+    key = util.digest(s.CONSTRAINTS, libvirt.PIP_PACKAGES)
+    marker = s.venv_marker('libvirt-python')
+    if util.marker_ok(marker, key):
+        util.say('    libvirt-python installed: ' + s.VENV)
+        return
+    log = procs.log_path('pip-libvirt')
+    ensure_uv(log)
+    util.run(libvirt_command(), log=log)
+    util.marker_set(marker, key)
+    util.say('    libvirt-python installed (%s)' % os.path.relpath(
+        s.CONSTRAINTS, s.REPO_ROOT))
 
 
 def ensure_uv(log):
