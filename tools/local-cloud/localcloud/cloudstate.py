@@ -1,12 +1,14 @@
 """What `up` recorded about the cloud (settings.CLOUD_JSON).
 
 Keys: release, compute_max_microversion, restart_mode,
-shelved_offload_time. The modes persist: `up` without --restart-mode
+shelved_offload_time, virt. The modes persist: `up` without --restart-mode
 (--shelved-offload-time) keeps the recorded one, so a `cloud run` after
 `up --restart-mode immediate` runs in that mode until an `up` changes it.
 So does the release: `up` without --release keeps the one the state dir's
 data belongs to (the default release when none is recorded: every state
 dir made before releases existed), and every command uses its venv.
+So does the virt driver: `up` without --virt keeps the recorded one
+(fake when none is recorded), and `down` and `status` read it.
 """
 import json
 import os
@@ -41,6 +43,16 @@ def shelved_offload_time(requested=None):
     if requested is not None:
         return requested
     return load().get('shelved_offload_time', s.DEFAULT_SHELVED_OFFLOAD_TIME)
+
+
+def virt(requested=None):
+    """The computes' virt driver: the one asked for, else the recorded.
+
+    One this harness does not know (written by another version) is the
+    default's, as an unknown recorded release is.
+    """
+    value = requested or load().get('virt')
+    return value if value in s.VIRTS else s.DEFAULT_VIRT
 
 
 def release(requested=None):

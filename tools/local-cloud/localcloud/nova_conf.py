@@ -2,12 +2,15 @@
 
 nova-compute files have NO [database]/[api_database] sections: nova checks
 `is not None`, so even an empty value makes compute try the DB (gotcha 3).
+On `up --virt libvirt` each compute's file gets libvirt.nova_settings
+merged in (and the capacity and privsep settings of libvirt_settings).
 """
 import os
 import shutil
 
 from localcloud import configs
 from localcloud import inifile
+from localcloud import libvirt
 from localcloud import settings as s
 from localcloud import util
 
@@ -68,7 +71,38 @@ def compute_state(host):
     return configs.data('nova-' + host)
 
 
-def compute(host, shelved_offload_time=s.DEFAULT_SHELVED_OFFLOAD_TIME):
+# oslo.privsep contexts nova-compute may start on libvirt: nova's own
+# (utime of a cached base image on every boot, console logs) and
+# os-vif's plugs.
+PRIVSEP_SECTIONS = ('nova_sys_admin', 'vif_plug_ovs_privileged',
+                    'vif_plug_linux_bridge_privileged')
+
+
+def libvirt_settings(host):
+    """What a compute's file gets on libvirt besides libvirt.nova_settings."""
+    # Nova starts its privsep daemons with `sudo nova-rootwrap ...`; there
+    # is no sudo here and nova-compute already runs as root.
+    helper = '%s --config-file %s' % (util.vbin('privsep-helper'),
+                                      path(host))
+    conf = {section: {'helper_command': helper}
+            for section in PRIVSEP_SECTIONS}
+    # The real machine's 2 VCPU a compute (settings). RAM and disk keep
+    # the fake driver's 1.0.
+    conf['DEFAULT'] = {
+        'cpu_allocation_ratio': s.LIBVIRT_CPU_ALLOCATION_RATIO}
+    return conf
+
+
+def merge(conf, *overrides):
+    """conf with each {section: {key: value}} laid over it, in order."""
+    for override in overrides:
+        for section, values in override.items():
+            conf.setdefault(section, {}).update(values)
+    return conf
+
+
+def compute(host, shelved_offload_time=s.DEFAULT_SHELVED_OFFLOAD_TIME,
+            virt=s.DEFAULT_VIRT):
     conf = _common(compute_state(host), shelved_offload_time)
     conf['DEFAULT'].update({
         'host': host,
@@ -88,6 +122,8 @@ def compute(host, shelved_offload_time=s.DEFAULT_SHELVED_OFFLOAD_TIME):
     })
     conf['placement']['username'] = 'nova'
     conf['neutron']['username'] = 'nova'
+    if virt == 'libvirt':
+        merge(conf, libvirt.nova_settings(host), libvirt_settings(host))
     return conf
 
 
@@ -95,11 +131,13 @@ def path(name):
     return configs.etc('nova', name + '.conf')
 
 
-def write_all(shelved_offload_time=s.DEFAULT_SHELVED_OFFLOAD_TIME):
+def write_all(shelved_offload_time=s.DEFAULT_SHELVED_OFFLOAD_TIME,
+              virt=s.DEFAULT_VIRT):
     """Every nova config file.
 
     A running service started with other contents is restarted by `up`'s
-    next launch of it (procs.launch compares the files' digest).
+    next launch of it (procs.launch compares the files' digest): another
+    --virt restarts both computes on the other driver.
     """
     util.write(path('nova'), inifile.render(controller(shelved_offload_time),
                                             inifile.GENERATED))
@@ -108,6 +146,6 @@ def write_all(shelved_offload_time=s.DEFAULT_SHELVED_OFFLOAD_TIME):
     os.makedirs(os.path.join(configs.data('nova'), 'locks'), exist_ok=True)
     for host in s.COMPUTE_HOSTS:
         util.write(path(host), inifile.render(
-            compute(host, shelved_offload_time), inifile.GENERATED))
+            compute(host, shelved_offload_time, virt), inifile.GENERATED))
         os.makedirs(os.path.join(compute_state(host), 'locks'),
                     exist_ok=True)
