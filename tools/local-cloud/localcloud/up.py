@@ -14,6 +14,7 @@ from localcloud import compute
 from localcloud import configs
 from localcloud import dbsync
 from localcloud import install
+from localcloud import libvirt
 from localcloud import mariadb
 from localcloud import nova_conf
 from localcloud import procs
@@ -48,8 +49,9 @@ def neutron_ports_ok():
     return status == 200
 
 
-def up(restart_mode=None, shelved_offload_time=None, release=None):
-    """None: the mode (release) recorded by the last `up` (cloudstate)."""
+def up(restart_mode=None, shelved_offload_time=None, release=None,
+       virt=None):
+    """None: the mode (release, virt) recorded by the last `up`."""
     t0 = time.monotonic()
     release = cloudstate.release(release)
     cloudstate.check_release(release)
@@ -70,18 +72,33 @@ def up(restart_mode=None, shelved_offload_time=None, release=None):
     # restart every nova service that runs with the old ones.
     util.say('shelved_offload_time: %d (%s)' % (shelved, describe_shelved(
         shelved)))
+    virt = cloudstate.virt(virt)
+    # A new cloud has no other driver to switch from.
+    switched = virt != cloudstate.virt() and cloudstate.databases_present()
+    # Recorded now, as the release: a retried `up` and `down` act on it.
+    cloudstate.update(virt=virt)
+    util.say('virt: %s' % describe_virt(virt))
+    if switched:
+        # nova_conf.write_all below changes the computes' files: their
+        # launches restart both (procs.launch compares the digests).
+        util.say('    virt changes: both computes restart on the %s '
+                 'driver%s' % (virt, SWITCH_NOTE))
     # Side by side: apt waits on dpkg and the disk, the venv on downloads
     # and a compile; neither needs the other (~25 s of a cold up).
-    with util.step('Debian packages (mariadb, rabbitmq) beside the '
-                   'virtualenv + pinned PyPI packages'):
+    with util.step('Debian packages (mariadb, rabbitmq%s) beside the '
+                   'virtualenv + pinned PyPI packages' % (
+                       ', libvirt, qemu' if virt == 'libvirt' else '')):
         with concurrent.futures.ThreadPoolExecutor(max_workers=1) as side:
-            debian = side.submit(install.apt)
+            debian = side.submit(install.apt, virt)
             install.venv()
             install.bindall()
             debian.result()
+        if virt == 'libvirt':
+            # Builds against libvirt-dev: after apt.
+            install.libvirt_python()
     with util.step('config files'):
         configs.write_all()
-        nova_conf.write_all(shelved)
+        nova_conf.write_all(shelved, virt)
     # Side by side again: RabbitMQ's Erlang node boots and takes its
     # account (~7 s, four VM starts) and the plugin's editable install is
     # checked (~3.5 s) while MariaDB, the schemas and the API services
@@ -90,15 +107,47 @@ def up(restart_mode=None, shelved_offload_time=None, release=None):
     with concurrent.futures.ThreadPoolExecutor(max_workers=2) as side:
         rabbit = side.submit(rabbitmq.start)
         plugin = side.submit(install.plugin)
-        cmax = _services(rabbit, plugin, restart_mode, shelved)
+        cmax = _services(rabbit, plugin, restart_mode, shelved, virt)
     with util.step('secrets out of logs'):
         scrubbed = secrecy.scrub_logs()
         util.say('    %s' % ('passwords overwritten in: ' + ', '.join(
             scrubbed) if scrubbed else 'no password in %s' % s.LOGS))
-    summary(time.monotonic() - t0, cmax, restart_mode, shelved)
+    summary(time.monotonic() - t0, cmax, restart_mode, shelved, virt)
 
 
-def _services(rabbit, plugin, restart_mode, shelved):
+# Said when `up` changes the virt driver of a cloud with data.
+SWITCH_NOTE = (
+    '; servers booted on the other driver stay in the database without a '
+    'guest (delete them first, or `down --wipe` for a clean cloud); each '
+    'compute keeps its node and provider ($state_path/compute_id, the '
+    'same node name)')
+
+
+def describe_virt(virt):
+    """'fake' or 'libvirt (KVM)' / 'libvirt (TCG ...)'."""
+    if virt != 'libvirt':
+        return 'fake (nova FakeDriverWithoutFakeNodes, no guests)'
+    return 'libvirt (%s; one libvirtd per compute)' % libvirt.describe(
+        libvirt.virt_type())
+
+
+def _libvirt_daemons(virt):
+    """Start each compute's libvirtd, or stop those a switch left over."""
+    if virt == 'libvirt':
+        for host in s.COMPUTE_HOSTS:
+            t0 = time.monotonic()
+            rec = libvirt.start(host)
+            util.say('    %s: pid %d, answers on %s (%.1fs)' % (
+                libvirt.daemon_name(host), rec['pid'],
+                libvirt.socket_path(host), time.monotonic() - t0))
+        return
+    for host in libvirt.hosts_running():
+        libvirt.stop(host)
+        util.say('    stopped %s (the computes run the fake driver)'
+                 % libvirt.daemon_name(host))
+
+
+def _services(rabbit, plugin, restart_mode, shelved, virt):
     """From MariaDB to tempest.conf; rabbit and plugin run beside."""
     with util.step('mariadb'):
         mariadb.start()
@@ -126,6 +175,10 @@ def _services(rabbit, plugin, restart_mode, shelved):
                 procs.log_path('neutron'))))
     with util.step('rabbitmq (booted beside the steps above)'):
         rabbit.result()
+    if virt == 'libvirt':
+        with util.step('libvirtd x%d (one per compute, before them)'
+                       % len(s.COMPUTE_HOSTS)):
+            _libvirt_daemons(virt)
     with util.step('nova-conductor, nova-scheduler, nova-compute x%d'
                    % len(s.COMPUTE_HOSTS)):
         for name in services.DAEMONS:
@@ -141,6 +194,12 @@ def _services(rabbit, plugin, restart_mode, shelved):
                              svc.get('disabled_reason')))
         for name in services.DAEMONS:
             services.check_alive(name)
+    if virt != 'libvirt' and libvirt.hosts_running():
+        # Back from libvirt: the computes run the fake driver now.
+        with util.step('libvirtd: stop the daemons of the last --virt '
+                       'libvirt'):
+            _libvirt_daemons(virt)
+            _say_leftovers()
     with util.step('cell_v2 discover_hosts + resource providers'):
         compute.discover_hosts()
         for host in s.COMPUTE_HOSTS:
@@ -163,7 +222,14 @@ def describe_shelved(value):
     return 'shelved servers are offloaded after %d s' % value
 
 
-def summary(elapsed, cmax, restart_mode, shelved):
+def _say_leftovers():
+    found = libvirt.leftovers()
+    if found:
+        util.say('    WARNING: libvirt left behind:\n' + '\n'.join(
+            '      ' + item for item in found))
+
+
+def summary(elapsed, cmax, restart_mode, shelved, virt=s.DEFAULT_VIRT):
     kb = total_rss_kb()
     util.say('')
     util.say('cloud is up in %.1fs (targets: cold <= 180s, warm <= 40s)'
@@ -174,6 +240,7 @@ def summary(elapsed, cmax, restart_mode, shelved):
                                    ', '.join(s.RELEASE.services)))
     util.say('nova max microversion: %s; computes: %s' % (
         cmax, ', '.join(s.COMPUTE_HOSTS)))
+    util.say('virt: %s' % describe_virt(virt))
     util.say('restart mode: %s' % restart_mode)
     util.say('shelved_offload_time: %d (%s)' % (shelved,
                                                 describe_shelved(shelved)))
@@ -217,11 +284,18 @@ def add_parser(subparsers):
              "state dir holding another release's databases needs `down "
              "--wipe` first" % (', '.join(s.release_names()),
                                 s.DEFAULT_RELEASE))
+    parser.add_argument(
+        '--virt', choices=s.VIRTS,
+        help="the computes' virt driver: fake (the default for a new "
+             "cloud; no guests) or libvirt (one libvirtd per compute, KVM "
+             "or TCG where /dev/kvm is not usable; installs libvirt, QEMU "
+             "and libvirt-python). A change restarts both computes")
     parser.set_defaults(command=command, needs_root=True)
     return parser
 
 
 def command(opts):
     up(restart_mode=opts.restart_mode,
-       shelved_offload_time=opts.shelved_offload_time, release=opts.release)
+       shelved_offload_time=opts.shelved_offload_time, release=opts.release,
+       virt=opts.virt)
     return 0
