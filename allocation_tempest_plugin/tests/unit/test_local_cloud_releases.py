@@ -152,6 +152,19 @@ class ReleaseTableTest(HarnessTestCase):
                 SERVICES, tuple(pin.split('==')[0]
                                 for pin in release.services), release.name)
 
+    def test_an_eventlet_nova_api_runs_one_thread_a_process(self):
+        services = importlib.import_module('localcloud.services')
+        for name in settings.release_names():
+            settings.use_release(name)
+            nproc, nthreads = services.workers('nova-api')
+            if settings.RELEASE.nova_api_eventlet:
+                self.assertEqual(1, nthreads, name)
+            # As many requests at once either way.
+            self.assertEqual(4, nproc * nthreads, name)
+        self.assertEqual(['2025.2', '2025.1'], [
+            r.name for r in settings.RELEASES.values()
+            if r.nova_api_eventlet])
+
     def test_known_defects_are_the_plugins(self):
         for release in settings.RELEASES.values():
             self.assertEqual(

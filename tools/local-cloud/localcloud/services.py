@@ -39,8 +39,19 @@ def _env(cfg_env):
     return env
 
 
+def workers(name):
+    """(processes, threads) of an API's uwsgi for the running release."""
+    _, _, nproc, nthreads, _ = APIS[name]
+    if name == 'nova-api' and s.RELEASE.nova_api_eventlet:
+        # One eventlet hub per process (settings.Release): as many
+        # requests at once as before, each in a process of its own.
+        return nproc * nthreads, 1
+    return nproc, nthreads
+
+
 def start_api(name):
-    module, cfg_env, nproc, nthreads, _ = APIS[name]
+    module, cfg_env, _, _, _ = APIS[name]
+    nproc, nthreads = workers(name)
     argv = [util.vbin('uwsgi'),
             '--master', '--need-app', '--lazy-apps', '--die-on-term',
             '--enable-threads', '--thunder-lock', '--single-interpreter',
