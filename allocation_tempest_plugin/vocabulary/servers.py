@@ -59,11 +59,19 @@ class MemberServers(object):
                 raise
         return clients.servers_client.show_server(server['id'])['server']
 
-    def delete_server_and_wait(self, server_id, clients=None):
+    def delete_server_and_wait(self, server_id, clients=None,
+                               in_error=False):
+        """Fails when the server is not gone by build_timeout.
+
+        in_error: the server was put in ERROR on purpose (reset_state). It
+        reads ERROR until the compute has deleted it, and Tempest's waiter
+        takes an ERROR status for a failed delete unless told otherwise; a
+        delete that really fails then ends in the waiter's timeout.
+        """
         servers_client = (clients or self.os_primary).servers_client
         servers_client.delete_server(server_id)
-        tempest_waiters.wait_for_server_termination(servers_client,
-                                                    server_id)
+        tempest_waiters.wait_for_server_termination(
+            servers_client, server_id, ignore_error=in_error)
 
     def skip_unless_resize(self):
         """Skips when the cloud cannot resize to a second flavor."""
@@ -139,9 +147,10 @@ class AdminServers(object):
                 '%s onto %s failed because the host was taken after it was '
                 'chosen: %s' % (what, host, taken))
 
-    def delete_server_and_wait(self, server_id, clients=None):
+    def delete_server_and_wait(self, server_id, clients=None,
+                               in_error=False):
         super(AdminServers, self).delete_server_and_wait(
-            server_id, clients or self.os_admin)
+            server_id, clients or self.os_admin, in_error=in_error)
 
     def resize_to_verify(self, server_id, owned, source):
         """Resize to flavor_ref_alt; fails when Placement did not follow.

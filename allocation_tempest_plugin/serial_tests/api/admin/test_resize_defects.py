@@ -236,7 +236,7 @@ class ResizeDeleteDefectsTest(base.DisruptiveTestBase):
 
         # One read at the 404: the compute frees the server's allocations
         # before its row goes (delete_and_assert_freed).
-        self.delete_server_and_wait(resized.server['id'])
+        self.delete_server_and_wait(resized.server['id'], in_error=True)
         findings = resized.owned.leaks()
         differences = resized.owned.leaks_against(defect_shape)
 
