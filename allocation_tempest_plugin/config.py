@@ -84,6 +84,24 @@ AllocationGroup = [
                     'host again, rendered and run like '
                     'compute_stop_command. Needed together with '
                     'compute_stop_command.'),
+    cfg.StrOpt('compute_fence_command',
+               default=None,
+               # May carry credentials (an ssh key, a token): never
+               # logged by Tempest's config dump.
+               secret=True,
+               help='Command that fences the compute of a host before a '
+                    'test evacuates servers from it: it stops nova-compute '
+                    'like compute_stop_command and also stops the guests '
+                    'running there, as a host that lost power. Needed '
+                    'where instance storage is shared (Ceph, NFS, one '
+                    'instances path): a destination cannot open the disk '
+                    'of a guest still running on the source, so the '
+                    'evacuation fails. Rendered and run like '
+                    'compute_stop_command; compute_start_command brings '
+                    'the compute back. When unset, the evacuation tests '
+                    'use compute_stop_command (local storage, as devstack '
+                    'builds it: the source\'s guests keep running until it '
+                    'returns).'),
     cfg.IntOpt('command_timeout',
                default=300,
                min=1,

@@ -41,6 +41,7 @@ def from_conf(conf):
         restore_timeout=allocation.restore_timeout,
         compute_stop_command=allocation.compute_stop_command,
         compute_start_command=allocation.compute_start_command,
+        compute_fence_command=allocation.compute_fence_command,
         command_timeout=allocation.command_timeout,
         claim_settle_seconds=allocation.claim_settle_seconds,
         disruptable_hosts=allocation.disruptable_hosts,

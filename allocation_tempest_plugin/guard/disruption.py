@@ -73,8 +73,10 @@ class ComputeDisruption(object):
     settings: the configuration (guard/settings.py GuardSettings). The
     rest is this hold's. stop_process: also run the configured stop
     command, and the start command in the restore; without it the
-    service is only forced down. precheck: called just before anything
-    changes; raises to refuse the host. on_step: called with the name of
+    service is only forced down. fence: stop it with the fence command
+    (its guests too, before an evacuation; settings.stop_command).
+    precheck: called just before anything changes; raises to refuse the
+    host. on_step: called with the name of
     each step once it is done (logging, and the kill matrix that signals
     the run at each step). lend: lend mode (guard/lending.py), the host
     re-enabled after the claim and its compute stopped (the commands are
@@ -86,7 +88,8 @@ class ComputeDisruption(object):
     """
 
     def __init__(self, services_client, host, settings, stop_process=False,
-                 lend=False, run_id=None, precheck=None, exclusive_check=None,
+                 lend=False, fence=False, run_id=None, precheck=None,
+                 exclusive_check=None,
                  on_step=None, runner=subprocess.run,
                  timer_factory=threading.Timer, clock=None):
         self.host = host
@@ -102,10 +105,10 @@ class ComputeDisruption(object):
         self._restored_service = None
         self._lock = threading.Lock()
         self._record = service_record.ServiceRecord(services_client, host)
-        uses_commands = stop_process or lend
+        uses_commands = stop_process or lend or fence
         self._process = compute_process.ComputeProcess(
             host,
-            settings.compute_stop_command if uses_commands else None,
+            settings.stop_command(fence) if uses_commands else None,
             settings.compute_start_command if uses_commands else None,
             settings.command_timeout, runner, settings.disruptable_hosts)
         # settle_seconds is 0 only on hosts named as this runner's

@@ -30,7 +30,8 @@ import typing
 from allocation_tempest_plugin.guard import claim
 from allocation_tempest_plugin.guard import commands
 
-COMMAND_OPTIONS = ('compute_stop_command', 'compute_start_command')
+COMMAND_OPTIONS = ('compute_stop_command', 'compute_start_command',
+                   'compute_fence_command')
 
 
 @dataclasses.dataclass(frozen=True)
@@ -54,6 +55,7 @@ class GuardSettings(object):
     restore_timeout: float = 600
     compute_stop_command: typing.Optional[str] = None
     compute_start_command: typing.Optional[str] = None
+    compute_fence_command: typing.Optional[str] = None
     command_timeout: float = 300
     claim_settle_seconds: float = 3.0
     disruptable_hosts: typing.Tuple[str, ...] = ()
@@ -79,3 +81,14 @@ class GuardSettings(object):
         """Whether a real stop and start of a compute is configured."""
         return bool(self.compute_stop_command and
                     self.compute_start_command)
+
+    def stop_command(self, fence=False):
+        """The template that stops a compute; fence: its guests too.
+
+        A fence falls back to the stop command where none is configured
+        (local instance storage: an evacuation does not need the source's
+        guests stopped).
+        """
+        if fence and self.compute_fence_command:
+            return self.compute_fence_command
+        return self.compute_stop_command

@@ -29,7 +29,8 @@ class GuardHolding(object):
     """Needs guard_settings, set by DisruptiveTestBase.resource_setup."""
 
     @contextlib.contextmanager
-    def disrupted(self, host, owned=None, stop_process=False, lend=False):
+    def disrupted(self, host, owned=None, stop_process=False, lend=False,
+                  fence=False):
         """The guard holds host's compute down; skips or fails when it can't.
 
         A host another runner or tenant holds is a skip; orphaned
@@ -38,7 +39,9 @@ class GuardHolding(object):
         every change on the host's provider: the host is disabled, in a
         serial class, and the guard found nothing foreign on it. With
         lend, the block starts with the host lent (guard/lending.py)
-        until take_back().
+        until take_back(). With fence, the compute is stopped by
+        [allocation] compute_fence_command where one is set (its guests
+        stopped too, as before an evacuation from shared storage).
         """
         rp_uuid = self.provider_for_host(host)
 
@@ -54,7 +57,7 @@ class GuardHolding(object):
                 guard = stack.enter_context(self.guard_for(
                     host, self.exclusive_check_for(host, own_ids),
                     self.recheck_for(lambda: self.created_server_ids),
-                    stop_process, lend))
+                    stop_process, lend, fence))
             except (exceptions.HostNotFree,
                     exceptions.HostNotExclusive) as why:
                 # Another runner or tenant holds it: no free host, not a
@@ -96,21 +99,22 @@ class GuardHolding(object):
 
     @classmethod
     def guard_for(cls, host, exclusive_check, precheck, stop_process=False,
-                  lend=False):
+                  lend=False, fence=False):
         """The guard (not yet entered) for host; skips when not configured.
 
         What it needs: lending's hosts, a real restart's commands.
         """
         if lend:
             cls.skip_unless_lending_allowed()
-        if ((stop_process or lend) and
+        if ((stop_process or lend or fence) and
                 not cls.guard_settings.has_restart_commands):
             raise cls.skipException(
                 'needs a real restart of the compute; set [allocation] '
                 'compute_stop_command and compute_start_command')
         return disruption.ComputeDisruption(
             cls.compute_services_client, host, cls.guard_settings,
-            stop_process=stop_process, lend=lend, precheck=precheck,
+            stop_process=stop_process, lend=lend, fence=fence,
+            precheck=precheck,
             exclusive_check=exclusive_check)
 
     @classmethod

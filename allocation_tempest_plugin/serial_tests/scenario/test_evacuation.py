@@ -28,6 +28,13 @@ class EvacuationTest(base.MultiComputeTestBase):
     removes its part when its nova-compute starts again
     (_destroy_evacuated_instances), and until then Nova refuses to clear
     forced_down on it (bug 1922053).
+
+    A is fenced before it is evacuated, as an operator must: its compute
+    stopped by [allocation] compute_fence_command, which stops its guests
+    too, where one is set. On shared instance storage a guest still
+    running on A holds its disk's lock and the rebuild on B fails ("Failed
+    to get write lock"); on local storage (devstack) the stop command is
+    enough and A's guest keeps running until A returns and destroys it.
     """
 
     @contextlib.contextmanager
@@ -44,7 +51,7 @@ class EvacuationTest(base.MultiComputeTestBase):
         owned.track(server['id'])
         self.assert_flavor_allocated(server, self.rp_a, self.flavor)
         flavor = placement.flavor_resources(self.flavor)
-        with self.disrupted(self.host_a, owned, stop_process=True):
+        with self.disrupted(self.host_a, owned, fence=True):
             self.evacuate(server['id'], self.host_b)
             self.assert_allocations(
                 server['id'], {self.rp_a: flavor, self.rp_b: flavor},
@@ -73,7 +80,7 @@ class EvacuationTest(base.MultiComputeTestBase):
         self.assert_flavor_allocated(server, self.rp_a, self.flavor)
         project_before = owned.project_before[server['tenant_id']]
 
-        with self.disrupted(self.host_a, owned, stop_process=True) as guard:
+        with self.disrupted(self.host_a, owned, fence=True) as guard:
             server = self.evacuate(server['id'], self.host_b)
             self.assert_held_on_both_hosts(server, project_before)
             self.assert_forced_down_kept(guard, server['id'])
@@ -157,7 +164,7 @@ class EvacuationTest(base.MultiComputeTestBase):
             self.flavor)}, project_id=server['tenant_id'])
 
         with self.disrupted(self.host_b, owned), \
-                self.disrupted(self.host_a, owned, stop_process=True):
+                self.disrupted(self.host_a, owned, fence=True):
             server = self.evacuate_to_no_valid_host(server['id'])
             self.assertEqual(self.host_a, server['OS-EXT-SRV-ATTR:host'])
             self.assert_placement_clean(

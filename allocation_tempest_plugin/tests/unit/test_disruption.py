@@ -56,7 +56,7 @@ class GuardTestBase(testtools.TestCase):
 
     def _runner(self, argv, **kwargs):
         self.commands.append((argv, kwargs))
-        if argv[-2] == 'stop-compute':
+        if argv[-2] in ('stop-compute', 'fence-compute'):
             self.nova.stop(argv[-1])
         elif argv[-2] == 'start-compute':
             if self.failing_starts:
@@ -206,6 +206,40 @@ class GuardTest(GuardTestBase):
             self.assertIs(False, kwargs['shell'])
             self.assertEqual(42, kwargs['timeout'])
 
+    def test_fence_runs_the_fence_command_then_starts(self):
+        guard = self._guard(fence=True, settings=self._settings(
+            compute_fence_command='/opt/cloud fence-compute {host}'))
+        with guard:
+            self.assertEqual('down', self._state()['state'])
+            self.assertFalse(self.nova.running('compute1'))
+        self._assert_as_found()
+        self.assertEqual([['/opt/cloud', 'fence-compute', 'compute1'],
+                          ['cloud', 'start-compute', 'compute1']],
+                         [argv for argv, _ in self.commands])
+
+    def test_fence_without_a_fence_command_stops(self):
+        # Local instance storage: the stop command is the fence.
+        with self._guard(fence=True):
+            self.assertFalse(self.nova.running('compute1'))
+        self._assert_as_found()
+        self.assertEqual([['cloud', 'stop-compute', 'compute1'],
+                          ['cloud', 'start-compute', 'compute1']],
+                         [argv for argv, _ in self.commands])
+
+    def test_stop_process_never_runs_the_fence_command(self):
+        with self._guard(stop_process=True, settings=self._settings(
+                compute_fence_command='/opt/cloud fence-compute {host}')):
+            pass
+        self.assertEqual([['cloud', 'stop-compute', 'compute1'],
+                          ['cloud', 'start-compute', 'compute1']],
+                         [argv for argv, _ in self.commands])
+
+    def test_fence_template_a_shell_cannot_split_is_refused(self):
+        error = self.assertRaises(
+            exceptions.UnsafeCommand, self._settings,
+            compute_fence_command='fence "{host}')
+        self.assertIn('compute_fence_command', str(error))
+
     def test_template_without_host_needs_one_disruptable_host(self):
         guard = self._guard(stop_process=True, settings=self._settings(
             compute_stop_command='systemctl stop devstack@n-cpu'))
@@ -271,7 +305,7 @@ class DeadlineTest(GuardTestBase):
         # from the command and restores, the compute started again.
         def runner(argv, **kwargs):
             self.commands.append(argv)
-            if argv[-2] == 'stop-compute':
+            if argv[-2] in ('stop-compute', 'fence-compute'):
                 self.nova.stop('compute1')
                 fakes.ManualTimer.instances[-1].fire()
                 self.assertEqual('disabled', self._state()['status'])

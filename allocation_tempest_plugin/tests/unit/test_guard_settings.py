@@ -52,6 +52,7 @@ class FromConfTest(testtools.TestCase):
             disruptable_hosts=['compute1'], max_disruption_seconds=120,
             compute_stop_command='stop {host}',
             compute_start_command='start {host}', command_timeout=42,
+            compute_fence_command='fence {host}',
             restore_timeout=60, claim_settle_seconds=5.0,
             compute_report_interval=7, placement_timeout=30,
             poll_interval=3), lock_path='/var/lock/tempest'))
@@ -59,6 +60,7 @@ class FromConfTest(testtools.TestCase):
             wait_timeout=30, poll_interval=3, max_disruption_seconds=120,
             restore_timeout=60, compute_stop_command='stop {host}',
             compute_start_command='start {host}', command_timeout=42,
+            compute_fence_command='fence {host}',
             claim_settle_seconds=5.0, disruptable_hosts=('compute1',),
             compute_report_interval=7, lock_path='/var/lock/tempest',
             config_file=None, settle_seconds=5.0),

@@ -339,6 +339,13 @@ class TempestConfTest(HarnessTestCase):
         conf, _ = tempest_conf.render(objects)
         return conf
 
+    def test_the_fence_command_is_the_harness_fence_for_any_host(self):
+        allocation = self.render()['allocation']
+        self.assertTrue(allocation['compute_fence_command'].endswith(
+            ' fence-compute {host}'))
+        self.assertTrue(allocation['compute_stop_command'].endswith(
+            ' stop-compute {host}'))
+
     def test_default_release_writes_todays_known_defects(self):
         settings.use_release(settings.DEFAULT_RELEASE)
         self.assertEqual(TODAYS_KNOWN_DEFECTS,

@@ -318,3 +318,40 @@ class UpOptionTest(test_local_cloud_cli.CliTestCase):
 
     def test_an_unknown_driver_is_named(self):
         self.assertUsageError('up --virt xen', '--virt', 'xen')
+
+
+compute = importlib.import_module('localcloud.compute')
+
+
+class FenceTest(VirtTestCase):
+    """`cloud fence-compute HOST`: tempest.conf's compute_fence_command."""
+
+    def setUp(self):
+        super(FenceTest, self).setUp()
+        self.calls = []
+        self.useFixture(fixtures.MockPatchObject(
+            compute, 'stop', side_effect=lambda host, timeout=60:
+            self.calls.append(('stop', host))))
+        self.running = ['instance-00000001', 'instance-00000002']
+
+        def virsh(host, *args, **kwargs):
+            self.calls.append(('virsh', host) + args)
+            if args[0] == 'list':
+                return ''.join(d + '\n' for d in self.running)
+            return ''
+        self.useFixture(fixtures.MockPatchObject(libvirt, 'virsh', virsh))
+
+    def test_on_libvirt_the_compute_stops_then_its_running_guests(self):
+        self.record(virt='libvirt')
+        self.assertEqual(0, compute.fence('compute1'))
+        self.assertEqual([
+            ('stop', 'compute1'),
+            ('virsh', 'compute1', 'list', '--name'),
+            ('virsh', 'compute1', 'destroy', 'instance-00000001'),
+            ('virsh', 'compute1', 'destroy', 'instance-00000002'),
+        ], self.calls)
+
+    def test_on_the_fake_driver_a_fence_is_a_stop(self):
+        self.record(virt='fake')
+        self.assertEqual(0, compute.fence('compute2'))
+        self.assertEqual([('stop', 'compute2')], self.calls)

@@ -59,5 +59,5 @@ class PluginTest(testtools.TestCase):
         # They may carry an ssh key path or a token: Tempest's log of its
         # configuration must not show them.
         secret = {opt.name for opt in config.AllocationGroup if opt.secret}
-        self.assertEqual({'compute_stop_command', 'compute_start_command'},
-                         secret)
+        self.assertEqual({'compute_stop_command', 'compute_start_command',
+                          'compute_fence_command'}, secret)

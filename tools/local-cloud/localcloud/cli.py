@@ -49,6 +49,7 @@ def _add_commands(subparsers):
     venv_tools.add_parser(subparsers, 'run-defaults')
     compute.add_stop_parser(subparsers)
     compute.add_start_parser(subparsers)
+    compute.add_fence_parser(subparsers)
     # Tools against this cloud.
     venv_tools.add_parser(subparsers, 'kill-matrix')
     venv_tools.add_parser(subparsers, 'hostile')

@@ -299,6 +299,15 @@ def start(host, timeout=60):
     return rec
 
 
+def destroy_running(host):
+    """Destroy HOST's running domains (hard power-off); their names."""
+    stopped = []
+    for domain in domains(host, running_only=True):
+        virsh(host, 'destroy', domain)
+        stopped.append(domain)
+    return stopped
+
+
 def stop(host, timeout=60):
     """Destroy HOST's running domains, then stop its libvirtd.
 

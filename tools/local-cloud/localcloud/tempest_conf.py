@@ -129,6 +129,10 @@ def render(objects, restart_mode=s.DEFAULT_RESTART_MODE,
             'claim_settle_seconds': 0,
             'compute_stop_command': '%s stop-compute {host}' % cmd,
             'compute_start_command': start_command(cmd, restart_mode),
+            # Before an evacuation: the computes share one instances path,
+            # and on libvirt a guest left running on the source keeps its
+            # disk locked (compute.fence).
+            'compute_fence_command': '%s fence-compute {host}' % cmd,
             # The computes' update_resources_interval (nova_conf.py).
             'resource_tracker_interval': s.UPDATE_RESOURCES_INTERVAL,
             # The computes' report_interval (nova_conf.py): how often a

@@ -104,7 +104,12 @@ def resources(conn):
     if img is None:
         img = conn.image.create_image(
             name=s.IMAGE_NAME, disk_format='raw', container_format='bare',
-            visibility='public', data=b'\0' * 1024)
+            visibility='public', data=b'\0' * 1024, **s.IMAGE_PROPERTIES)
+    elif any(str(img.properties.get(k)) != v
+             for k, v in s.IMAGE_PROPERTIES.items()):
+        # A cloud made before the property: set it (servers booted from
+        # now on get it; Nova reads image properties at boot).
+        img = conn.image.update_image(img, **s.IMAGE_PROPERTIES)
         deadline = time.time() + 60
         while img.status != 'active' and time.time() < deadline:
             time.sleep(1)
