@@ -43,6 +43,18 @@ def log(msg):
     print('    ' + msg, flush=True)
 
 
+def password_works(name, password, project):
+    """Can name log in with password? (Asks for a token, changes nothing.)"""
+    try:
+        openstack.connect(
+            auth_url=s.KEYSTONE_URL, username=name, password=password,
+            project_id=project.id, user_domain_id='default',
+            region_name=s.REGION).authorize()
+    except openstack.exceptions.SDKException:
+        return False
+    return True
+
+
 def identity(conn):
     idc = conn.identity
     roles = {}
@@ -59,7 +71,11 @@ def identity(conn):
             u = idc.create_user(name=name, password=password,
                                 domain_id='default',
                                 default_project_id=project.id)
-        else:
+        elif not password_works(name, password, project):
+            # Only when it changed: Keystone revokes every token of a user
+            # whose password is set, even to the same value, and a running
+            # service's cached token (nova-compute's to Neutron) would then
+            # fail its next call: an `up` on a live cloud must not do that.
             idc.update_user(u, password=password)
         for r in role_names:
             idc.assign_project_role_to_user(project, u, roles[r])
