@@ -15,9 +15,10 @@ AllocationTestBase works with a project member's credentials alone (a
 certification run); AdminAllocationTestBase adds what an admin sees:
 hosts, providers, every consumer, and the Placement snapshot. What the
 tests say with them is in vocabulary/, one job per module (servers,
-member usages, hosts and providers, Placement verdicts); this module
-sets up what those rely on. The destructive base lives with the serial
-tests (serial_tests/base.py).
+member usages, hosts and providers, Placement verdicts, the leftovers of
+a test that ends before its verdict); this module sets up what those
+rely on. The destructive base lives with the serial tests
+(serial_tests/base.py).
 """
 
 from tempest.api.compute import base
@@ -29,6 +30,7 @@ from allocation_tempest_plugin.reads import polling
 from allocation_tempest_plugin.vocabulary import member_usages
 from allocation_tempest_plugin.vocabulary import providers
 from allocation_tempest_plugin.vocabulary import servers
+from allocation_tempest_plugin.vocabulary import unjudged_leftovers
 from allocation_tempest_plugin.vocabulary import verdicts
 
 CONF = config.CONF
@@ -76,6 +78,7 @@ class AllocationTestBase(servers.MemberServers,
 class AdminAllocationTestBase(servers.AdminServers,
                               providers.HostProviders,
                               verdicts.PlacementVerdicts,
+                              unjudged_leftovers.UnjudgedLeftovers,
                               AllocationTestBase,
                               base.BaseV2ComputeAdminTest):
     """Admin tests that read Placement at three levels."""
@@ -95,6 +98,8 @@ class AdminAllocationTestBase(servers.AdminServers,
         cls.providers_client = admin_reads.resource_providers()
         cls.usages_client = admin_reads.usages()
         cls.compute_services_client = admin_reads.compute_services()
+        # Pages, and validates each migration's uuid (2.59+).
+        cls.admin_migrations_client = admin_reads.migrations()
         cls.admin_servers_client = cls.os_admin.servers_client
 
     @classmethod

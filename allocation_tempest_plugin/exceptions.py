@@ -135,3 +135,14 @@ class SharedSetupFailed(lib_exc.TempestException):
 
     message = ('preparing %(states)s on %(host)s for one shared hold: '
                '%(step)s failed: %(reason)s')
+
+
+class LeftoversNotReleased(lib_exc.TempestException):
+    """A test ended before its verdict; part of what it left stays.
+
+    Raised by a cleanup, after the test's own failure: testtools reports
+    both, the test's first.
+    """
+
+    message = ('%(test)s ended before its verdict, and part of what its '
+               'own consumers hold could not be released:\n%(details)s')

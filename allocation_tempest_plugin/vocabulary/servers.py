@@ -132,6 +132,7 @@ class AdminServers(object):
                 self.skip_if_host_taken(kwargs['host'], 'the boot')
             raise
         self.created_server_ids.add(server['id'])
+        self.read_back_migrations(server['id'])
         return server
 
     def skip_if_host_taken(self, host, what):
@@ -171,6 +172,7 @@ class AdminServers(object):
         [migration] = self.os_admin.migrations_client.list_migrations(
             instance_uuid=server_id, migration_type='resize')['migrations']
         owned.track(migration['uuid'], 'migration')
+        self.note_own_migration(migration['uuid'], server_id)
         destination = self.admin_servers_client.show_server(
             server_id)['server']['OS-EXT-SRV-ATTR:host']
         rp_destination = self.provider_for_host(destination)

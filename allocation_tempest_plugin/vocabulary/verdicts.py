@@ -161,6 +161,9 @@ class PlacementVerdicts(object):
         verdict = known_defects.judge(
             name, name in CONF.allocation.known_nova_defects, needs_met,
             reproduces, report)
+        # The leftovers are this verdict's now, not the cleanup's
+        # (unjudged_leftovers.py).
+        self.known_defect_judged = True
         if verdict.kind == known_defects.Verdict.PASS:
             return
         if verdict.kind == known_defects.Verdict.EXPECTED:

@@ -22,7 +22,8 @@ from tempest.lib import exceptions as lib_exc
 from allocation_tempest_plugin.fakes.fakecloud import nova
 
 ERRORS = {400: lib_exc.BadRequest, 403: lib_exc.Forbidden,
-          404: lib_exc.NotFound}
+          404: lib_exc.NotFound, 409: lib_exc.Conflict,
+          500: lib_exc.ServerFault}
 
 
 class _Client(object):
@@ -56,6 +57,15 @@ class ServersClient(_Client):
     def list_servers(self, detail=False, **params):
         return self._get(self.cloud.nova.handle, '/servers%s' % (
             '/detail' if detail else ''), params)
+
+    def show_server(self, server_id):
+        return self._get(self.cloud.nova.handle, '/servers/%s' % server_id,
+                         {})
+
+
+class MigrationsClient(_Client):
+    def list_migrations(self, **params):
+        return self._get(self.cloud.nova.handle, '/os-migrations', params)
 
 
 class ServicesClient(_Client):
@@ -113,4 +123,5 @@ def admin_clients(cloud, microversion='2.74'):
         'hypervisors': HypervisorClient(cloud, calls, context),
         'servers': ServersClient(cloud, calls, context),
         'services': ServicesClient(cloud, calls, context),
+        'migrations': MigrationsClient(cloud, calls, context),
         'providers': ResourceProvidersClient(cloud, calls, context)}

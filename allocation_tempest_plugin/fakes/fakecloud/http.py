@@ -90,6 +90,18 @@ class Handler(http.server.BaseHTTPRequestHandler):
             'catalog': _catalog('http://%s:%d' % (host, port))}},
             [('X-Subject-Token', token)])
 
+    def _compute_microversion(self):
+        """As nova/api/openstack/wsgi.py reads it: the new header first.
+
+        "OpenStack-API-Version: compute X" (which the plugin's clients
+        send), else the legacy X-OpenStack-Nova-API-Version (Tempest's).
+        """
+        for value in self.headers.get_all('OpenStack-API-Version') or []:
+            service, _, version = value.strip().partition(' ')
+            if service.lower() == 'compute' and version:
+                return version.strip()
+        return self.headers.get('X-OpenStack-Nova-API-Version') or '2.1'
+
     def _serve(self, method):
         url = parse.urlsplit(self.path)
         query = dict(parse.parse_qsl(url.query))
@@ -101,8 +113,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self._reply(401, {'error': {'code': 401}})
         user, project, admin = known
         if url.path.startswith('/compute/v2.1/'):
-            microversion = self.headers.get(
-                'X-OpenStack-Nova-API-Version') or '2.1'
+            microversion = self._compute_microversion()
             context = nova.Context(project, user, admin, microversion)
             with self.lock:
                 status, answer = self.cloud.nova.handle(

@@ -22,7 +22,8 @@ a server whose compute is down (or that has no host: shelved-offloaded)
 frees its allocations in nova-api (local delete) and records the delete
 action with no compute event. POST /servers boots min_count..max_count
 servers in one request, named "<name>-1".."<name>-N" when more than one,
-onto host (2.74) when given; server actions are in server_actions.py.
+onto host (2.74) when given; server actions are in server_actions.py,
+resizes and GET /os-migrations in moves.py.
 Status changes a compute makes happen at once while its service is up.
 GET and PUT /os-services, and whether a service reads up, are
 os_services.NovaServices', the fake every test of a service shares.
@@ -37,6 +38,7 @@ import re
 import uuid
 
 from allocation_tempest_plugin.fakes import clock as fake_clock
+from allocation_tempest_plugin.fakes.fakecloud import moves
 from allocation_tempest_plugin.fakes.fakecloud import server_actions
 from allocation_tempest_plugin.fakes import os_services
 
@@ -74,15 +76,20 @@ class Context(object):
 STATUS = {'building': 'BUILD', 'active': 'ACTIVE', 'stopped': 'SHUTOFF',
           'paused': 'PAUSED', 'suspended': 'SUSPENDED', 'rescued': 'RESCUE',
           'error': 'ERROR', 'shelved': 'SHELVED',
-          'shelved_offloaded': 'SHELVED_OFFLOADED', 'deleted': 'DELETED'}
+          'shelved_offloaded': 'SHELVED_OFFLOADED', 'deleted': 'DELETED',
+          'resized': 'VERIFY_RESIZE'}
+# nova/api/openstack/common.py _STATE_MAP: an active server resizing.
+RESIZING = {'resize_prep', 'resize_migrating', 'resize_migrated',
+            'resize_finish'}
 # nova/scheduler/manager.py select_destinations, as the server's fault says.
 NO_VALID_HOST = ('No valid host was found. There are not enough hosts '
                  'available.')
 
 
-class Nova(server_actions.ServerActions):
+class Nova(moves.Moves, server_actions.ServerActions):
 
     _error = staticmethod(_error)
+    EPOCH = EPOCH
 
     def __init__(self, placement, max_limit=MAX_LIMIT, clock=None):
         self.placement = placement
@@ -98,7 +105,7 @@ class Nova(server_actions.ServerActions):
         self.servers_on = {}      # host -> set of live server ids
         self.actions = {}         # server id -> [action]
         self.flavors = {}
-        self.migrations = []
+        self.migrations = []      # moves.py; deleted ones stay
         self._sequence = itertools.count(1)
         # nova.conf [DEFAULT] shelved_offload_time; Nova's default 0
         # offloads within the shelve (ComputeManager._shelve_instance).
@@ -122,6 +129,12 @@ class Nova(server_actions.ServerActions):
         # server action -> (status, message) answered before anything
         # changes, as Nova refuses an action (409 for a state it checks).
         self.refused_actions = {}
+        # nova.conf [DEFAULT] allow_resize_to_same_host (False, Nova's
+        # default; devstack's single node sets True).
+        self.allow_resize_to_same_host = False
+        # (method, path regex) -> [(status, message)]: answered once each,
+        # in order, before anything changes (an API that fails once).
+        self.failing_requests = {}
 
     # -- building a cloud ---------------------------------------------------
 
@@ -186,6 +199,9 @@ class Nova(server_actions.ServerActions):
                 'DISK_GB': flavor['disk']}
 
     def status(self, server):
+        if server['vm_state'] == 'active' and server['task_state'] in \
+                RESIZING:
+            return 'RESIZE'
         return STATUS[server['vm_state']]
 
     def compute_up(self, server):
@@ -210,7 +226,26 @@ class Nova(server_actions.ServerActions):
 
     # -- the API ------------------------------------------------------------
 
+    def fail_once(self, method, path_pattern, status=500,
+                  message='injected failure'):
+        """The next request matching answers status, changing nothing."""
+        self.failing_requests.setdefault((method, path_pattern), []).append(
+            (status, message))
+
+    def _injected(self, method, path):
+        for (failing, pattern), answers in self.failing_requests.items():
+            if answers and failing == method and re.match(pattern, path):
+                status, message = answers.pop(0)
+                if status < 500:
+                    return _error(status, message)
+                return status, {'computeFault': {'code': status,
+                                                 'message': message}}
+        return None
+
     def handle(self, context, method, path, query, body):
+        injected = self._injected(method, path)
+        if injected:
+            return injected
         for pattern, handler in self.ROUTES:
             match = re.match(pattern, path)
             if match and handler.startswith(method.lower() + '_'):
@@ -556,10 +591,19 @@ class Nova(server_actions.ServerActions):
         compute event). Otherwise it records the action and casts to the
         compute, whose terminate_instance records
         compute_terminate_instance and frees them in _complete_deletion.
+        A resized server is confirmed first (moves.py); the server's
+        migrations go with it.
         """
         server = self.servers.get(server_id)
         if server is None or server['deleted']:
             return _error(404, 'Instance %s could not be found.' % server_id)
+        if server['task_state'] == 'deleting':
+            # A delete that failed midway left it deleting: Nova ignores
+            # another one until an admin resets its state.
+            return 204, None
+        refused = self._confirm_on_deleting(server)
+        if refused:
+            return refused
         local = server['host'] is None
         if not local:
             service = self.service_on(server['host'])
@@ -576,6 +620,7 @@ class Nova(server_actions.ServerActions):
                 self._free_a_neighbour(server)
             self._record_action(server_id, 'delete', [])
         server['deleted'] = True
+        self._forget_migrations(server_id)
         if server['host'] is not None:
             self.servers_on[server['host']].discard(server_id)
         return 204, None
@@ -620,10 +665,3 @@ class Nova(server_actions.ServerActions):
             'description': None, 'extra_specs': {},
             'links': [{'rel': 'self', 'href': 'http://nova/v2.1/flavors/%s'
                        % flavor['id']}]}}
-
-    def get_migrations(self, context, query, body):
-        migrations = [m for m in self.migrations
-                      if query.get('host') in (None, m['source_compute'],
-                                               m['dest_compute'])
-                      and query.get('status', m['status']) == m['status']]
-        return 200, {'migrations': migrations}

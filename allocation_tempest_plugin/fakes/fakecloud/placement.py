@@ -23,7 +23,9 @@ What the plugin, the audit and the fake Nova read and write:
   (delete_consumers_if_no_allocations);
 - usages are the sums of the allocations, per provider or per project
   (1.9, not grouped by consumer type).
-It counts the reads it answered, for tests that count what a check costs.
+It counts the reads it answered, for tests that count what a check costs,
+and records each DELETE /allocations/{c} it was sent. fail_once() makes
+the next matching request answer an error, changing nothing.
 """
 
 import re
@@ -48,6 +50,9 @@ class Placement(object):
         self.on_provider = {}   # rp uuid -> set of consumers
         self.of_project = {}    # project -> set of consumers
         self.reads = 0
+        self.deletes = []       # consumers of DELETE /allocations/{c}
+        # (method, path regex) -> [status]: answered once each, in order.
+        self.failing_requests = {}
 
     # -- what Nova does to it ---------------------------------------------
 
@@ -102,8 +107,26 @@ class Placement(object):
                 usages[rc] = usages.get(rc, 0) + amount
         return usages
 
+    def fail_once(self, method, path_pattern, status=500):
+        self.failing_requests.setdefault((method, path_pattern), []).append(
+            status)
+
+    def _injected(self, method, path):
+        for (failing, pattern), statuses in self.failing_requests.items():
+            if statuses and failing == method and re.match(pattern, path):
+                status = statuses.pop(0)
+                return status, {'errors': [{'status': status,
+                                            'title': 'Injected failure',
+                                            'detail': 'injected failure'}]}
+        return None
+
     def handle(self, method, path, query, body):
         consumer_match = re.match(r'^/allocations/([^/]+)$', path)
+        if method == 'DELETE' and consumer_match:
+            self.deletes.append(consumer_match.group(1))
+        injected = self._injected(method, path)
+        if injected:
+            return injected
         if method == 'DELETE' and consumer_match:
             return self._delete_allocations(consumer_match.group(1))
         if method != 'GET':

@@ -20,7 +20,8 @@ action (_record_action_start) and casts to the compute. The compute's
 method, decorated with wrap_instance_event(prefix='compute'), records the
 event compute_<method> and sets the new vm_state. Here the compute acts
 at once while its service reads up; a cast to a compute that reads down
-goes nowhere, and the server keeps its task state. os-resetState
+goes nowhere, and the server keeps its task state. Resizes are
+moves.py's. os-resetState
 (nova/api/openstack/compute/admin_actions.py) is nova-api's alone: the
 resetState action with no event, the host and allocations kept.
 """
@@ -74,6 +75,8 @@ class ServerActions(object):
             return self._error(*self.refused_actions[key])
         if key == 'os-resetState':
             return self._reset_state(context, server, params or {})
+        if key in ('resize', 'confirmResize'):
+            return self._move_action(server, key, params or {})
         action = ACTIONS.get(key)
         if action is None:
             return self._error(400, 'There is no such action: %s' % key)

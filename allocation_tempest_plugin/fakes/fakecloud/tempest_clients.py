@@ -66,3 +66,5 @@ class Manager(object):
         self.providers_client = client(placement.ResourceProvidersClient,
                                        'placement')
         self.usages_client = client(placement.UsagesClient, 'placement')
+        self.plugin_migrations_client = client(compute.MigrationsClient,
+                                               'compute')
