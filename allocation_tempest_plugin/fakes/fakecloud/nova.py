@@ -22,8 +22,9 @@ a server whose compute is down (or that has no host: shelved-offloaded)
 frees its allocations in nova-api (local delete) and records the delete
 action with no compute event. POST /servers boots min_count..max_count
 servers in one request, named "<name>-1".."<name>-N" when more than one,
-onto host (2.74) when given; server actions are in server_actions.py.
-Status changes a compute makes happen at once while its service is up.
+onto host (2.74) when given; server actions are in server_actions.py,
+evacuation and the source's return in evacuations.py. Status changes a
+compute makes happen at once while its service is up.
 GET and PUT /os-services, and whether a service reads up, are
 os_services.NovaServices', the fake every test of a service shares.
 
@@ -37,6 +38,7 @@ import re
 import uuid
 
 from allocation_tempest_plugin.fakes import clock as fake_clock
+from allocation_tempest_plugin.fakes.fakecloud import evacuations
 from allocation_tempest_plugin.fakes.fakecloud import server_actions
 from allocation_tempest_plugin.fakes import os_services
 
@@ -80,9 +82,10 @@ NO_VALID_HOST = ('No valid host was found. There are not enough hosts '
                  'available.')
 
 
-class Nova(server_actions.ServerActions):
+class Nova(server_actions.ServerActions, evacuations.Evacuations):
 
     _error = staticmethod(_error)
+    NO_VALID_HOST = NO_VALID_HOST
 
     def __init__(self, placement, max_limit=MAX_LIMIT, clock=None):
         self.placement = placement
@@ -91,6 +94,8 @@ class Nova(server_actions.ServerActions):
         # unless a test brings its clock.
         self.os_services = os_services.NovaServices(
             clock=clock or fake_clock.RealClock())
+        # A starting nova-compute's init_host (evacuations.py).
+        self.os_services.on_init_host = self.init_host
         self.nodes = []           # compute nodes in id order
         self.node_index = {}      # uuid -> position in nodes
         self.node_on = {}         # host -> its first node
@@ -100,6 +105,9 @@ class Nova(server_actions.ServerActions):
         self.flavors = {}
         self.migrations = []
         self._sequence = itertools.count(1)
+        # Every request that changes something, in order: (method, path,
+        # body); tests read the order of a story's steps from it.
+        self.journal = []
         # nova.conf [DEFAULT] shelved_offload_time; Nova's default 0
         # offloads within the shelve (ComputeManager._shelve_instance).
         self.shelved_offload_time = 0
@@ -122,6 +130,16 @@ class Nova(server_actions.ServerActions):
         # server action -> (status, message) answered before anything
         # changes, as Nova refuses an action (409 for a state it checks).
         self.refused_actions = {}
+        # The compute-side delete keeps the allocations of a server that
+        # holds them on two providers (an evacuated server whose source
+        # is still down): ComputeManager._complete_deletion broken.
+        self.compute_delete_keeps_two_providers = False
+        # The source's init_host leaves an evacuated server's allocations
+        # on it (_destroy_evacuated_instances broken).
+        self.evacuated_source_kept = False
+        # An evacuation that finds no host drops the server's allocations
+        # (conductor rebuild_instance broken; bug 1713783's opposite).
+        self.failed_evacuation_drops = False
 
     # -- building a cloud ---------------------------------------------------
 
@@ -211,6 +229,8 @@ class Nova(server_actions.ServerActions):
     # -- the API ------------------------------------------------------------
 
     def handle(self, context, method, path, query, body):
+        if method != 'GET':
+            self.journal.append((method, path, body))
         for pattern, handler in self.ROUTES:
             match = re.match(pattern, path)
             if match and handler.startswith(method.lower() + '_'):
@@ -568,7 +588,10 @@ class Nova(server_actions.ServerActions):
         if not local:
             self._record_action(server_id, 'delete',
                                 ['compute_terminate_instance'])
-            self.placement.free(server_id)
+            held = self.placement.consumers.get(server_id, {})
+            if not (self.compute_delete_keeps_two_providers and
+                    len(held.get('allocations', {})) > 1):
+                self.placement.free(server_id)
         else:
             if not self.local_delete_leaks:
                 self.placement.free(server_id)
@@ -621,9 +644,15 @@ class Nova(server_actions.ServerActions):
             'links': [{'rel': 'self', 'href': 'http://nova/v2.1/flavors/%s'
                        % flavor['id']}]}}
 
+    # GET /os-migrations filters compared with a migration's own field.
+    MIGRATION_FILTERS = ('status', 'instance_uuid', 'migration_type',
+                         'source_compute')
+
     def get_migrations(self, context, query, body):
         migrations = [m for m in self.migrations
                       if query.get('host') in (None, m['source_compute'],
                                                m['dest_compute'])
-                      and query.get('status', m['status']) == m['status']]
-        return 200, {'migrations': migrations}
+                      and all(query.get(key, m[key]) == m[key]
+                              for key in self.MIGRATION_FILTERS)]
+        return 200, {'migrations': [self.migration_view(m, context)
+                                    for m in migrations]}
