@@ -44,7 +44,9 @@ class EvacuationSteps(object):
     """Mixed into EvacuationStop: needs its hosts, providers, servers.
 
     host is A, the source held and stopped; host_b the destination; rp_a
-    and rp_b their providers; flavor the servers' resources.
+    and rp_b their providers; flavor the servers' resources;
+    deleted_while_down the stories whose evacuated server was deleted
+    while A was down.
     """
 
     def moves(self, guard):
@@ -211,6 +213,7 @@ class EvacuationSteps(object):
                 return self.judge(DELETED, FAIL, unproven)
             owned.expect_gone(server_id, project_id=self.projects[server_id])
             self.delete(server_id)
+            self.deleted_while_down.append(DELETED)
             self.verdict([DELETED], owned, (
                 'evacuated server %s deleted on %s while %s is down' % (
                     server_id, self.host_b, self.host)))
@@ -241,6 +244,7 @@ class EvacuationSteps(object):
                 return self.judge(LOCAL_DELETE, FAIL, unproven)
             owned.expect_gone(server_id, project_id=self.projects[server_id])
             self.delete(server_id)
+            self.deleted_while_down.append(LOCAL_DELETE)
             unproven = premises.local_delete_unproven(
                 self.cls.admin_servers_client, server_id, self.host_b)
             if unproven:

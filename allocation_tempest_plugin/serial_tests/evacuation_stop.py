@@ -29,7 +29,8 @@ The order inside the stop, and why:
    (the guard forces A down again at once) does so before any other
    evacuation is under way.
 2. S2 (deleted-while-source-down) and S3 (local-delete) evacuated to B
-   together: independent, each checked on both providers as before.
+   together (independent): each then holds its flavor on both, and
+   nothing else changed.
 3. deleted-while-source-down: S2 deleted by B's compute, which must be
    up, so before B is held; read once at the 404.
 4. B held (forced down) for the two stories that need it. local-delete:
@@ -39,12 +40,18 @@ The order inside the stop, and why:
    frees the allocations before DELETE answers, so nothing of it is
    under way afterwards. The failed evacuation is the conductor's,
    asynchronous, and goes last, so that anything of it still under way
-   when its wait ends can only show in its own check or after it, never
-   in another story's.
+   when its wait ends can only show in its own check or after the stop,
+   where every other story leaves S4 out.
 5. B restored, then A (started; init_host completes the evacuations).
 6. After A returned, each story's server against Placement read before
    the boot: S1 on B only, S2 and S3 nowhere, S4 on A only; the other
    stories' servers are theirs to judge.
+
+What no order removes: every story's check after A returned needs A to
+start, and two stories delete an evacuated server while A is down,
+which is what bug 1794996 once made a source fail to start on. A Nova
+with that defect fails every story (none can be judged), and each
+failure says so; with the stop of its own it failed two.
 """
 
 import contextlib
@@ -86,6 +93,7 @@ class EvacuationStop(evacuation_steps.EvacuationSteps,
         self.host_b = self.rp_a = self.rp_b = None
         self.flavor = placement.flavor_resources(test_class.flavor)
         self.baselines = {}    # story name -> snapshot before the boot
+        self.deleted_while_down = []
 
     def run(self):
         """Every story's Outcome, by test method name.
@@ -228,6 +236,13 @@ class EvacuationStop(evacuation_steps.EvacuationSteps,
             LOG.exception('The shared stop of %s ended in error', self.host)
             ended = ('the shared stop of %s ended in error, so nothing after '
                      'it returned could be judged: %s' % (self.host, error))
+            if self.deleted_while_down:
+                # The one way a story's step can keep the others from
+                # their check after A returned: Nova's own defect.
+                ended += ('; evacuated servers were deleted while %s was '
+                          'down (by the stories %s), after which its '
+                          'nova-compute must still start (bug 1794996)' % (
+                              self.host, ', '.join(self.deleted_while_down)))
             if guard_a.stop_unproven:
                 # The cause, when it is known: a compute that never stopped
                 # never runs init_host, and Nova keeps it forced down.
