@@ -60,6 +60,7 @@ import time
 from oslo_log import log as logging
 from tempest.common import compute
 from tempest.common import waiters as tempest_waiters
+from tempest import config
 from tempest import exceptions as tempest_exceptions
 from tempest.lib.common.utils import test_utils
 
@@ -69,6 +70,7 @@ from allocation_tempest_plugin.reads import allocations
 from allocation_tempest_plugin.serial_tests import evacuation_steps
 from allocation_tempest_plugin.serial_tests import shared_stop
 
+CONF = config.CONF
 LOG = logging.getLogger(__name__)
 FAIL, PASS = shared_stop.FAIL, shared_stop.PASS
 # The line run() logs, as the shared hold logs its own.
@@ -128,11 +130,15 @@ class EvacuationStop(evacuation_steps.EvacuationSteps,
             # before its own server, when each had a stop of its own).
             for name in STORIES:
                 self.baselines[name] = self.snapshot(name)
-        if guard_a is None or self.pending() != list(STORIES):
+        if guard_a is None or len(self.pending()) != len(STORIES):
             return
-        with self.step(STORIES, 'booting %d servers on %s' % (
-                len(STORIES), self.host)):
-            self._boot()
+        with self.step([LOCAL_DELETE, NO_VALID_HOST], 'reading %s' %
+                       self.host_b):
+            self._skip_unless_b_may_be_held()
+        names = self.pending()
+        with self.step(names, 'booting %d servers on %s' % (
+                len(names), self.host)):
+            self._boot(names)
         if self.pending() and self._stop_a(guard_a):
             self._after_a_returned()
 
@@ -155,10 +161,24 @@ class EvacuationStop(evacuation_steps.EvacuationSteps,
         self.rp_b = self.cls.provider_for_host(self.host_b)
         self.providers = {self.rp_a: host_a, self.rp_b: self.host_b}
 
+    def _skip_unless_b_may_be_held(self):
+        """Skips the two stories that hold B too when B may not be held.
+
+        Before their servers are booted: B is not in disruptable_hosts
+        (a multinode gate holds only its controller) or runs another
+        project's server. Asked again when B is held.
+        """
+        why_not = hosts.host_refusal(
+            self.cls.compute_services_client, self.cls.admin_servers_client,
+            self.host_b, CONF.allocation.disruptable_hosts, self.own_ids())
+        if why_not is not None:
+            raise self.cls.skipException('cannot hold %s: %s' % (
+                self.host_b, why_not))
+
     # -- before the stop --------------------------------------------------
 
-    def _boot(self):
-        """One server per story on A, in one request; a premise each.
+    def _boot(self, names):
+        """One server per story of names on A, in one request; premises.
 
         A host taken meanwhile skips every story; a scheduler that found
         no valid host on a host that still takes servers gets one more
@@ -169,7 +189,7 @@ class EvacuationStop(evacuation_steps.EvacuationSteps,
             try:
                 _, servers = compute.create_test_server(
                     clients, networks='none', host=self.host,
-                    min_count=len(STORIES), wait_until='ACTIVE')
+                    min_count=len(names), wait_until='ACTIVE')
                 break
             except tempest_exceptions.BuildErrorException as failed:
                 taken = hosts.taken_since_chosen(
@@ -193,9 +213,9 @@ class EvacuationStop(evacuation_steps.EvacuationSteps,
             self.cls.addClassResourceCleanup(
                 test_utils.call_and_ignore_notfound_exc,
                 clients.servers_client.delete_server, server['id'])
-        for name, server in zip(STORIES, servers):
+        for name, server in zip(names, servers):
             self.servers[name] = server['id']
-        for name, server in zip(STORIES, servers):
+        for name, server in zip(names, servers):
             with self.step([name], 'reading server %s in Placement' %
                            server['id']):
                 self._premise_booted(name, server)

@@ -416,6 +416,25 @@ class SharedStepFailureTest(EvacuationStopTest):
         self.assertEqual({test: PASSED for test in outcomes}, outcomes)
         self.assert_as_found()
 
+    def test_a_second_host_not_disruptable_skips_its_stories_unbooted(self):
+        # A multinode gate: only the controller may be disrupted.
+        self.conf.config(group='allocation', disruptable_hosts=[A])
+        outcomes = self.run_stories()
+        why = ("cannot hold %s: %s is not in [allocation] disruptable_hosts "
+               "['%s']" % (B, B, A))
+        for story in (evacuation_stop.LOCAL_DELETE,
+                      evacuation_stop.NO_VALID_HOST):
+            self.assertEqual(shared_stop.Outcome(shared_stop.SKIP, why),
+                             outcomes.pop(TESTS[story]))
+        self.assertEqual({test: PASSED for test in outcomes}, outcomes)
+        # Two servers booted (in one request), B never written to.
+        self.assertEqual(2, len(self.nova.servers))
+        self.assertEqual([], [step for step in self.steps()
+                              if step.startswith(B)])
+        self.assertEqual([('stop-compute', A), ('start-compute', A)],
+                         self.commands)
+        self.assert_as_found()
+
     def test_a_stop_that_stopped_nothing_fails_every_story(self):
         # A start command that restarts it: its init_host completes the
         # evacuations, so the guard restores A.
