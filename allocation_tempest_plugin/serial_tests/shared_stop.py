@@ -169,11 +169,12 @@ class SharedStop(object):
         return owned.capture(dict(self.providers))
 
     def moment(self, name, acting=None):
-        """Placement right before a step of the stories acting (name's).
+        """Placement right before a step, for name's verdict (its report).
 
-        Every other story's server must keep exactly what it holds now;
-        the held providers are compared whole. The acting servers'
-        expectations are the caller's.
+        The step is that of the stories acting (default: name alone);
+        their servers' expectations are the caller's. Every other story's
+        server must keep exactly what it holds now, and the held
+        providers are compared whole.
         """
         owned = self.snapshot(name)
         for rp_uuid in sorted(self.held):

@@ -160,9 +160,9 @@ class EvacuationStopTest(testtools.TestCase):
         """Every story's Outcome, by test method name, as resource_setup."""
         test_class = self.stand_in()
         self.addCleanup(test_shared_hold.run_class_cleanups, test_class)
-        self.stop = evacuation_stop.EvacuationStop(test_class,
-                                                   test_class.stories())
-        return self.stop.run()
+        self.shared_stop = evacuation_stop.EvacuationStop(
+            test_class, test_class.stories())
+        return self.shared_stop.run()
 
     # -- what the fake cloud says happened ---------------------------------
 
@@ -172,7 +172,7 @@ class EvacuationStopTest(testtools.TestCase):
 
     def servers_by_story(self):
         """{story: server id}, as the shared stop gave them (once booted)."""
-        return dict(self.stop.servers)
+        return dict(self.shared_stop.servers)
 
     def held(self, server_id):
         return self.cloud.placement.consumers.get(server_id, {}).get(
