@@ -27,8 +27,10 @@ nova-behaviour.md):
   Enabling clears disabled_reason; disabling sets it to the one given,
   or to none.
 - Unforcing answers 400 while evacuations from the host are "done"
-  (bug 1922053); init_host of a restarted compute completes them. A 400
-  changes nothing.
+  (bug 1922053); init_host of a restarted compute completes them (and
+  calls on_init_host, where the fake Nova completes its migrations). A
+  400 changes nothing. unforce_ignores_evacuations is that check
+  removed (a defect a test may give).
 - A PUT that changes status syncs the COMPUTE_STATUS_DISABLED trait
   (disabled_trait) by a synchronous RPC to the compute, only while the
   service reads up (compute/api.py _update_compute_provider_status). A
@@ -83,6 +85,9 @@ class NovaServices(object):
         # not the number of computes (a fake cloud may have thousands).
         self._beats = []
         self.done_evacuations = {}
+        self.unforce_ignores_evacuations = False
+        # Called with the host when a starting compute runs init_host.
+        self.on_init_host = None
         self.starting = set()
         self.heartbeats = 0
         for record in services:
@@ -147,6 +152,8 @@ class NovaServices(object):
             # init_host runs before the first heartbeat and completes the
             # evacuations from this host.
             self.starting.discard(host)
+            if self.on_init_host is not None:
+                self.on_init_host(host)
             self.done_evacuations[host] = 0
             self.disabled_trait[host] = (self.by_host(host)['status'] ==
                                          'disabled')
@@ -216,6 +223,7 @@ class NovaServices(object):
             return ("Specifying 'disabled_reason' with status 'enabled' is "
                     "invalid.")
         if (fields.get('forced_down') is False and
+                not self.unforce_ignores_evacuations and
                 self.done_evacuations[record['host']]):
             return ('Unable to force up host %s as `done` evacuation '
                     'migration records remain associated with the host '

@@ -80,9 +80,15 @@ class ServiceRecord(object):
             service = self.services_client.update_service(
                 self.service_id, **fields)['service']
         except Exception as error:
+            if _refused(error):
+                # Nova refused before saving anything: updated_at did not
+                # move. Taking the next updated_at read for the guard's
+                # own would hide a heartbeat from the stop proof (Nova's
+                # 400 to forced_down=false while evacuations are "done").
+                raise
+            # No answer: the write may have landed as asked.
             self._write_unsure = True
-            if not _refused(error) and self.intended is not None:
-                # No answer: the write may have landed as asked.
+            if self.intended is not None:
                 self.intended = applied(self.intended, fields)
             raise
         self.note_write(service)

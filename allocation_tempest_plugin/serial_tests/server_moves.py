@@ -13,13 +13,12 @@
 
 Each move asserts where Nova has put the allocations once it is done, so
 that a later delete that frees everything cannot hide a move that never
-claimed. Mixed into DisruptiveTestBase (serial_tests/base.py).
+claimed. Mixed into DisruptiveTestBase (serial_tests/base.py); the
+evacuations themselves are the shared stop's (evacuation_stop.py).
 """
 
 import collections
 
-from tempest.common import waiters as tempest_waiters
-from tempest import exceptions as tempest_exceptions
 from tempest.lib.common import api_version_request
 
 from allocation_tempest_plugin import microversions
@@ -36,32 +35,14 @@ class ResizedServer(collections.namedtuple(
 class ServerMoves(object):
     """Needs AdminAllocationTestBase and the host choice of HostChoice."""
 
-    def evacuated_status(self):
+    @classmethod
+    def evacuated_status(cls):
         """An evacuated server ends SHUTOFF from compute API 2.95."""
-        if (api_version_request.APIVersionRequest(self.request_microversion)
+        if (api_version_request.APIVersionRequest(cls.request_microversion)
                 >= api_version_request.APIVersionRequest(
                     microversions.EVACUATED_SHUTOFF)):
             return 'SHUTOFF'
         return 'ACTIVE'
-
-    def evacuate(self, server_id, host=None):
-        """Evacuate server_id; skips when the named host was taken meanwhile.
-
-        To host, or where the scheduler says; returns the server as it
-        reads once evacuated.
-        """
-        kwargs = {'host': host} if host else {}
-        self.admin_servers_client.evacuate_server(server_id, **kwargs)
-        try:
-            tempest_waiters.wait_for_server_status(
-                self.admin_servers_client, server_id,
-                self.evacuated_status())
-        except tempest_exceptions.BuildErrorException:
-            if host:
-                self.skip_if_host_taken(host, 'the evacuation of %s' %
-                                        server_id)
-            raise
-        return self.admin_servers_client.show_server(server_id)['server']
 
     def boot_resized_server(self):
         """A server in VERIFY_RESIZE, on a host it may hold; may skip or fail.

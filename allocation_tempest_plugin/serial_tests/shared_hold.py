@@ -60,6 +60,22 @@ class Outcome(collections.namedtuple('Outcome', 'kind message')):
     """A state's verdict, reported by its test method."""
 
 
+class SharedVerdicts(object):
+    """A test that reports the verdict its class's shared setup judged.
+
+    The class sets verdicts ({test method name: Outcome}) in
+    resource_setup.
+    """
+
+    def report_shared_verdict(self):
+        """Pass, fail or skip as resource_setup judged this test."""
+        verdict = self.verdicts[self._testMethodName]
+        if verdict.kind == SKIP:
+            raise self.skipException(verdict.message)
+        if verdict.kind == FAIL:
+            self.fail(verdict.message)
+
+
 class State(collections.namedtuple(
         'State', 'name test enter holds_on_host skip_reason')):
     """A server state served by the shared hold.

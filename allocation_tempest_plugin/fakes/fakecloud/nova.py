@@ -23,8 +23,9 @@ frees its allocations in nova-api (local delete) and records the delete
 action with no compute event. POST /servers boots min_count..max_count
 servers in one request, named "<name>-1".."<name>-N" when more than one,
 onto host (2.74) when given; server actions are in server_actions.py,
-resizes and GET /os-migrations in moves.py.
-Status changes a compute makes happen at once while its service is up.
+resizes and GET /os-migrations in moves.py, evacuation and the source's
+return in evacuations.py. Status changes a compute makes happen at once
+while its service is up.
 GET and PUT /os-services, and whether a service reads up, are
 os_services.NovaServices', the fake every test of a service shares.
 
@@ -38,6 +39,7 @@ import re
 import uuid
 
 from allocation_tempest_plugin.fakes import clock as fake_clock
+from allocation_tempest_plugin.fakes.fakecloud import evacuations
 from allocation_tempest_plugin.fakes.fakecloud import moves
 from allocation_tempest_plugin.fakes.fakecloud import server_actions
 from allocation_tempest_plugin.fakes import os_services
@@ -86,10 +88,12 @@ NO_VALID_HOST = ('No valid host was found. There are not enough hosts '
                  'available.')
 
 
-class Nova(moves.Moves, server_actions.ServerActions):
+class Nova(moves.Moves, server_actions.ServerActions,
+           evacuations.Evacuations):
 
     _error = staticmethod(_error)
     EPOCH = EPOCH
+    NO_VALID_HOST = NO_VALID_HOST
 
     def __init__(self, placement, max_limit=MAX_LIMIT, clock=None):
         self.placement = placement
@@ -98,6 +102,8 @@ class Nova(moves.Moves, server_actions.ServerActions):
         # unless a test brings its clock.
         self.os_services = os_services.NovaServices(
             clock=clock or fake_clock.RealClock())
+        # A starting nova-compute's init_host (evacuations.py).
+        self.os_services.on_init_host = self.init_host
         self.nodes = []           # compute nodes in id order
         self.node_index = {}      # uuid -> position in nodes
         self.node_on = {}         # host -> its first node
@@ -107,6 +113,9 @@ class Nova(moves.Moves, server_actions.ServerActions):
         self.flavors = {}
         self.migrations = []      # moves.py; deleted ones stay
         self._sequence = itertools.count(1)
+        # Every request that changes something, in order: (method, path,
+        # body); tests read the order of a story's steps from it.
+        self.journal = []
         # nova.conf [DEFAULT] shelved_offload_time; Nova's default 0
         # offloads within the shelve (ComputeManager._shelve_instance).
         self.shelved_offload_time = 0
@@ -135,6 +144,16 @@ class Nova(moves.Moves, server_actions.ServerActions):
         # (method, path regex) -> [(status, message)]: answered once each,
         # in order, before anything changes (an API that fails once).
         self.failing_requests = {}
+        # The compute-side delete keeps the allocations of a server that
+        # holds them on two providers (an evacuated server whose source
+        # is still down): ComputeManager._complete_deletion broken.
+        self.compute_delete_keeps_two_providers = False
+        # The source's init_host leaves an evacuated server's allocations
+        # on it (_destroy_evacuated_instances broken).
+        self.evacuated_source_kept = False
+        # An evacuation that finds no host drops the server's allocations
+        # (conductor rebuild_instance broken; bug 1713783's opposite).
+        self.failed_evacuation_drops = False
 
     # -- building a cloud ---------------------------------------------------
 
@@ -246,6 +265,8 @@ class Nova(moves.Moves, server_actions.ServerActions):
         injected = self._injected(method, path)
         if injected:
             return injected
+        if method != 'GET':
+            self.journal.append((method, path, body))
         for pattern, handler in self.ROUTES:
             match = re.match(pattern, path)
             if match and handler.startswith(method.lower() + '_'):
@@ -612,7 +633,10 @@ class Nova(moves.Moves, server_actions.ServerActions):
         if not local:
             self._record_action(server_id, 'delete',
                                 ['compute_terminate_instance'])
-            self.placement.free(server_id)
+            held = self.placement.consumers.get(server_id, {})
+            if not (self.compute_delete_keeps_two_providers and
+                    len(held.get('allocations', {})) > 1):
+                self.placement.free(server_id)
         else:
             if not self.local_delete_leaks:
                 self.placement.free(server_id)

@@ -77,6 +77,8 @@ class ServerActions(object):
             return self._reset_state(context, server, params or {})
         if key in ('resize', 'confirmResize'):
             return self._move_action(server, key, params or {})
+        if key == 'evacuate':
+            return self._evacuate(context, server, params or {})
         action = ACTIONS.get(key)
         if action is None:
             return self._error(400, 'There is no such action: %s' % key)

@@ -10,14 +10,17 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""The fake Nova's boots, server actions and deletes answer as Nova's.
+"""The fake Nova's boots, server actions, deletes and evacuations answer
+as Nova's.
 
-What the shared hold's tests (test_shared_hold.py) rely on, each with the
-Nova code it follows (fakecloud/nova.py, fakecloud/server_actions.py).
+What the shared hold's and the shared stop's tests (test_shared_hold.py,
+test_evacuation_stop.py) rely on, each with the Nova code it follows
+(fakecloud/nova.py, server_actions.py, evacuations.py).
 """
 
 import testtools
 
+from allocation_tempest_plugin.fakes import clock as fake_clock
 from allocation_tempest_plugin.fakes.fakecloud import cloud
 from allocation_tempest_plugin.fakes.fakecloud import nova
 
@@ -206,3 +209,130 @@ class DeleteTest(FakeNovaTestBase):
         self.delete()
         self.assertEqual({self.nova.node_on['compute1']['uuid']:
                           FLAVOR_HELD}, self.held(self.server_id))
+
+
+class EvacuationTest(FakeNovaTestBase):
+    """nova/compute/api.py evacuate, the conductor, the source's return."""
+
+    def setUp(self):
+        super(EvacuationTest, self).setUp()
+        # The services' time moves on only when told, from where it was:
+        # heartbeats on demand.
+        self.clock = fake_clock.FakeClock(
+            self.nova.os_services.clock.monotonic())
+        self.nova.os_services.clock = self.clock
+        self.nova.add_compute('compute2')
+        self.server_id = self.boot()[1]['server']['id']
+        self.rp1 = self.nova.node_on['compute1']['uuid']
+        self.rp2 = self.nova.node_on['compute2']['uuid']
+
+    def evacuate(self, **params):
+        return self.act(self.server_id, 'evacuate', params)
+
+    def migrations(self, context=ADMIN, **query):
+        return self.nova.handle(context, 'GET', '/os-migrations', dict(
+            query, instance_uuid=self.server_id), None)[1]['migrations']
+
+    def unforce(self, host='compute1'):
+        service = self.nova.service_on(host)
+        return self.nova.handle(ADMIN, 'PUT', '/os-services/%s'
+                                % service['id'], {},
+                                {'forced_down': False})[0]
+
+    def restart(self, host='compute1'):
+        """Its nova-compute starts and heartbeats (init_host first)."""
+        services = self.nova.os_services
+        services.start(host)
+        self.clock.now += services.startup
+        self.nova.handle(ADMIN, 'GET', '/os-services', {}, None)
+
+    def test_refused_while_the_source_reads_up(self):
+        status, body = self.evacuate(host='compute2')
+        self.assertEqual(400, status)
+        self.assertEqual('Compute service of compute1 is still in use.',
+                         body['badRequest']['message'])
+        self.assertEqual([], self.migrations())
+
+    def test_held_on_both_until_the_source_returns(self):
+        self.nova.os_services.stop('compute1')
+        self.force_down()
+        self.assertEqual((200, None), self.evacuate(host='compute2'))
+        shown = self.server(self.server_id)
+        self.assertEqual(('ACTIVE', 'compute2'), (
+            shown['status'], shown['OS-EXT-SRV-ATTR:host']))
+        self.assertEqual(['compute_rebuild_instance'],
+                         self.events(self.server_id, 'evacuate'))
+        self.assertEqual({self.rp1: FLAVOR_HELD, self.rp2: FLAVOR_HELD},
+                         self.held(self.server_id))
+        [migration] = self.migrations(migration_type='evacuation')
+        self.assertEqual(('done', 'compute1', 'compute2'), (
+            migration['status'], migration['source_compute'],
+            migration['dest_compute']))
+        # 2.74 shows the uuid (2.59), not the owner (2.80).
+        self.assertIn('uuid', migration)
+        self.assertNotIn('project_id', migration)
+        self.assertEqual(400, self.unforce())    # bug 1922053
+        self.restart()
+        self.assertEqual({self.rp2: FLAVOR_HELD}, self.held(self.server_id))
+        self.assertEqual('completed', self.migrations()[0]['status'])
+        self.assertEqual(200, self.unforce())
+
+    def test_no_valid_host_keeps_the_source(self):
+        self.nova.os_services.stop('compute1')
+        self.force_down()
+        self.nova.service_on('compute2')['forced_down'] = True
+        self.assertEqual((200, None), self.evacuate())
+        shown = self.server(self.server_id)
+        self.assertEqual(('ERROR', 'compute1'), (
+            shown['status'], shown['OS-EXT-SRV-ATTR:host']))
+        self.assertIn('No valid host was found', shown['fault']['message'])
+        self.assertEqual('error', self.migrations()[0]['status'])
+        self.assertEqual({self.rp1: FLAVOR_HELD}, self.held(self.server_id))
+        self.assertEqual(200, self.unforce())
+
+    def test_a_deleted_evacuated_server_does_not_stop_the_return(self):
+        self.nova.os_services.stop('compute1')
+        self.force_down()
+        self.evacuate(host='compute2')
+        self.nova.handle(ADMIN, 'DELETE', '/servers/%s' % self.server_id,
+                         {}, None)
+        self.assertEqual({}, self.held(self.server_id))
+        self.restart()
+        self.assertEqual('completed', self.migrations()[0]['status'])
+        self.assertEqual(200, self.unforce())
+
+    def test_a_source_that_keeps_and_a_nova_that_unforces(self):
+        self.nova.os_services.stop('compute1')
+        self.force_down()
+        self.nova.evacuated_source_kept = True
+        self.nova.os_services.unforce_ignores_evacuations = True
+        self.evacuate(host='compute2')
+        self.assertEqual(200, self.unforce())
+        self.force_down()
+        self.restart()
+        self.assertEqual({self.rp1: FLAVOR_HELD, self.rp2: FLAVOR_HELD},
+                         self.held(self.server_id))
+
+    def test_a_failed_evacuation_that_drops(self):
+        self.nova.os_services.stop('compute1')
+        self.force_down()
+        self.nova.failed_evacuation_drops = True
+        # Its own host is refused before anything changes.
+        self.assertEqual(400, self.evacuate(host='compute1')[0])
+        self.assertEqual([], self.migrations())
+        self.nova.service_on('compute2')['status'] = 'disabled'
+        self.evacuate()
+        self.assertEqual('ERROR', self.server(self.server_id)['status'])
+        self.assertEqual({}, self.held(self.server_id))
+
+    def test_a_compute_delete_that_keeps_two_providers(self):
+        self.nova.os_services.stop('compute1')
+        self.force_down()
+        self.nova.compute_delete_keeps_two_providers = True
+        self.evacuate(host='compute2')
+        self.nova.handle(ADMIN, 'DELETE', '/servers/%s' % self.server_id,
+                         {}, None)
+        self.assertEqual(['compute_terminate_instance'],
+                         self.events(self.server_id, 'delete'))
+        self.assertEqual({self.rp1: FLAVOR_HELD, self.rp2: FLAVOR_HELD},
+                         self.held(self.server_id))

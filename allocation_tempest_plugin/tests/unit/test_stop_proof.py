@@ -14,6 +14,8 @@
 
 import subprocess
 
+from tempest.lib import exceptions as lib_exc
+
 from allocation_tempest_plugin import exceptions
 from allocation_tempest_plugin.tests.unit import test_disruption
 
@@ -72,6 +74,23 @@ class StopProofTest(test_disruption.GuardTestBase):
             # heartbeat does.
             guard.try_clear_forced_down()
             self.assertEqual('', guard.confirm_stopped())
+        self._assert_as_found()
+
+    def test_a_refused_write_does_not_hide_a_heartbeat(self):
+        # Nova's 400 to forced_down=false (evacuations "done", bug
+        # 1922053) saves nothing: the next updated_at read is not the
+        # guard's own, and a stop that stopped nothing still shows even
+        # when the quiet period is over by the time it is judged.
+        def runner(argv, **kwargs):
+            return subprocess.CompletedProcess(argv, 0, '', '')
+
+        with self._guard(stop_process=True, runner=runner) as guard:
+            self.client.clock.sleep(3 * self.nova.report_interval)
+            self.nova.done_evacuations['compute1'] = 1
+            self.assertIsInstance(guard.try_clear_forced_down(),
+                                  lib_exc.BadRequest)
+            self.nova.done_evacuations['compute1'] = 0
+        self.assertIn('did not stop nova-compute', guard.stop_unproven)
         self._assert_as_found()
 
     def test_no_stop_command_nothing_to_prove(self):

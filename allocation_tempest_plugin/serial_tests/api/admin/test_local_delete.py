@@ -26,7 +26,7 @@ def _off(feature, enabled):
 
 
 @decorators.serial
-class LocalDeleteTest(base.DisruptiveTestBase):
+class LocalDeleteTest(shared_hold.SharedVerdicts, base.DisruptiveTestBase):
     """Nova bug 1679750 on a real cloud, for every state a server can be in.
 
     A server is deleted while its compute service is forced down, so
@@ -102,14 +102,6 @@ class LocalDeleteTest(base.DisruptiveTestBase):
                       c.admin_servers_client, server_id), True,
                   shelved_kept),
         ]
-
-    def report_shared_verdict(self):
-        """Pass, fail or skip as resource_setup judged this test's state."""
-        verdict = self.verdicts[self._testMethodName]
-        if verdict.kind == shared_hold.SKIP:
-            raise self.skipException(verdict.message)
-        if verdict.kind == shared_hold.FAIL:
-            self.fail(verdict.message)
 
     @decorators.idempotent_id('974745be-72fe-42f9-b38b-6a40054f25f6')
     @decorators.related_bug('1679750')
