@@ -141,4 +141,3 @@ class Evacuations(object):
             if not server['deleted'] and not self.evacuated_source_kept:
                 self.placement.free(server['id'], rp_uuid)
             migration['status'] = 'completed'
-

@@ -298,7 +298,10 @@ class EvacuationTest(FakeNovaTestBase):
                          {}, None)
         self.assertEqual({}, self.held(self.server_id))
         self.restart()
-        self.assertEqual('completed', self.migrations()[0]['status'])
+        # Soft-deleted with the server (instance_destroy): GET
+        # /os-migrations no longer lists it, the database still has it.
+        self.assertEqual([], self.migrations())
+        self.assertEqual('completed', self.nova.migrations[0]['status'])
         self.assertEqual(200, self.unforce())
 
     def test_a_source_that_keeps_and_a_nova_that_unforces(self):
