@@ -39,6 +39,13 @@ SEED = (r'^allocation_tempest_plugin\.serial_tests\.api\.admin\.'
 # the non-destructive tests and the local delete in every state.
 RELEASE_CHECK = (r'^allocation_tempest_plugin\.(api\.|serial_tests\.api\.'
                  r'admin\.test_local_delete\.)')
+# What CI runs with both computes on libvirt/KVM (issue 26): the local
+# delete in every state (a guest keeps running after it), a compute that
+# returns (init_host walks real domains) and the evacuation stories
+# (fenced source, rebuild on shared storage).
+LIBVIRT_CHECK = (r'^allocation_tempest_plugin\.serial_tests\.(api\.admin\.'
+                 r'test_local_delete\.|scenario\.test_(compute_returns|'
+                 r'evacuation)\.)')
 # Admin but non-destructive: safe in shared clouds.
 NON_DESTRUCTIVE = r'^allocation_tempest_plugin\.api\.'
 # A project member's credentials only (certification runs).

@@ -265,13 +265,28 @@ def main():
     for r in results:
         print('%-20s %7.2fs %7.2fs %6.2f' % (
             r['state'], r['bare_median'], r['plugin_median'], r['ratio']))
+    hypervisors = hypervisor_types(cloud)
+    print('hypervisors: %s' % hypervisors)
     with open(os.path.join(args.out, 'bench.json'), 'w') as out:
         json.dump({'rounds': args.rounds, 'tests': results,
-                   'suite_wall_seconds': suite}, out, indent=2)
+                   'suite_wall_seconds': suite,
+                   'hypervisor_types': hypervisors}, out, indent=2)
     if suite:
         chart(results, suite, os.path.join(args.out, 'bench.png'))
     worst = max(r['ratio'] for r in results)
     return 0 if worst <= 1.15 else 1
+
+
+def hypervisor_types(cloud):
+    """{host: hypervisor_type} as Nova reports it: fake, or QEMU (libvirt).
+
+    Read from the cloud, not from the harness, so that the figures say
+    which driver they were measured on.
+    """
+    body = cloud.call('GET', cloud.nova, '/os-hypervisors/detail',
+                      bare_local_delete.COMPUTE)
+    return {hypervisor['service']['host']: hypervisor['hypervisor_type']
+            for hypervisor in body['hypervisors']}
 
 
 def _count(statuses):
