@@ -49,6 +49,12 @@ class LocalDeleteTest(shared_hold.SharedVerdicts, base.DisruptiveTestBase):
     one by one, judging each against Placement read just before its
     delete. Each test reports its own state's verdict. VERIFY_RESIZE
     holds its destination on its own.
+
+    On a real hypervisor (libvirt) the deleted server's guest keeps
+    running on the held host: nova-api cannot reach it, and its compute
+    reaps it later (_cleanup_running_deleted_instances). That is Nova's
+    design, not a leak in Placement, and the plugin, which reads only the
+    APIs, does not judge it.
     """
 
     @classmethod
