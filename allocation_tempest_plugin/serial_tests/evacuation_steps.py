@@ -27,6 +27,7 @@ from tempest.lib import exceptions as lib_exc
 from allocation_tempest_plugin.guard import hosts
 from allocation_tempest_plugin.placement_checks import placement
 from allocation_tempest_plugin.reads import allocations
+from allocation_tempest_plugin.reads import paging
 from allocation_tempest_plugin.reads import polling
 from allocation_tempest_plugin.serial_tests import premises
 from allocation_tempest_plugin.serial_tests import shared_stop
@@ -139,7 +140,40 @@ class EvacuationSteps(object):
                     'was taken after it was chosen: %s' % (
                         server_id, self.host_b, taken))
             raise
+        self.wait_for_evacuation_done(server_id)
         return client.show_server(server_id)['server']
+
+    def wait_for_evacuation_done(self, server_id):
+        """Until server_id's evacuation migration reads "done"; may fail.
+
+        The server reads ACTIVE (or SHUTOFF) with no task before the
+        destination has finished: ComputeManager.rebuild_instance saves
+        that state in _do_rebuild_instance, and only then does
+        ResourceTracker.finish_evacuation, which waits for the resource
+        tracker's lock (held seconds by a periodic update), set the
+        server's host and mark the migration "done". Until then the server
+        still reads on A and Nova still lets forced_down be cleared on A
+        (seen on Nova 33 and 32). Fails when the migration ends "failed"
+        or "error", naming it.
+        """
+        def evacuation():
+            found = [migration for migration in paging.items(
+                self.cls.admin_migrations_client.list_migrations,
+                'migrations', marker_key='uuid', instance_uuid=server_id,
+                migration_type='evacuation')
+                if migration['instance_uuid'] == server_id]
+            return found[-1] if found else None
+
+        migration = polling.wait_for(
+            evacuation, lambda found: found is not None and found[
+                'status'] in ('done', 'failed', 'error'),
+            self.cls.wait_timeout, self.cls.wait_interval,
+            'the evacuation migration of %s to read "done"' % server_id)
+        if migration['status'] != 'done':
+            raise AssertionError(
+                'the evacuation of %s ended with its migration %s %r, '
+                'though the server read evacuated' % (
+                    server_id, migration['uuid'], migration['status']))
 
     def evacuate_to_b(self, *names):
         """Each story's server evacuated to B, sent together; premises.

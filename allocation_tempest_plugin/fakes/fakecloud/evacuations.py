@@ -113,18 +113,43 @@ class Evacuations(object):
                       fault=self.NO_VALID_HOST)
 
     def _rebuild_on(self, server, migration, destination):
-        """The destination's compute rebuilds the server; both providers."""
+        """The destination's compute rebuilds the server; both providers.
+
+        _do_rebuild_instance saves the server ACTIVE with no task first;
+        ResourceTracker.finish_evacuation, which waits for the resource
+        tracker's lock, then moves its host and marks the migration
+        "done": finish_evacuation_after_requests requests later (0: at
+        once).
+        """
         node = self.node_on[destination]
         self.placement.allocate(server['id'], node['uuid'],
                                 self.flavor_resources(server['flavor_id']),
                                 server['tenant_id'], server['user_id'])
-        self.servers_on[server['host']].discard(server['id'])
-        self.servers_on[destination].add(server['id'])
-        server.update(host=destination, node=node['hypervisor_hostname'],
-                      vm_state='active', task_state=None,
+        server.update(vm_state='active', task_state=None,
                       power_state=server_actions.RUNNING)
         self.actions[server['id']][-1]['events'].append(
             self._event(server, 'compute_rebuild_instance'))
+        self.unfinished_evacuations.append(
+            [self.finish_evacuation_after_requests, server, migration,
+             destination])
+        self.tick_evacuations()
+
+    def tick_evacuations(self):
+        """Run each finish_evacuation whose wait for the lock is over."""
+        waiting = []
+        for entry in self.unfinished_evacuations:
+            if entry[0] > 0:
+                entry[0] -= 1
+                waiting.append(entry)
+            else:
+                self._finish_evacuation(*entry[1:])
+        self.unfinished_evacuations = waiting
+
+    def _finish_evacuation(self, server, migration, destination):
+        node = self.node_on[destination]
+        self.servers_on[server['host']].discard(server['id'])
+        self.servers_on[destination].add(server['id'])
+        server.update(host=destination, node=node['hypervisor_hostname'])
         migration.update(status='done', dest_compute=destination,
                          dest_node=node['hypervisor_hostname'])
         self.os_services.done_evacuations[migration['source_compute']] += 1

@@ -154,6 +154,12 @@ class Nova(moves.Moves, server_actions.ServerActions,
         # An evacuation that finds no host drops the server's allocations
         # (conductor rebuild_instance broken; bug 1713783's opposite).
         self.failed_evacuation_drops = False
+        # Requests that pass between a rebuilt server reading ACTIVE with
+        # no task and its destination's finish_evacuation (host moved,
+        # migration "done"): on a real compute it waits for the resource
+        # tracker's lock, seconds when a periodic update holds it.
+        self.finish_evacuation_after_requests = 0
+        self.unfinished_evacuations = []
 
     # -- building a cloud ---------------------------------------------------
 
@@ -262,6 +268,7 @@ class Nova(moves.Moves, server_actions.ServerActions,
         return None
 
     def handle(self, context, method, path, query, body):
+        self.tick_evacuations()
         injected = self._injected(method, path)
         if injected:
             return injected

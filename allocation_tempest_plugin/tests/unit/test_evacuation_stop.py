@@ -148,6 +148,7 @@ class EvacuationStopTest(testtools.TestCase):
             'os_primary': self.primary,
             'admin_servers_client': self.admin.servers_client,
             'compute_services_client': self.admin.compute_services_client,
+            'admin_migrations_client': self.admin.plugin_migrations_client,
             'providers_client': self.admin.providers_client,
             'allocations_client': self.admin.allocations_client,
             'usages_client': self.admin.usages_client, 'flavor': flavor,
@@ -292,6 +293,17 @@ class OneDefectOneStoryTest(EvacuationStopTest):
         self.assertIn('server %s does not hold what it should' %
                       self.servers_by_story()[evacuation_stop.MOVES],
                       outcome.message)
+        self.assert_as_found()
+
+    def test_a_destination_that_finishes_late_is_waited_for(self):
+        # The server reads ACTIVE with no task while the destination's
+        # finish_evacuation waits for the resource tracker's lock: its
+        # host is still A and its migration not "done" (Nova 33 and 32 on
+        # the local cloud). Judged then, the server would read on A and
+        # Nova would let forced_down be cleared on A.
+        self.nova.finish_evacuation_after_requests = 4
+        self.assertEqual({test: PASSED for test in TESTS.values()},
+                         self.run_stories())
         self.assert_as_found()
 
     def test_a_nova_that_lets_forced_down_be_cleared(self):
