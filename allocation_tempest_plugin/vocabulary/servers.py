@@ -25,11 +25,15 @@ from tempest.lib.common.utils import test_utils
 
 from allocation_tempest_plugin.guard import hosts
 from allocation_tempest_plugin.placement_checks import placement
+from allocation_tempest_plugin.reads import polling
 
 CONF = config.CONF
 LOG = logging.getLogger(__name__)
 # What a server's fault says when the scheduler refused every host.
 NO_VALID_HOST = 'No valid host was found'
+# The trait Nova puts on a disabled compute's provider; the scheduler's
+# compute_status_filter asks Placement for providers without it.
+DISABLED_TRAIT = 'COMPUTE_STATUS_DISABLED'
 
 
 class MemberServers(object):
@@ -118,7 +122,33 @@ class AdminServers(object):
             LOG.warning('Boot onto %s found no valid host although the '
                         'host takes servers now; booting once more: %s',
                         kwargs['host'], failed)
+            self.wait_for_host_schedulable(kwargs['host'])
         return self._boot_once(clients, wait_until, **kwargs)
+
+    def wait_for_host_schedulable(self, host):
+        """Until host's provider drops COMPUTE_STATUS_DISABLED; may fail.
+
+        Nova mirrors a compute service's status in this trait of its
+        provider, and the scheduler asks Placement only for providers
+        without it. Each disable and enable reaches the compute as a cast;
+        when the disable's is handled after the enable's (seen on Nova 31:
+        the two trait PUTs landed in that order right after a hold), the
+        trait stays although the service reads enabled, until the compute's
+        next update_available_resource syncs it. This waits for that sync
+        (one resource-tracker interval at most): the boot's premise, not a
+        verdict on allocations.
+        """
+        rp_uuid = self.provider_for_host(host)
+
+        def traits():
+            return self.providers_client.list_resource_provider_traits(
+                rp_uuid)['traits']
+
+        polling.wait_for(
+            traits, lambda found: DISABLED_TRAIT not in found,
+            CONF.allocation.resource_tracker_interval + self.wait_timeout,
+            self.wait_interval, '%s to leave the provider %s of %s, whose '
+            'service reads enabled' % (DISABLED_TRAIT, rp_uuid, host))
 
     def _boot_once(self, clients, wait_until, **kwargs):
         """One boot; skips when it failed on a host taken meanwhile."""
