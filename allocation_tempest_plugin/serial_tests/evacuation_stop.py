@@ -203,6 +203,7 @@ class EvacuationStop(evacuation_steps.EvacuationSteps,
                 LOG.warning('Boot onto %s found no valid host although the '
                             'host takes servers now; booting once more: %s',
                             self.host, failed)
+                self.cls.wait_for_host_schedulable(self.host)
         # Tempest's order: every delete is sent before any wait. A server
         # left in ERROR on purpose (no-valid-host) is still awaited.
         for server in servers:

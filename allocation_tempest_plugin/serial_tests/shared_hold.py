@@ -194,6 +194,7 @@ class SharedHold(object):
                 LOG.warning('Boot onto %s found no valid host although the '
                             'host takes servers now; booting once more: %s',
                             self.host, failed)
+                self.cls.wait_for_host_schedulable(self.host)
 
     def _boot_once(self):
         """The servers, awaited at class cleanup; fails the states unheld.

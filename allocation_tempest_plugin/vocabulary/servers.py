@@ -125,7 +125,8 @@ class AdminServers(object):
             self.wait_for_host_schedulable(kwargs['host'])
         return self._boot_once(clients, wait_until, **kwargs)
 
-    def wait_for_host_schedulable(self, host):
+    @classmethod
+    def wait_for_host_schedulable(cls, host):
         """Until host's provider drops COMPUTE_STATUS_DISABLED; may fail.
 
         Nova mirrors a compute service's status in this trait of its
@@ -138,16 +139,16 @@ class AdminServers(object):
         (one resource-tracker interval at most): the boot's premise, not a
         verdict on allocations.
         """
-        rp_uuid = self.provider_for_host(host)
+        rp_uuid = cls.provider_for_host(host)
 
         def traits():
-            return self.providers_client.list_resource_provider_traits(
+            return cls.providers_client.list_resource_provider_traits(
                 rp_uuid)['traits']
 
         polling.wait_for(
             traits, lambda found: DISABLED_TRAIT not in found,
-            CONF.allocation.resource_tracker_interval + self.wait_timeout,
-            self.wait_interval, '%s to leave the provider %s of %s, whose '
+            CONF.allocation.resource_tracker_interval + cls.wait_timeout,
+            cls.wait_interval, '%s to leave the provider %s of %s, whose '
             'service reads enabled' % (DISABLED_TRAIT, rp_uuid, host))
 
     def _boot_once(self, clients, wait_until, **kwargs):
