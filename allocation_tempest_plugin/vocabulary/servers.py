@@ -137,7 +137,10 @@ class AdminServers(object):
         trait stays although the service reads enabled, until the compute's
         next update_available_resource syncs it. This waits for that sync
         (one resource-tracker interval at most): the boot's premise, not a
-        verdict on allocations.
+        verdict on allocations. A trait put there from outside Nova is not
+        in the compute's cached provider tree and stays until the cache's
+        refresh (resource_provider_association_refresh, 300 s by
+        default): the wait then fails, naming the trait and the host.
         """
         rp_uuid = cls.provider_for_host(host)
 
