@@ -61,7 +61,6 @@ from oslo_log import log as logging
 from tempest.common import compute
 from tempest.common import waiters as tempest_waiters
 from tempest import config
-from tempest import exceptions as tempest_exceptions
 from tempest.lib.common.utils import test_utils
 
 from allocation_tempest_plugin.guard import hosts
@@ -185,25 +184,10 @@ class EvacuationStop(evacuation_steps.EvacuationSteps,
         request, as a single boot does.
         """
         clients = self.cls.os_admin
-        for attempt in (1, 2):
-            try:
-                _, servers = compute.create_test_server(
-                    clients, networks='none', host=self.host,
-                    min_count=len(names), wait_until='ACTIVE')
-                break
-            except tempest_exceptions.BuildErrorException as failed:
-                taken = hosts.taken_since_chosen(
-                    self.cls.compute_services_client, self.host)
-                if taken is not None:
-                    raise self.cls.skipException(
-                        'the boot onto %s failed because the host was '
-                        'taken after it was chosen: %s' % (self.host, taken))
-                if attempt == 2 or 'No valid host' not in str(failed):
-                    raise
-                LOG.warning('Boot onto %s found no valid host although the '
-                            'host takes servers now; booting once more: %s',
-                            self.host, failed)
-                self.cls.wait_for_host_schedulable(self.host)
+        servers = self.cls.boot_onto_host(
+            self.host, lambda: compute.create_test_server(
+                clients, networks='none', host=self.host,
+                min_count=len(names), wait_until='ACTIVE')[1])
         # Tempest's order: every delete is sent before any wait. A server
         # left in ERROR on purpose (no-valid-host) is still awaited.
         for server in servers:

@@ -43,7 +43,6 @@ from tempest import exceptions as tempest_exceptions
 from tempest.lib.common.utils import test_utils
 
 from allocation_tempest_plugin import exceptions
-from allocation_tempest_plugin.guard import hosts
 from allocation_tempest_plugin.placement_checks import placement
 from allocation_tempest_plugin.placement_checks import snapshot
 from allocation_tempest_plugin.serial_tests import premises
@@ -176,25 +175,13 @@ class SharedHold(object):
         boot does (base.AdminAllocationTestBase.boot_server). Anything
         else fails the class naming every state it was preparing.
         """
-        for attempt in (1, 2):
-            try:
-                return self._boot_once()
-            except tempest_exceptions.BuildErrorException as failed:
-                taken = hosts.taken_since_chosen(
-                    self.cls.compute_services_client, self.host)
-                if taken is not None:
-                    raise self.cls.skipException(
-                        'the boot onto %s failed because the host was taken '
-                        'after it was chosen: %s' % (self.host, taken))
-                if attempt == 2 or 'No valid host' not in str(failed):
-                    raise exceptions.SharedSetupFailed(
-                        states=', '.join(s.name for s in self.states),
-                        host=self.host, step='booting %d servers' % len(
-                            self.states), reason=failed)
-                LOG.warning('Boot onto %s found no valid host although the '
-                            'host takes servers now; booting once more: %s',
-                            self.host, failed)
-                self.cls.wait_for_host_schedulable(self.host)
+        try:
+            return self.cls.boot_onto_host(self.host, self._boot_once)
+        except tempest_exceptions.BuildErrorException as failed:
+            raise exceptions.SharedSetupFailed(
+                states=', '.join(s.name for s in self.states),
+                host=self.host, step='booting %d servers' % len(
+                    self.states), reason=failed)
 
     def _boot_once(self):
         """The servers, awaited at class cleanup; fails the states unheld.

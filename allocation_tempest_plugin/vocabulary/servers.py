@@ -126,6 +126,34 @@ class AdminServers(object):
         return self._boot_once(clients, wait_until, **kwargs)
 
     @classmethod
+    def boot_onto_host(cls, host, boot_once):
+        """boot_once() (a boot onto host), tried once more; may skip.
+
+        For the shared setups' boots of many servers in one request. A
+        BuildErrorException on a host taken meanwhile is a skip; a
+        scheduler that found no valid host on a host that still takes
+        servers gets one more try once Nova lets it schedule there
+        (wait_for_host_schedulable), as a single boot does; any other
+        failure, or a second one, reaches the caller.
+        """
+        try:
+            return boot_once()
+        except tempest_exceptions.BuildErrorException as failed:
+            taken = hosts.taken_since_chosen(cls.compute_services_client,
+                                             host)
+            if taken is not None:
+                raise cls.skipException(
+                    'the boot onto %s failed because the host was taken '
+                    'after it was chosen: %s' % (host, taken))
+            if NO_VALID_HOST not in str(failed):
+                raise
+            LOG.warning('Boot onto %s found no valid host although the '
+                        'host takes servers now; booting once more: %s',
+                        host, failed)
+        cls.wait_for_host_schedulable(host)
+        return boot_once()
+
+    @classmethod
     def wait_for_host_schedulable(cls, host):
         """Until host's provider drops COMPUTE_STATUS_DISABLED; may fail.
 
