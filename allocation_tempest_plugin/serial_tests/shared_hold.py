@@ -382,11 +382,13 @@ class SharedHold(object):
         owned = snapshot.PlacementSnapshot(
             cls.providers_client, cls.allocations_client, cls.usages_client,
             owner=self.test_id(state),
-            project_ids=[cls.os_admin.credentials.project_id,
-                         cls.os_primary.credentials.project_id],
+            # The project the servers were booted in (_boot_once, admin):
+            # a local delete can only take from it.
+            project_ids=[cls.os_admin.credentials.project_id],
             compare_projects=CONF.auth.use_dynamic_credentials)
-        owned.capture({self.rp_uuid: self.host})
-        owned.hold_exclusively(self.rp_uuid)
+        # The host is held (the guard): the one read is the baseline and
+        # the moment the provider became the test's alone.
+        owned.capture({self.rp_uuid: self.host}, held=[self.rp_uuid])
         # Each server's project is read from Placement once, by the first
         # snapshot that sees it, not again by every later state's.
         owned.expect_gone(server_id, project_id=self.projects.get(server_id))

@@ -156,8 +156,11 @@ class SharedStop(object):
 
     # -- Placement --------------------------------------------------------
 
-    def snapshot(self, name):
-        """Placement now on the providers and the class's projects."""
+    def snapshot(self, name, held=()):
+        """Placement now on the providers and the class's projects.
+
+        held: the providers of hosts held now (snapshot.capture's held).
+        """
         cls = self.cls
         owned = snapshot.PlacementSnapshot(
             cls.providers_client, cls.allocations_client, cls.usages_client,
@@ -166,7 +169,7 @@ class SharedStop(object):
                          cls.os_primary.credentials.project_id],
             # Pre-provisioned projects may hold servers of other runs.
             compare_projects=CONF.auth.use_dynamic_credentials)
-        return owned.capture(dict(self.providers))
+        return owned.capture(dict(self.providers), held=held)
 
     def moment(self, name, acting=None):
         """Placement right before a step, for name's verdict (its report).
@@ -176,9 +179,7 @@ class SharedStop(object):
         server must keep exactly what it holds now, and the held
         providers are compared whole.
         """
-        owned = self.snapshot(name)
-        for rp_uuid in sorted(self.held):
-            owned.hold_exclusively(rp_uuid)
+        owned = self.snapshot(name, held=sorted(self.held))
         acting = set(acting or [name])
         for story, server_id in self.servers.items():
             if story in acting or server_id in self.left_out:

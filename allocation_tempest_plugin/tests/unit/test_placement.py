@@ -298,6 +298,65 @@ class SnapshotTest(testtools.TestCase):
             line for finding in self.owned.leaks()
             for line in finding.lines))
 
+    def _held_from_capture(self, owned=None):
+        """_shared_hold_step as the shared hold takes it: one read."""
+        owned = owned or self.owned
+        self._boot()
+        self._boot(MIGRATION)
+        reads = self.placement.reads
+        owned.capture({RP: 'compute1'}, held=[RP])
+        # The provider once, the project once: held from the same read.
+        self.assertEqual(reads + 2, self.placement.reads)
+        owned.expect_gone(SERVER, project_id='proj')
+        owned.keep(MIGRATION, project_id='proj')
+        return owned
+
+    def test_neighbour_on_a_held_host_costs_no_read_of_its_own(self):
+        self._held_from_capture()
+        self.placement.free(SERVER)
+        reads = self.placement.reads
+        self.assertEqual([], self.owned.leaks())
+        # The deleted server, the provider, the project: not the neighbour.
+        self.assertEqual(reads + 3, self.placement.reads)
+
+    def test_neighbour_stripped_on_a_held_host_is_named(self):
+        self._held_from_capture()
+        self.placement.free(SERVER)
+        self.placement.free(MIGRATION)
+        findings = self.owned.leaks()
+        self.assertEqual(['project', 'provider'],
+                         sorted(finding.level for finding in findings))
+        self.assertIn('consumer %s (project proj): MEMORY_MB=128, VCPU=1 '
+                      '-> (none)' % MIGRATION, '\n'.join(
+                          line for finding in findings
+                          for line in finding.lines))
+
+    def test_neighbour_that_gained_elsewhere_is_a_project_finding(self):
+        # What its own read would have shown: it holds more, on a
+        # provider the snapshot does not read.
+        self._held_from_capture()
+        self.placement.free(SERVER)
+        self.placement.allocate(MIGRATION, 'proj', OTHER_RP, VCPU=1)
+        [finding] = self.owned.leaks()
+        self.assertEqual('project', finding.level)
+
+    def test_neighbour_is_read_when_projects_are_not_compared(self):
+        owned = self._held_from_capture(snapshot.PlacementSnapshot(
+            self.placement, self.placement, self.placement, owner='t',
+            project_ids=['proj'], compare_projects=False))
+        self.placement.free(SERVER)
+        self.placement.allocate(MIGRATION, 'proj', OTHER_RP, VCPU=1)
+        [finding] = owned.leaks()
+        self.assertEqual('consumer', finding.level)
+
+    def test_neighbour_is_read_once_the_hold_is_released(self):
+        self._held_from_capture()
+        self.owned.release_hold(RP)
+        self.placement.free(SERVER)
+        reads = self.placement.reads
+        self.assertEqual([], self.owned.leaks())
+        self.assertEqual(reads + 4, self.placement.reads)
+
     def test_ignored_consumer_healed_meanwhile_is_not_a_finding(self):
         # An earlier state's leak (already failed for) that the resource
         # tracker heals during a later state's step.
