@@ -17,10 +17,14 @@ server to each state on one host (booted in one request, the state
 changes sent together), holds the host once, and deletes the servers
 locally one after another. Each delete is judged the moment it answers,
 against Placement read right before it (the provider, held exclusively,
-and the class's projects): its server's consumer empty, the provider and
-the projects short of exactly what that server held, every other server
-untouched. Each state keeps its own test id, verdict and message; its
-test method only reports it (LocalDeleteTest).
+and the project the servers were booted in): its server's consumer
+empty, the provider and the project short of exactly what that server
+held, every other server untouched. The other servers are judged on the
+held provider, re-read whole, and in the project's usage, not by a read
+of each (placement_checks/snapshot.py _other_levels_see_all_of): a
+read of each per state would cost calls quadratic in the states and see
+nothing those two do not. Each state keeps its own test id, verdict and
+message; its test method only reports it (LocalDeleteTest).
 
 What a shared step cannot do for one state (a state change that fails,
 a premise that does not hold) fails that state's test alone. A leak found

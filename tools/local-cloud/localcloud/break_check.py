@@ -40,6 +40,10 @@ ROWS = [
      'test_boot_and_delete_releases_allocations', ['compute-delete-keeps']),
     ('serial_tests.api.admin.test_local_delete.LocalDeleteTest.'
      'test_local_delete_active_server', ['local-delete']),
+    # The deleted server's consumer reads empty; what it freed besides is
+    # a neighbour's, seen on the held provider and in the project.
+    ('serial_tests.api.admin.test_local_delete.LocalDeleteTest.'
+     'test_local_delete_active_server', ['local-delete-frees-neighbour']),
     ('serial_tests.scenario.test_multi_compute.MultiComputeTest.'
      'test_local_delete_leaves_other_host_untouched', ['local-delete']),
     # One unit no consumer explains, left by the returning compute.

@@ -58,6 +58,29 @@ FAULTS = {
              "                    context, instance.uuid, force=True)\n"
              "            cb(context, instance, bdms, local=True)"),
         ]),
+    # A local delete that frees more than its own server: only a check of
+    # the other servers on the held host (a shared hold's neighbours)
+    # sees it; the deleted server's own consumer reads empty.
+    'local-delete-frees-neighbour': Fault(
+        'compute/api.py', 'api',
+        "nova-api's local delete also frees the allocations of one other "
+        "server on the same host, the first by uuid (_local_delete)", [
+            (_LOCAL_DELETE_CALL,
+             "            self.placementclient.delete_allocation_for_instance("
+             "\n"
+             "                context, instance.uuid, force=True)\n"
+             "            for neighbour in sorted(" + MARK + "\n"
+             "                    objects.InstanceList.get_by_host(\n"
+             "                        context.elevated(), instance.host)\n"
+             "                    if instance.host else [],\n"
+             "                    key=lambda other: other.uuid):\n"
+             "                if neighbour.uuid != instance.uuid:\n"
+             "                    self.placementclient."
+             "delete_allocation_for_instance(\n"
+             "                        context, neighbour.uuid, force=True)\n"
+             "                    break\n"
+             "            cb(context, instance, bdms, local=True)"),
+        ]),
     'delete-remote': Fault(
         'compute/api.py', 'api',
         "nova-api never deletes locally: a forced-down compute that still "

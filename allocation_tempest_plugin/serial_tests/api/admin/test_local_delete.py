@@ -37,8 +37,8 @@ class LocalDeleteTest(shared_hold.SharedVerdicts, base.DisruptiveTestBase):
     offload freed it, asserted there). During: the service reads down and
     the delete's action carries no compute event (nova-api deleted it
     alone). After: the consumer is empty, the held provider lost exactly
-    what the server held (nothing else came, went or changed) and the
-    projects use exactly that much less, read once while the compute is
+    what the server held (nothing else came, went or changed) and its
+    project uses exactly that much less, read once while the compute is
     still held: nova-api frees the allocations before DELETE answers, and
     the forced-down compute's process, which still runs, would heal a leak
     a period later.
