@@ -64,6 +64,9 @@ class PlacementSnapshot(object):
         # Set when a known Nova defect reproduced: its leftovers are then
         # released at cleanup (release_leftovers).
         self.release_after_verdict = False
+        # What the last leaks() read: ({rp uuid: {consumer: resources}},
+        # {project: usages}), the baseline next_moment() hands on.
+        self.last_read = None
 
     # -- before -----------------------------------------------------------
 
@@ -85,6 +88,36 @@ class PlacementSnapshot(object):
             self.project_before[project_id] = self._project_usages(
                 project_id)
         return self
+
+    def next_moment(self, owner):
+        """A snapshot of the moment the last leaks() read; None without one.
+
+        For a story that judges one step after another on the same
+        providers and projects (the shared hold): when the test did
+        nothing between the reads that judged one step and the next
+        step, those reads are the next step's baseline, and reading the
+        same providers and projects again a moment later would only
+        cost calls. The providers held now stay held, from that read;
+        the projects already read are known. Expectations, ignored
+        consumers and the owner are the caller's to set again.
+        """
+        if self.last_read is None:
+            return None
+        providers, projects = self.last_read
+        moment = PlacementSnapshot(
+            self.providers_client, self.allocations_client,
+            self.usages_client, owner, self.project_ids,
+            self.compare_projects)
+        moment.hosts = dict(self.hosts)
+        moment.before = {rp_uuid: dict(on_rp)
+                         for rp_uuid, on_rp in providers.items()}
+        moment.captured_rps = set(providers)
+        moment.project_before = dict(projects)
+        for rp_uuid in self.exclusive:
+            moment.exclusive.add(rp_uuid)
+            moment.at_hold[rp_uuid] = dict(providers[rp_uuid])
+        moment._project_of = dict(self._project_of)
+        return moment
 
     def add_providers(self, providers):
         """Read more providers now, e.g. where a resize went.
@@ -109,11 +142,15 @@ class PlacementSnapshot(object):
         read it already: project_id): a report about a consumer stripped
         later can still name it.
         """
-        self._know_project(consumer_uuid, project_id)
-        self.expect(consumer_uuid, {
-            rp_uuid: on_rp[consumer_uuid]
-            for rp_uuid, on_rp in self.before.items()
-            if consumer_uuid in on_rp}, role)
+        holdings = {rp_uuid: on_rp[consumer_uuid]
+                    for rp_uuid, on_rp in self.before.items()
+                    if consumer_uuid in on_rp}
+        if holdings or project_id:
+            # One that holds nothing here (a shelve-offloaded server) has
+            # no project in Placement to read, and nothing to be stripped
+            # of; its own read at the comparison names what it gained.
+            self._know_project(consumer_uuid, project_id)
+        self.expect(consumer_uuid, holdings, role)
 
     def expect_gone(self, consumer_uuid, role='server', project_id=None):
         """A live consumer that must hold nothing at the end.
@@ -202,13 +239,20 @@ class PlacementSnapshot(object):
             if not self._other_levels_see_all_of(consumer_uuid, holdings):
                 findings.append(self._consumer_finding(consumer_uuid, role,
                                                        holdings))
+        providers_now, projects_now = {}, {}
         for rp_uuid in sorted(self.before):
-            findings.append(self._provider_finding(rp_uuid))
+            providers_now[rp_uuid] = self._allocations_on(rp_uuid)
+            findings.append(self._provider_finding(
+                rp_uuid, providers_now[rp_uuid]))
         if self.compare_projects:
             for project_id in self.project_ids:
+                projects_now[project_id] = self._project_usages(project_id)
                 findings.append(leak_report.project_finding(
                     project_id, self._project_expected(project_id),
-                    self._project_usages(project_id)))
+                    projects_now[project_id]))
+        # Projects not compared are not read: the next moment's baseline
+        # has none to compare either.
+        self.last_read = (providers_now, projects_now)
         return [finding for finding in findings if finding]
 
     def leaks_against(self, holdings):
@@ -281,9 +325,9 @@ class PlacementSnapshot(object):
                 expected[rc] = expected.get(rc, 0) - amount
         return expected
 
-    def _provider_finding(self, rp_uuid):
+    def _provider_finding(self, rp_uuid, now):
+        """rp_uuid's finding, now being what is on it now."""
         before = self.before[rp_uuid]
-        now = self._allocations_on(rp_uuid)
         exclusive = rp_uuid in self.exclusive
         at_hold = self.at_hold.get(rp_uuid, {})
         ours, others = [], []

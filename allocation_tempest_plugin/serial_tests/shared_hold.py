@@ -17,7 +17,8 @@ server to each state on one host (booted in one request, the state
 changes sent together), holds the host once, and deletes the servers
 locally one after another. Each delete is judged the moment it answers,
 against Placement read right before it (the provider, held exclusively,
-and the project the servers were booted in): its server's consumer
+and the project the servers were booted in; the reads that judged the
+delete before it, when nothing came between): its server's consumer
 empty, the provider and the project short of exactly what that server
 held, every other server untouched. The other servers are judged on the
 held provider, re-read whole, and in the project's usage, not by a read
@@ -103,6 +104,9 @@ class SharedHold(object):
         self.servers = {}   # state name -> server id, until deleted
         self.reported = set()   # consumers a state's failure named
         self.projects = {}   # server id -> its consumer's project
+        # The snapshot whose comparison read Placement last, right after
+        # its delete: the next state's baseline (nothing happens between).
+        self.last_judged = None
         self.host = None
         self.rp_uuid = None
 
@@ -315,6 +319,9 @@ class SharedHold(object):
         """
         server_id = self.servers.pop(state.name)
         owned = self._snapshot(state, server_id)
+        # Until this state's comparison has read Placement again, no later
+        # state may take its baseline from an earlier one.
+        self.last_judged = None
         unproven = self._no_longer_held(state, server_id, owned)
         if not unproven:
             unproven = premises.not_down(guard.confirm_held(), self.host)
@@ -343,6 +350,7 @@ class SharedHold(object):
             self._judge(state, FAIL, unproven)
             return
         findings = owned.leaks()
+        self.last_judged = owned
         if not findings:
             self._judge(state, PASS)
             return
@@ -383,16 +391,19 @@ class SharedHold(object):
     def _snapshot(self, state, server_id):
         """Placement now: what the delete of server_id may change."""
         cls = self.cls
-        owned = snapshot.PlacementSnapshot(
-            cls.providers_client, cls.allocations_client, cls.usages_client,
-            owner=self.test_id(state),
-            # The project the servers were booted in (_boot_once, admin):
-            # a local delete can only take from it.
-            project_ids=[cls.os_admin.credentials.project_id],
-            compare_projects=CONF.auth.use_dynamic_credentials)
-        # The host is held (the guard): the one read is the baseline and
-        # the moment the provider became the test's alone.
-        owned.capture({self.rp_uuid: self.host}, held=[self.rp_uuid])
+        owned = self.last_judged and self.last_judged.next_moment(
+            self.test_id(state))
+        if owned is None:
+            owned = snapshot.PlacementSnapshot(
+                cls.providers_client, cls.allocations_client,
+                cls.usages_client, owner=self.test_id(state),
+                # The project the servers were booted in (_boot_once,
+                # admin): a local delete can only take from it.
+                project_ids=[cls.os_admin.credentials.project_id],
+                compare_projects=CONF.auth.use_dynamic_credentials)
+            # The host is held (the guard): the one read is the baseline
+            # and the moment the provider became the test's alone.
+            owned.capture({self.rp_uuid: self.host}, held=[self.rp_uuid])
         # Each server's project is read from Placement once, by the first
         # snapshot that sees it, not again by every later state's.
         owned.expect_gone(server_id, project_id=self.projects.get(server_id))

@@ -23,11 +23,13 @@ What the plugin, the audit and the fake Nova read and write:
   (delete_consumers_if_no_allocations);
 - usages are the sums of the allocations, per provider or per project
   (1.9, not grouped by consumer type).
-It counts the reads it answered, for tests that count what a check costs,
+It counts the reads it answered, in all and per path, for tests that
+count what a check costs,
 and records each DELETE /allocations/{c} it was sent. fail_once() makes
 the next matching request answer an error, changing nothing.
 """
 
+import collections
 import re
 
 
@@ -50,6 +52,7 @@ class Placement(object):
         self.on_provider = {}   # rp uuid -> set of consumers
         self.of_project = {}    # project -> set of consumers
         self.reads = 0
+        self.paths_read = collections.Counter()   # path -> GETs answered
         self.deletes = []       # consumers of DELETE /allocations/{c}
         # (method, path regex) -> [status]: answered once each, in order.
         self.failing_requests = {}
@@ -132,6 +135,7 @@ class Placement(object):
         if method != 'GET':
             return 405, {'errors': [{'status': 405, 'title': 'Not allowed'}]}
         self.reads += 1
+        self.paths_read[path] += 1
         if path == '/resource_providers':
             return 200, {'resource_providers': self._list_providers(query)}
         match = re.match(r'^/resource_providers/([^/]+)/(\w+)$', path)

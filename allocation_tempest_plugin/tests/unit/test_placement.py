@@ -357,6 +357,41 @@ class SnapshotTest(testtools.TestCase):
         self.assertEqual([], self.owned.leaks())
         self.assertEqual(reads + 4, self.placement.reads)
 
+    def test_no_next_moment_before_a_comparison(self):
+        self._held_from_capture()
+        self.assertIsNone(self.owned.next_moment('t2'))
+
+    def test_next_moment_is_the_last_comparison_read(self):
+        # The shared hold's next state: SERVER's delete was judged, then
+        # MIGRATION's delete is judged against what that judgement read.
+        self._held_from_capture()
+        self.placement.free(SERVER)
+        self.assertEqual([], self.owned.leaks())
+        reads = self.placement.reads
+        moment = self.owned.next_moment('t2')
+        self.assertEqual(reads, self.placement.reads)
+        self.assertEqual({RP: {MIGRATION: {'VCPU': 1, 'MEMORY_MB': 128}}},
+                         moment.before)
+        self.assertEqual({RP}, moment.exclusive)
+        moment.expect_gone(MIGRATION)
+        self.assertEqual(reads, self.placement.reads)   # its project known
+        self.placement.free(MIGRATION)
+        self.assertEqual([], moment.leaks())
+        self.assertEqual('t2', moment.owner)
+
+    def test_next_moment_finds_its_own_step_only(self):
+        self._held_from_capture()
+        self.placement.free(SERVER)
+        self.owned.leaks()
+        moment = self.owned.next_moment('t2')
+        moment.expect_gone(MIGRATION)
+        # MIGRATION's delete leaked: a finding of the new moment, at the
+        # three levels; SERVER's clean delete is not in it.
+        findings = moment.leaks()
+        self.assertEqual(['consumer', 'project', 'provider'],
+                         sorted(finding.level for finding in findings))
+        self.assertNotIn(SERVER, moment.report(findings, 'x'))
+
     def test_ignored_consumer_healed_meanwhile_is_not_a_finding(self):
         # An earlier state's leak (already failed for) that the resource
         # tracker heals during a later state's step.

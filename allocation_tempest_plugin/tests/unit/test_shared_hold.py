@@ -194,6 +194,34 @@ class SharedHoldTest(SharedHoldTestBase):
             self.assertEqual([], self.delete_events(server_id))
             self.assertNotIn(server_id, self.cloud.placement.consumers)
 
+    def test_reads_grow_with_the_states_not_their_square(self):
+        # Each state is judged on the held provider and the project, read
+        # once for its verdict (the next state's baseline too), not by a
+        # read of every neighbour.
+        reads = self.cloud.placement.paths_read
+        outcomes = self.run_states()
+        self.assertEqual({test: PASSED for test in TESTS.values()},
+                         outcomes)
+        states = len(TESTS)
+        rp_uuid = self.nova.node_on[HOST]['uuid']
+        # The guard's check when it takes the host and its recheck, the
+        # first baseline, then one read per state's verdict.
+        self.assertEqual(2 + 1 + states, reads[
+            '/resource_providers/%s/allocations' % rp_uuid])
+        self.assertEqual(1 + states, reads['/usages'])
+        order = list(TESTS)   # the order the states are deleted in
+        for state, server_id in self.servers_by_state().items():
+            # Once booted, once in its state, its project once, once
+            # after its delete: whatever the number of states.
+            expected = 4
+            if state == 'SHELVED_OFFLOADED':
+                # It holds nothing, so no project to read or provider to
+                # show it: read for each verdict before its own instead,
+                # where a gain of it would show.
+                expected += order.index(state)
+            self.assertEqual(expected, reads['/allocations/%s' % server_id],
+                             state)
+
     def test_a_leak_fails_each_state_naming_its_own_server(self):
         self.nova.local_delete_leaks = True
         outcomes = self.run_states()
