@@ -95,6 +95,10 @@ RESIZING = {'resize_prep', 'resize_migrating', 'resize_migrated',
 # nova/scheduler/manager.py select_destinations, as the server's fault says.
 NO_VALID_HOST = ('No valid host was found. There are not enough hosts '
                  'available.')
+# nova/conductor/manager.py build_instances: a reschedule with no alternate
+# left (MaxRetriesExceeded, a NoValidHost whose message says otherwise).
+MAX_RETRIES = ('Exceeded maximum number of retries. Exhausted all hosts '
+               'available for retrying build failures for instance %s.')
 # The resource tracker puts it on every compute node's provider (_get_traits).
 COMPUTE_NODE_TRAIT = 'COMPUTE_NODE'
 # A disabled service's provider carries it; the scheduler's
@@ -191,6 +195,11 @@ class Nova(moves.Moves, server_actions.ServerActions,
         # many reads of the provider's traits (each of them still sees
         # it), or at periodic_sync(). None: each sync lands in order.
         self.enable_overtaken_for_reads = None
+        # Hosts whose virt driver fails every spawn: the compute deletes
+        # the claim and asks for a reschedule, a boot onto the host (2.74)
+        # has no alternate, and the conductor buries the server in ERROR
+        # with MaxRetriesExceeded (_cleanup_when_reschedule_fails).
+        self.failing_spawns = set()
 
     # -- building a cloud ---------------------------------------------------
 
@@ -300,7 +309,8 @@ class Nova(moves.Moves, server_actions.ServerActions,
 
         host None: the scheduler found no valid host; the server is
         buried in ERROR with that fault, holding nothing (as conductor's
-        _bury_in_cell0 leaves it).
+        _bury_in_cell0 leaves it). A host in failing_spawns leaves it in
+        ERROR too, with the conductor's MaxRetriesExceeded.
         """
         server_id = str(uuid.uuid4())
         sequence = next(self._sequence)
@@ -321,6 +331,8 @@ class Nova(moves.Moves, server_actions.ServerActions,
                 fault=NO_VALID_HOST)
             self._record_action(server_id, 'create', [])
             return self.servers[server_id]
+        if host in self.failing_spawns:
+            return self._spawn_failed(server_id)
         self.servers_on[host].add(server_id)
         self.placement.allocate(server_id, node['uuid'],
                                 self.flavor_resources(flavor_id),
@@ -328,6 +340,22 @@ class Nova(moves.Moves, server_actions.ServerActions,
         self._record_action(server_id, 'create', ['compute__do_build_and_'
                                                   'run_instance'])
         return self.servers[server_id]
+
+    def _spawn_failed(self, server_id):
+        """A build the compute gave up on, with no host to retry on.
+
+        ComputeManager._do_build_and_run_instance nils the server's host
+        and node and deletes its allocations before the reschedule.
+        """
+        server = self.servers[server_id]
+        # The event names the compute that failed it.
+        self._record_action(server_id, 'create',
+                            ['compute__do_build_and_run_instance'],
+                            result='Error')
+        server.update(host=None, node=None, vm_state='error',
+                      power_state=server_actions.NOSTATE, launched=False,
+                      fault=MAX_RETRIES % server_id)
+        return server
 
     def flavor_resources(self, flavor_id):
         flavor = self.flavors[flavor_id]
@@ -345,19 +373,20 @@ class Nova(moves.Moves, server_actions.ServerActions,
         service = self.service_on(server['host'])
         return service is not None and self._state(service) == 'up'
 
-    def _record_action(self, server_id, action, events):
+    def _record_action(self, server_id, action, events, result='Success'):
         server = self.servers[server_id]
         self.actions.setdefault(server_id, []).append({
             'action': action, 'instance_uuid': server_id,
             'request_id': 'req-%s' % uuid.uuid4(),
             'project_id': server['tenant_id'], 'user_id': server['user_id'],
             'start_time': EPOCH, 'updated_at': EPOCH, 'message': None,
-            'events': [self._event(server, event) for event in events]})
+            'events': [self._event(server, event, result)
+                       for event in events]})
 
     @staticmethod
-    def _event(server, event):
+    def _event(server, event, result='Success'):
         return {'event': event, 'start_time': EPOCH, 'finish_time': EPOCH,
-                'result': 'Success', 'traceback': None,
+                'result': result, 'traceback': None,
                 'host': server['host'], 'hostId': 'h' * 56}
 
     # -- the API ------------------------------------------------------------

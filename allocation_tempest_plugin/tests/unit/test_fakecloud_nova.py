@@ -102,6 +102,21 @@ class BootTest(FakeNovaTestBase):
         self.assertIn('No valid host was found', shown['fault']['message'])
         self.assertEqual({}, self.held(server_id))
 
+    def test_a_failing_spawn_is_not_no_valid_host(self):
+        self.nova.failing_spawns.add('compute1')
+        server_id = self.boot()[1]['server']['id']
+        shown = self.server(server_id)
+        self.assertEqual('ERROR', shown['status'])
+        self.assertIsNone(shown['OS-EXT-SRV-ATTR:host'])
+        self.assertEqual(nova.MAX_RETRIES % server_id,
+                         shown['fault']['message'])
+        self.assertNotIn('No valid host was found', shown['fault']['message'])
+        self.assertEqual({}, self.held(server_id))
+        [event] = self.nova.actions[server_id][0]['events']
+        self.assertEqual(('compute__do_build_and_run_instance', 'Error',
+                          'compute1'),
+                         (event['event'], event['result'], event['host']))
+
 
 class DisabledTraitTest(FakeNovaTestBase):
     """COMPUTE_STATUS_DISABLED: the compute sets it, the scheduler forbids it.
