@@ -36,7 +36,9 @@ nova-behaviour.md):
   service reads up (compute/api.py _update_compute_provider_status). A
   running compute answers at once; a stopped one that still reads up
   makes the PUT wait rpc_response_timeout and the trait stays. A compute
-  that starts syncs it before its first heartbeat.
+  that starts syncs it before its first heartbeat. Each sync is also
+  told to on_disabled_trait, where the fake Nova writes it to its
+  provider in the fake Placement.
 With a FakeClock every API call takes tick seconds.
 """
 
@@ -88,6 +90,10 @@ class NovaServices(object):
         self.unforce_ignores_evacuations = False
         # Called with the host when a starting compute runs init_host.
         self.on_init_host = None
+        # Called with (host, disabled, startup) each time the compute
+        # syncs COMPUTE_STATUS_DISABLED (startup: from init_host's side,
+        # else from a PUT's set_host_enabled): its write to Placement.
+        self.on_disabled_trait = None
         self.starting = set()
         self.heartbeats = 0
         for record in services:
@@ -155,8 +161,7 @@ class NovaServices(object):
             if self.on_init_host is not None:
                 self.on_init_host(host)
             self.done_evacuations[host] = 0
-            self.disabled_trait[host] = (self.by_host(host)['status'] ==
-                                         'disabled')
+            self._set_disabled_trait(host, startup=True)
         self.last_seen_up[host] = moment
         self.by_host(host)['updated_at'] = self.timestamp(moment)
 
@@ -236,8 +241,15 @@ class NovaServices(object):
     def _sync_disabled_trait(self, record):
         host = record['host']
         if self.running(host):
-            self.disabled_trait[host] = record['status'] == 'disabled'
+            self._set_disabled_trait(host)
         elif isinstance(self.clock, fake_clock.FakeClock):
             # set_host_enabled to a compute nobody consumes: MessagingTimeout
             # after rpc_response_timeout, logged and swallowed by nova-api.
             self.clock.now += self.rpc_response_timeout
+
+    def _set_disabled_trait(self, host, startup=False):
+        """The compute's sync: the trait follows the service's status."""
+        disabled = self.by_host(host)['status'] == 'disabled'
+        self.disabled_trait[host] = disabled
+        if self.on_disabled_trait is not None:
+            self.on_disabled_trait(host, disabled, startup)

@@ -159,12 +159,17 @@ class AdminServers(object):
 
         Nova mirrors a compute service's status in this trait of its
         provider, and the scheduler asks Placement only for providers
-        without it. Each disable and enable reaches the compute as a cast;
-        when the disable's is handled after the enable's (seen on Nova 31:
-        the two trait PUTs landed in that order right after a hold), the
-        trait stays although the service reads enabled, until the compute's
-        next update_available_resource syncs it. This waits for that sync
-        (one resource-tracker interval at most): the boot's premise, not a
+        without it. nova-api syncs it by an RPC call to the compute when
+        the status changes while the service reads up (API.
+        _update_compute_provider_status; a forced-down one is left to its
+        restart or periodic task), and the compute's periodic
+        update_available_resource syncs it from the status it read when
+        it began. A periodic run that read the service disabled can write
+        the trait back after the enable removed it (seen on Nova 31: the
+        two trait PUTs landed in that order right after a hold), and the
+        trait stays although the service reads enabled, until the next
+        periodic run syncs it. This waits for that sync (one
+        resource-tracker interval at most): the boot's premise, not a
         verdict on allocations. A trait put there from outside Nova is not
         in the compute's cached provider tree and stays until the cache's
         refresh (resource_provider_association_refresh, 300 s by

@@ -29,6 +29,15 @@ while its service is up.
 GET and PUT /os-services, and whether a service reads up, are
 os_services.NovaServices', the fake every test of a service shares.
 
+Each compute node's provider carries COMPUTE_NODE, and
+COMPUTE_STATUS_DISABLED while its compute last synced a disabled service:
+at a PUT that changes the status while the compute reads up
+(ComputeVirtAPI.update_compute_provider_status, from Placement's traits),
+at the compute's start and at its periodic update_available_resource
+(periodic_sync: from its cached provider tree, so a trait set from outside
+Nova stays). The scheduler's compute_status_filter forbids the trait:
+a provider that carries it is no valid host, whatever its service reads.
+
 A test may give this Nova a defect (the attributes under "defects" in
 Nova.__init__): each changes one step the way a broken Nova would, and
 nothing else.
@@ -86,6 +95,15 @@ RESIZING = {'resize_prep', 'resize_migrating', 'resize_migrated',
 # nova/scheduler/manager.py select_destinations, as the server's fault says.
 NO_VALID_HOST = ('No valid host was found. There are not enough hosts '
                  'available.')
+# nova/conductor/manager.py build_instances: a reschedule with no alternate
+# left (MaxRetriesExceeded, a NoValidHost whose message says otherwise).
+MAX_RETRIES = ('Exceeded maximum number of retries. Exhausted all hosts '
+               'available for retrying build failures for instance %s.')
+# The resource tracker puts it on every compute node's provider (_get_traits).
+COMPUTE_NODE_TRAIT = 'COMPUTE_NODE'
+# A disabled service's provider carries it; the scheduler's
+# compute_status_filter (nova/scheduler/request_filter.py) forbids it.
+DISABLED_TRAIT = 'COMPUTE_STATUS_DISABLED'
 
 
 class Nova(moves.Moves, server_actions.ServerActions,
@@ -104,6 +122,15 @@ class Nova(moves.Moves, server_actions.ServerActions,
             clock=clock or fake_clock.RealClock())
         # A starting nova-compute's init_host (evacuations.py).
         self.os_services.on_init_host = self.init_host
+        # A compute's syncs of COMPUTE_STATUS_DISABLED, written to
+        # Placement; the periodic ones come between reads of the traits.
+        self.os_services.on_disabled_trait = self._sync_disabled_trait
+        self.placement.before_traits_read = self._count_trait_read
+        # rp uuid -> the traits its compute last wrote (its ProviderTree).
+        self.compute_traits = {}
+        # rp uuid -> reads of its traits left before its compute's
+        # periodic update_available_resource (enable_overtaken_for_reads).
+        self.periodic_sync_after_reads = {}
         self.nodes = []           # compute nodes in id order
         self.node_index = {}      # uuid -> position in nodes
         self.node_on = {}         # host -> its first node
@@ -160,6 +187,19 @@ class Nova(moves.Moves, server_actions.ServerActions,
         # tracker's lock, seconds when a periodic update holds it.
         self.finish_evacuation_after_requests = 0
         self.unfinished_evacuations = []
+        # An enable's COMPUTE_STATUS_DISABLED sync overtaken by the
+        # disable's before it (seen on Nova 31 right after a hold: the
+        # disable's trait PUT landed after the enable's): the provider of
+        # a service that reads enabled keeps the trait until the compute's
+        # periodic update_available_resource, which comes here after this
+        # many reads of the provider's traits (each of them still sees
+        # it), or at periodic_sync(). None: each sync lands in order.
+        self.enable_overtaken_for_reads = None
+        # Hosts whose virt driver fails every spawn: the compute deletes
+        # the claim and asks for a reschedule, a boot onto the host (2.74)
+        # has no alternate, and the conductor buries the server in ERROR
+        # with MaxRetriesExceeded (_cleanup_when_reschedule_fails).
+        self.failing_spawns = set()
 
     # -- building a cloud ---------------------------------------------------
 
@@ -177,7 +217,87 @@ class Nova(moves.Moves, server_actions.ServerActions,
         self.servers_on.setdefault(host, set())
         self.placement.add_provider(node['uuid'], node['hypervisor_hostname'],
                                     node['inventory'])
+        service = self.service_on(host)
+        disabled = service is not None and service['status'] == 'disabled'
+        self._write_traits(node['uuid'], {COMPUTE_NODE_TRAIT} |
+                           ({DISABLED_TRAIT} if disabled else set()))
         return node
+
+    # -- a compute's COMPUTE_STATUS_DISABLED --------------------------------
+
+    def _nodes_of(self, host):
+        return [node for node in self.nodes if node['host'] == host]
+
+    def _write_traits(self, rp_uuid, traits):
+        """The compute's PUT of a provider's traits, and its cache."""
+        self.placement.set_traits(rp_uuid, traits)
+        self.compute_traits[rp_uuid] = frozenset(traits)
+
+    def _sync_disabled_trait(self, host, disabled, startup):
+        """os_services' sync: set_host_enabled, or at the compute's start.
+
+        set_host_enabled (ComputeVirtAPI.update_compute_provider_status)
+        reads the provider's traits from Placement and writes them back
+        with or without the trait. A starting compute reads its provider
+        tree from Placement, then its resource tracker syncs the trait.
+        """
+        for node in self._nodes_of(host):
+            rp_uuid = node['uuid']
+            traits = self.placement.traits_of(rp_uuid)
+            if startup:
+                self.compute_traits[rp_uuid] = traits
+            elif not disabled and self._enable_overtaken(rp_uuid, traits):
+                continue
+            elif (DISABLED_TRAIT in traits) != disabled:
+                self._write_traits(rp_uuid, traits ^ {DISABLED_TRAIT})
+        if startup:
+            self.periodic_sync(host)
+
+    def _enable_overtaken(self, rp_uuid, traits):
+        """Whether the disable's write lands after this enable's.
+
+        Only a trait the disable's sync wrote can be put back by it: the
+        provider keeps it, and so does the compute's cache.
+        """
+        if self.enable_overtaken_for_reads is None or (
+                DISABLED_TRAIT not in traits):
+            return False
+        self.compute_traits[rp_uuid] = traits
+        self.periodic_sync_after_reads[rp_uuid] = (
+            self.enable_overtaken_for_reads)
+        return True
+
+    def _count_trait_read(self, rp_uuid):
+        """Placement is about to answer a read of rp_uuid's traits."""
+        reads_left = self.periodic_sync_after_reads.get(rp_uuid)
+        if reads_left is None:
+            return
+        if reads_left > 0:
+            self.periodic_sync_after_reads[rp_uuid] = reads_left - 1
+            return
+        del self.periodic_sync_after_reads[rp_uuid]
+        self.periodic_sync(self.nodes[self.node_index[rp_uuid]]['host'])
+
+    def periodic_sync(self, host):
+        """host's update_available_resource, for the trait alone.
+
+        ResourceTracker._sync_compute_service_disabled_trait starts from
+        the compute's cached provider tree and update_from_provider_tree
+        writes only what differs from that cache: a trait set from
+        outside Nova is in neither, and stays (until the cache's refresh,
+        resource_provider_association_refresh, not modelled). Only a
+        running compute with a service record runs it.
+        """
+        service = self.service_on(host)
+        if service is None or not self.os_services.running(host):
+            return
+        disabled = service['status'] == 'disabled'
+        for node in self._nodes_of(host):
+            cached = self.compute_traits[node['uuid']]
+            wanted = (cached | {DISABLED_TRAIT} if disabled
+                      else cached - {DISABLED_TRAIT})
+            if wanted != cached:
+                self._write_traits(node['uuid'], wanted)
 
     def add_flavor(self, flavor_id, vcpus, ram, disk):
         self.flavors[flavor_id] = {'id': flavor_id, 'name': 'f%s' % flavor_id,
@@ -189,7 +309,8 @@ class Nova(moves.Moves, server_actions.ServerActions,
 
         host None: the scheduler found no valid host; the server is
         buried in ERROR with that fault, holding nothing (as conductor's
-        _bury_in_cell0 leaves it).
+        _bury_in_cell0 leaves it). A host in failing_spawns leaves it in
+        ERROR too, with the conductor's MaxRetriesExceeded.
         """
         server_id = str(uuid.uuid4())
         sequence = next(self._sequence)
@@ -210,6 +331,8 @@ class Nova(moves.Moves, server_actions.ServerActions,
                 fault=NO_VALID_HOST)
             self._record_action(server_id, 'create', [])
             return self.servers[server_id]
+        if host in self.failing_spawns:
+            return self._spawn_failed(server_id)
         self.servers_on[host].add(server_id)
         self.placement.allocate(server_id, node['uuid'],
                                 self.flavor_resources(flavor_id),
@@ -217,6 +340,22 @@ class Nova(moves.Moves, server_actions.ServerActions,
         self._record_action(server_id, 'create', ['compute__do_build_and_'
                                                   'run_instance'])
         return self.servers[server_id]
+
+    def _spawn_failed(self, server_id):
+        """A build the compute gave up on, with no host to retry on.
+
+        ComputeManager._do_build_and_run_instance nils the server's host
+        and node and deletes its allocations before the reschedule.
+        """
+        server = self.servers[server_id]
+        # The event names the compute that failed it.
+        self._record_action(server_id, 'create',
+                            ['compute__do_build_and_run_instance'],
+                            result='Error')
+        server.update(host=None, node=None, vm_state='error',
+                      power_state=server_actions.NOSTATE, launched=False,
+                      fault=MAX_RETRIES % server_id)
+        return server
 
     def flavor_resources(self, flavor_id):
         flavor = self.flavors[flavor_id]
@@ -234,19 +373,20 @@ class Nova(moves.Moves, server_actions.ServerActions,
         service = self.service_on(server['host'])
         return service is not None and self._state(service) == 'up'
 
-    def _record_action(self, server_id, action, events):
+    def _record_action(self, server_id, action, events, result='Success'):
         server = self.servers[server_id]
         self.actions.setdefault(server_id, []).append({
             'action': action, 'instance_uuid': server_id,
             'request_id': 'req-%s' % uuid.uuid4(),
             'project_id': server['tenant_id'], 'user_id': server['user_id'],
             'start_time': EPOCH, 'updated_at': EPOCH, 'message': None,
-            'events': [self._event(server, event) for event in events]})
+            'events': [self._event(server, event, result)
+                       for event in events]})
 
     @staticmethod
-    def _event(server, event):
+    def _event(server, event, result='Success'):
         return {'event': event, 'start_time': EPOCH, 'finish_time': EPOCH,
-                'result': 'Success', 'traceback': None,
+                'result': result, 'traceback': None,
                 'host': server['host'], 'hostId': 'h' * 56}
 
     # -- the API ------------------------------------------------------------
@@ -595,6 +735,10 @@ class Nova(moves.Moves, server_actions.ServerActions,
         if service['status'] != 'enabled' or self._state(service) != 'up':
             return False
         node = self.node_on[host]
+        if DISABLED_TRAIT in self.placement.traits_of(node['uuid']):
+            # No allocation candidate: the compute_status_filter asked
+            # Placement for providers without it.
+            return False
         used = self.placement._usages(node['uuid'])
         return all(used.get(rc, 0) + amount * count <= node['inventory'][rc]
                    for rc, amount in self.flavor_resources(

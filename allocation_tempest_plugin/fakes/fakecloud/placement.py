@@ -22,11 +22,17 @@ What the plugin, the audit and the fake Nova read and write:
 - a consumer left with no allocations is forgotten
   (delete_consumers_if_no_allocations);
 - usages are the sums of the allocations, per provider or per project
-  (1.9, not grouped by consumer type).
+  (1.9, not grouped by consumer type);
+- GET /resource_providers/{uuid}/traits (1.6) lists the traits the fake
+  Nova set (set_traits, as its compute's PUT of them: every write moves
+  the provider generation), in no promised order.
 It counts the reads it answered, in all and per path, for tests that
 count what a check costs,
 and records each DELETE /allocations/{c} it was sent. fail_once() makes
 the next matching request answer an error, changing nothing.
+before_traits_read, when set, is called with the provider's uuid before a
+GET of its traits is answered: what the fake Nova's computes do in the
+meantime (their periodic sync) lands first.
 """
 
 import collections
@@ -42,7 +48,7 @@ class Placement(object):
 
     def __init__(self):
         self.providers = {}     # uuid -> {'name', 'generation', 'inventory',
-        #                                  'parent', 'root'}
+        #                                  'parent', 'root', 'traits'}
         self.by_name = {}       # name -> uuid
         self.consumers = {}     # uuid -> {'project_id', 'user_id',
         #                                  'generation', 'allocations':
@@ -56,6 +62,7 @@ class Placement(object):
         self.deletes = []       # consumers of DELETE /allocations/{c}
         # (method, path regex) -> [status]: answered once each, in order.
         self.failing_requests = {}
+        self.before_traits_read = None
 
     # -- what Nova does to it ---------------------------------------------
 
@@ -63,7 +70,8 @@ class Placement(object):
         root = self.providers[parent]['root'] if parent else uuid
         self.providers[uuid] = {'name': name, 'generation': 1,
                                 'inventory': dict(inventory or {}),
-                                'parent': parent, 'root': root}
+                                'parent': parent, 'root': root,
+                                'traits': frozenset()}
         # Names are unique in Placement (409 on a second one).
         self.by_name.setdefault(name, uuid)
         self.on_provider[uuid] = set()
@@ -77,6 +85,19 @@ class Placement(object):
         self.of_project.setdefault(project_id, set()).add(consumer)
         record['generation'] += 1
         self.providers[rp_uuid]['generation'] += 1
+
+    def set_traits(self, rp_uuid, traits):
+        """PUT /resource_providers/{uuid}/traits: replaces them all.
+
+        Placement moves the generation on every such write, changed or
+        not (resource_provider.set_traits).
+        """
+        provider = self.providers[rp_uuid]
+        provider['traits'] = frozenset(traits)
+        provider['generation'] += 1
+
+    def traits_of(self, rp_uuid):
+        return self.providers[rp_uuid]['traits']
 
     def free(self, consumer, rp_uuid=None):
         """Delete consumer's allocations on rp_uuid, or everywhere."""
@@ -144,7 +165,12 @@ class Placement(object):
             if rp_uuid not in self.providers:
                 return _not_found('No resource provider with uuid %s found'
                                   % rp_uuid)
+            if what == 'traits' and self.before_traits_read is not None:
+                self.before_traits_read(rp_uuid)
             generation = self.providers[rp_uuid]['generation']
+            if what == 'traits':
+                return 200, {'traits': sorted(self.traits_of(rp_uuid)),
+                             'resource_provider_generation': generation}
             if what == 'allocations':
                 return 200, {
                     'allocations': {

@@ -102,6 +102,133 @@ class BootTest(FakeNovaTestBase):
         self.assertIn('No valid host was found', shown['fault']['message'])
         self.assertEqual({}, self.held(server_id))
 
+    def test_a_failing_spawn_is_not_no_valid_host(self):
+        self.nova.failing_spawns.add('compute1')
+        server_id = self.boot()[1]['server']['id']
+        shown = self.server(server_id)
+        self.assertEqual('ERROR', shown['status'])
+        self.assertIsNone(shown['OS-EXT-SRV-ATTR:host'])
+        self.assertEqual(nova.MAX_RETRIES % server_id,
+                         shown['fault']['message'])
+        self.assertNotIn('No valid host was found', shown['fault']['message'])
+        self.assertEqual({}, self.held(server_id))
+        [event] = self.nova.actions[server_id][0]['events']
+        self.assertEqual(('compute__do_build_and_run_instance', 'Error',
+                          'compute1'),
+                         (event['event'], event['result'], event['host']))
+
+
+class DisabledTraitTest(FakeNovaTestBase):
+    """COMPUTE_STATUS_DISABLED: the compute sets it, the scheduler forbids it.
+
+    Read as the plugin reads it: Placement's GET of a provider's traits.
+    """
+
+    def setUp(self):
+        super(DisabledTraitTest, self).setUp()
+        self.rp_uuid = self.nova.node_on['compute1']['uuid']
+
+    def put_status(self, status):
+        service = self.nova.service_on('compute1')
+        return self.nova.handle(ADMIN, 'PUT', '/os-services/%s'
+                                % service['id'], {}, {'status': status})[0]
+
+    def read_traits(self, rp_uuid=None):
+        return self.cloud.placement.handle(
+            'GET', '/resource_providers/%s/traits' % (
+                rp_uuid or self.rp_uuid), {}, None)
+
+    def traits(self):
+        status, body = self.read_traits()
+        self.assertEqual(200, status)
+        return body['traits']
+
+    def boot_status(self):
+        return self.server(self.boot()[1]['server']['id'])['status']
+
+    def test_placement_lists_a_providers_traits_and_generation(self):
+        generation = self.cloud.placement.providers[self.rp_uuid][
+            'generation']
+        self.assertEqual((200, {'traits': ['COMPUTE_NODE'],
+                                'resource_provider_generation':
+                                    generation}), self.read_traits())
+        status, body = self.read_traits('9' * 8 + '-9999-9999-9999-' +
+                                        '9' * 12)
+        self.assertEqual(404, status)
+        self.assertEqual(404, body['errors'][0]['status'])
+
+    def test_disable_sets_it_and_enable_removes_it(self):
+        generation = self.cloud.placement.providers[self.rp_uuid][
+            'generation']
+        self.assertEqual(200, self.put_status('disabled'))
+        self.assertEqual(['COMPUTE_NODE', nova.DISABLED_TRAIT],
+                         self.traits())
+        # The compute's PUT of the traits moved the provider generation.
+        self.assertEqual(generation + 1, self.cloud.placement.providers[
+            self.rp_uuid]['generation'])
+        self.assertEqual(200, self.put_status('enabled'))
+        self.assertEqual(['COMPUTE_NODE'], self.traits())
+        self.assertEqual('ACTIVE', self.boot_status())
+
+    def test_a_provider_carrying_it_is_no_valid_host_although_enabled(self):
+        self.nova.enable_overtaken_for_reads = 1
+        self.put_status('disabled')
+        self.put_status('enabled')
+        self.assertEqual('enabled',
+                         self.nova.service_on('compute1')['status'])
+        self.assertEqual('ERROR', self.boot_status())
+
+    def test_an_overtaken_enable_keeps_it_for_that_many_reads(self):
+        self.nova.enable_overtaken_for_reads = 2
+        self.put_status('disabled')
+        self.put_status('enabled')
+        self.assertIn(nova.DISABLED_TRAIT, self.traits())
+        self.assertIn(nova.DISABLED_TRAIT, self.traits())
+        # The periodic update_available_resource came before this read.
+        self.assertEqual(['COMPUTE_NODE'], self.traits())
+        self.assertEqual('ACTIVE', self.boot_status())
+
+    def test_an_overtaken_enable_waits_for_the_periodic_sync(self):
+        self.nova.enable_overtaken_for_reads = 1000
+        self.put_status('disabled')
+        self.put_status('enabled')
+        self.nova.periodic_sync('compute1')
+        self.assertEqual(['COMPUTE_NODE'], self.traits())
+
+    def test_an_enable_with_no_trait_to_overtake_changes_nothing(self):
+        # The compute was not told of the disable: nothing to put back.
+        self.nova.enable_overtaken_for_reads = 1000
+        self.nova.service_on('compute1')['status'] = 'disabled'
+        self.put_status('enabled')
+        self.assertEqual(['COMPUTE_NODE'], self.traits())
+        self.assertEqual({}, self.nova.periodic_sync_after_reads)
+
+    def test_a_stopped_compute_syncs_it_when_it_starts(self):
+        clock = fake_clock.FakeClock(self.nova.os_services.clock.monotonic())
+        services = self.nova.os_services
+        services.clock = clock
+        services.stop('compute1')
+        self.put_status('disabled')
+        # No compute consumed set_host_enabled: nothing written.
+        self.assertEqual(['COMPUTE_NODE'], self.traits())
+        services.start('compute1')
+        clock.now += services.startup
+        self.nova.handle(ADMIN, 'GET', '/os-services', {}, None)
+        self.assertEqual(['COMPUTE_NODE', nova.DISABLED_TRAIT],
+                         self.traits())
+
+    def test_a_trait_set_from_outside_nova_survives_the_periodic_sync(self):
+        placement = self.cloud.placement
+        placement.set_traits(self.rp_uuid, placement.traits_of(
+            self.rp_uuid) | {nova.DISABLED_TRAIT})
+        self.nova.periodic_sync('compute1')
+        self.assertIn(nova.DISABLED_TRAIT, self.traits())
+        self.assertEqual('ERROR', self.boot_status())
+        # An enable reads Placement, not its cache: that removes it.
+        self.put_status('disabled')
+        self.put_status('enabled')
+        self.assertEqual(['COMPUTE_NODE'], self.traits())
+
 
 class ServerActionsTest(FakeNovaTestBase):
 
