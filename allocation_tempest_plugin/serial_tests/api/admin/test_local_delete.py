@@ -19,6 +19,22 @@ from allocation_tempest_plugin.serial_tests import shared_hold
 CONF = config.CONF
 
 
+def _shelve_to_offloaded(test_class, server_id):
+    """Shelve server_id so that it ends SHELVED_OFFLOADED.
+
+    A cloud that offloads at once ([compute] shelved_offload_time = 0,
+    nova's compute offloads within the shelve) gets the shelve alone,
+    awaited with the other states' changes. Any other must show SHELVED
+    before the offload is asked, or offloads later by itself: Tempest's
+    helper waits for each step.
+    """
+    if CONF.compute.shelved_offload_time == 0:
+        test_class.admin_servers_client.shelve_server(server_id)
+    else:
+        compute.shelve_server(test_class.admin_servers_client, server_id,
+                              force_shelve_offload=True)
+
+
 def _off(feature, enabled):
     """Why a state needing [compute-feature-enabled] feature is skipped."""
     return None if enabled else (
@@ -66,8 +82,9 @@ class LocalDeleteTest(shared_hold.SharedVerdicts, base.DisruptiveTestBase):
     def shared_states(cls):
         """The states the shared hold serves, in the order deleted.
 
-        The shelves come last: Tempest's shelve helper waits for its
-        state, the other changes are sent at once and awaited together.
+        Every change is sent before any is awaited; the shelves come last,
+        as an offload that must wait for SHELVED first
+        (_shelve_to_offloaded) holds up only the changes sent after it.
         """
         feature = CONF.compute_feature_enabled
         shelved_kept = _off('shelve', feature.shelve)
@@ -99,14 +116,13 @@ class LocalDeleteTest(shared_hold.SharedVerdicts, base.DisruptiveTestBase):
                       server_id), True, _off('rescue', feature.rescue)),
             state('SHELVED_OFFLOADED',
                   'test_local_delete_shelved_offloaded_server',
-                  lambda c, server_id: compute.shelve_server(
-                      c.admin_servers_client, server_id,
-                      force_shelve_offload=True), False,
+                  _shelve_to_offloaded, False,
                   _off('shelve', feature.shelve)),
+            # Only where shelved servers stay (shelved_kept): the shelve
+            # alone, awaited with the others.
             state('SHELVED', 'test_local_delete_shelved_server',
-                  lambda c, server_id: compute.shelve_server(
-                      c.admin_servers_client, server_id), True,
-                  shelved_kept),
+                  lambda c, server_id: c.admin_servers_client.shelve_server(
+                      server_id), True, shelved_kept),
         ]
 
     @decorators.idempotent_id('974745be-72fe-42f9-b38b-6a40054f25f6')
