@@ -82,8 +82,7 @@ class PlacementSnapshot(object):
         # these providers, not on providers added later (add_providers).
         self.captured_rps = set(providers)
         for rp_uuid in held:
-            self.exclusive.add(rp_uuid)
-            self.at_hold[rp_uuid] = dict(self.before[rp_uuid])
+            self._held_as(rp_uuid, self.before[rp_uuid])
         for project_id in self.project_ids:
             self.project_before[project_id] = self._project_usages(
                 project_id)
@@ -114,8 +113,7 @@ class PlacementSnapshot(object):
         moment.captured_rps = set(providers)
         moment.project_before = dict(projects)
         for rp_uuid in self.exclusive:
-            moment.exclusive.add(rp_uuid)
-            moment.at_hold[rp_uuid] = dict(providers[rp_uuid])
+            moment._held_as(rp_uuid, providers[rp_uuid])
         moment._project_of = dict(self._project_of)
         return moment
 
@@ -206,8 +204,12 @@ class PlacementSnapshot(object):
         end, so one that vanishes or shrinks while the host is held (a
         local delete that freed more than its server) is a finding too.
         """
+        self._held_as(rp_uuid, self._allocations_on(rp_uuid))
+
+    def _held_as(self, rp_uuid, on_rp):
+        """rp_uuid is held from now, with on_rp ({consumer: resources})."""
         self.exclusive.add(rp_uuid)
-        self.at_hold[rp_uuid] = self._allocations_on(rp_uuid)
+        self.at_hold[rp_uuid] = dict(on_rp)
 
     def release_hold(self, rp_uuid):
         self.exclusive.discard(rp_uuid)
